@@ -1,0 +1,54 @@
+"""mpgan: a multi-objective GAN research framework on TensorFlow 2 + Keras 3."""
+
+from __future__ import annotations
+
+import os as _os
+
+_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__version__ = "0.1.0"
+
+from . import data, models, objectives  # noqa: E402  (registers the built-in entries)
+from .config import Config, load_config  # noqa: E402
+from .data import load_dataset  # noqa: E402
+from .data_spec import Column, Dataset, DataSpec  # noqa: E402
+from .errors import (  # noqa: E402
+    ConfigError,
+    DataError,
+    DivergenceError,
+    ModelError,
+    MpganError,
+    UnknownNameError,
+)
+from .objectives import Objective  # noqa: E402
+from .registry import (  # noqa: E402
+    DATASETS,
+    DISCRIMINATORS,
+    GENERATORS,
+    OBJECTIVES,
+    Registry,
+    load_plugins,
+)
+from .training import Callback, Trainer  # noqa: E402
+
+
+def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs: int | None = None,
+          **kwargs) -> Trainer:
+    """Build a trainer from a config (path, :class:`Config` or None for the defaults), train it
+    and return it; ``trainer.run_dir`` holds the results."""
+    if config is None or not isinstance(config, Config):
+        config = load_config(config, overrides)
+        overrides = None
+    trainer = Trainer.from_config(config, run_dir=run_dir, overrides=overrides, **kwargs)
+    trainer.fit(epochs=epochs)
+    return trainer
+
+
+__all__ = [
+    "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
+    "data", "models", "objectives",
+    "Column", "Dataset", "DataSpec",
+    "ConfigError", "DataError", "DivergenceError", "ModelError", "MpganError", "UnknownNameError",
+    "DATASETS", "DISCRIMINATORS", "GENERATORS", "OBJECTIVES", "Registry", "load_plugins",
+]

@@ -1,0 +1,164 @@
+"""Command line: ``mpgan list | train | sample``.
+
+User mistakes (:class:`MpganError`) print one line, ``error: ...``, and exit 2;
+nothing is left half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    import mpgan  # noqa: F401  (registers the built-ins)
+    from mpgan.registry import REGISTRIES
+
+    kinds = [args.kind] if args.kind else list(REGISTRIES)
+    for kind in kinds:
+        reg = REGISTRIES[kind]
+        print(f"{kind}:")
+        entries = reg.entries()
+        width = max((len(e.name) for e in entries), default=0)
+        for e in entries:
+            src = "" if e.source == "mpgan" else f"  [{e.source}]"
+            print(f"  {e.name.ljust(width)}  {e.description}{src}")
+        print()
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from mpgan.config import load_config
+    from mpgan.training import Trainer
+
+    if args.resume:
+        if args.config or args.set:
+            raise _usage("--resume continues a run with its saved config; drop --config/--set")
+        trainer = Trainer.from_run(args.resume, progress=args.progress)
+        print(f"resuming {args.resume} at epoch {int(trainer.epoch.numpy())}, step {int(trainer.step.numpy())}")
+    else:
+        cfg = load_config(args.config, args.set)
+        run_dir = Path(args.run_dir) if args.run_dir else None
+        if run_dir is not None and run_dir.exists() and any(run_dir.iterdir()):
+            raise _usage(f"run directory {run_dir} already exists and is not empty; "
+                         "choose another --run-dir or continue it with --resume")
+        trainer = Trainer.from_config(cfg, run_dir=run_dir, progress=args.progress)
+    table = trainer.fit(epochs=args.epochs)
+    print(f"run directory: {trainer.run_dir}")
+    if len(table):
+        last = table.iloc[-1]
+        cols = [c for c in table.columns if c not in ("epoch", "step")]
+        print(f"epoch {int(last['epoch'])}, step {int(last['step'])}: "
+              + ", ".join(f"{c}={last[c]:.4g}" for c in cols))
+    return 0
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from mpgan import plots
+    from mpgan.io import atomic_save
+    from mpgan.training import Trainer
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".npy", ".csv"):
+        raise _usage(f"--out must end in .png (image grid), .npy (raw array) or .csv (tables), got {out.name!r}")
+    if args.n < 1:
+        raise _usage(f"--n must be a positive integer, got {args.n}")
+    trainer = Trainer.from_run(args.run, progress=False)
+    kind = trainer.dataset.spec.kind
+    x = trainer.sample(args.n, seed=args.seed)
+    if suffix == ".npy":
+        atomic_save(out, lambda p: np.save(p, x), suffix=".npy")
+    elif suffix == ".png":
+        if kind == "image":
+            plots.save_image_grid(trainer.dataset.inverse_transform(x), out)
+        elif kind == "toy":
+            plots.plot_toy_samples(trainer.dataset.x, x, out)
+        else:
+            raise _usage("a tabular run samples to .csv or .npy, not .png")
+    else:
+        if kind != "tabular":
+            raise _usage(f"--out .csv is for tabular runs; this run's data is {kind}: use .png or .npy")
+        table = pd.DataFrame(trainer.dataset.inverse_transform(x))
+        atomic_save(out, lambda p: table.to_csv(p, index=False), suffix=".csv")
+    print(f"wrote {args.n} samples to {out}")
+    return 0
+
+
+def _usage(message: str) -> Exception:
+    from mpgan.errors import MpganError
+
+    return MpganError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mpgan",
+        description="MP-GAN: train, sample and evaluate GANs on images, tables and toy distributions.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
+                       description="List every registry entry with a one-line description.")
+    p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives"],
+                   help="only this registry")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("train", help="train a GAN from a YAML config",
+                       description="Train from a YAML config (defaults: the MP-GAN pair on digits), "
+                                   "writing a run directory, or continue one with --resume.")
+    p.add_argument("--config", "-c", help="YAML config file (see experiments/configs/)")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set train.epochs=5 (repeatable; values are YAML)")
+    p.add_argument("--run-dir", help="run directory (default: <output_dir>/<name>, numbered if taken)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
+    p.add_argument("--epochs", type=int, help="train until this many epochs in total (extends a resumed run)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: only on a terminal)")
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("sample", help="draw samples from a trained run",
+                       description="Draw samples from a run's latest checkpoint: a PNG grid, a raw .npy "
+                                   "array, or (tables) a CSV in the original columns. The same --seed and "
+                                   "checkpoint give the same samples.")
+    p.add_argument("--run", required=True, help="run directory written by `mpgan train`")
+    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    p.add_argument("--out", required=True, help="output file: .png, .npy or .csv")
+    p.set_defaults(func=_cmd_sample)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from mpgan import __version__
+
+        print(f"mpgan {__version__}")
+        return 0
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from mpgan.errors import MpganError
+
+    try:
+        return args.func(args)
+    except MpganError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

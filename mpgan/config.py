@@ -1,0 +1,301 @@
+"""Run configuration: dataclasses, YAML loading, ``--set`` overrides and validation.
+
+A config names registry entries (data, generator, discriminator, objective) and
+holds training controls. Unknown keys and bad values raise :class:`ConfigError`
+with the dotted path of the offending key, e.g.
+``config error: train.batch_size must be a positive even number, got 7``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+
+@dataclass
+class Component:
+    """A registry name plus the keyword parameters passed to its factory."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OptimizerConfig:
+    """An optimizer: ``name`` (sgd, adam, rmsprop, adamw) plus keyword arguments
+    (learning_rate, beta_1, beta_2, momentum, nesterov, clipnorm, weight_decay...)."""
+
+    name: str = "adam"
+    learning_rate: float = 2e-4
+    params: dict[str, Any] = field(default_factory=lambda: {"beta_1": 0.5})
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 64
+    steps_per_epoch: int | None = None  # default: len(dataset) // batch_size
+    schedule: str = "mpgan"  # mpgan (half real, half fake, separate updates) | joint
+    n_critic: int = 1
+    label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
+    g_optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    d_optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
+    sample_every: int = 1  # epochs between sample grids (0: only at the end)
+    n_samples: int = 64  # samples drawn for each grid
+    checkpoint_every: int = 5  # epochs between checkpoints (0: only at the end)
+    keep_checkpoints: int = 3
+    steps_per_call: int = 50  # steps run inside one compiled call (progress granularity)
+    deterministic: bool = False  # enable TensorFlow op determinism (bit-exact resume)
+
+
+@dataclass
+class Config:
+    name: str = "run"
+    seed: int = 0
+    data: Component = field(default_factory=lambda: Component("digits", {"size": 28}))
+    generator: Component = field(default_factory=lambda: Component("mpgan_generator", {"latent_dim": 100}))
+    discriminator: Component = field(default_factory=lambda: Component("mpgan_discriminator"))
+    objective: Component = field(default_factory=lambda: Component("non_saturating"))
+    train: TrainConfig = field(default_factory=TrainConfig)
+    output_dir: str = "runs"
+
+    # -- conversions -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Config:
+        cfg = _build(cls, data or {}, "")
+        validate(cfg)
+        return cfg
+
+
+SCHEDULES = ("mpgan", "joint")
+
+
+def validate(cfg: Config) -> None:
+    """Check value ranges that types alone don't catch."""
+    t = cfg.train
+    if t.schedule not in SCHEDULES:
+        raise ConfigError(f"train.schedule must be one of {', '.join(SCHEDULES)}, got {t.schedule!r}")
+    if t.batch_size <= 0 or (t.schedule == "mpgan" and t.batch_size % 2):
+        kind = "positive even number (the mpgan schedule splits it into half real, half generated)"
+        if t.schedule != "mpgan":
+            kind = "positive number"
+        raise ConfigError(f"train.batch_size must be a {kind}, got {t.batch_size}")
+    for key in ("epochs", "n_critic", "n_samples", "keep_checkpoints", "steps_per_call"):
+        value = getattr(t, key)
+        if value < 1:
+            raise ConfigError(f"train.{key} must be a positive integer, got {value}")
+    for key in ("sample_every", "checkpoint_every"):
+        if getattr(t, key) < 0:
+            raise ConfigError(f"train.{key} must be 0 or a positive integer, got {getattr(t, key)}")
+    if t.steps_per_epoch is not None and t.steps_per_epoch < 1:
+        raise ConfigError(f"train.steps_per_epoch must be a positive integer or null, got {t.steps_per_epoch}")
+    if not 0.0 <= t.label_smoothing < 1.0:
+        raise ConfigError(f"train.label_smoothing must be in [0, 1), got {t.label_smoothing}")
+    for key in ("g_optimizer", "d_optimizer"):
+        lr = getattr(t, key).learning_rate
+        if not lr > 0:
+            raise ConfigError(f"train.{key}.learning_rate must be positive, got {lr}")
+    if not cfg.name or "/" in cfg.name:
+        raise ConfigError(f"name must be a non-empty string without '/', got {cfg.name!r}")
+
+
+# -- generic dataclass construction with path-aware errors ----------------------------
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin is not None:
+        return getattr(origin, "__name__", str(origin))
+    return "null" if tp is type(None) else getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg, path)
+            except ConfigError as exc:
+                errors.append(exc)
+        raise ConfigError(f"{path} must be {_type_name(tp)}, got {value!r}")
+    if dataclasses.is_dataclass(tp):
+        if isinstance(value, str) and tp is Component:
+            return Component(value)
+        if isinstance(value, str) and tp is OptimizerConfig:
+            return OptimizerConfig(name=value)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path} must be a mapping, got {value!r}")
+        return _build(tp, value, path)
+    if tp is Any:
+        return value
+    if origin is dict or tp is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path} must be a mapping, got {value!r}")
+        return dict(value)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{path} must be true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            raise ConfigError(f"{path} must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path} must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path} must be a string, got {value!r}")
+        return value
+    return value
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = [k for k in data if k not in names]
+    if unknown:
+        where = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
+        raise ConfigError(f"unknown key '{where}'; valid keys{' under ' + prefix if prefix else ''}: {', '.join(names)}")
+    kwargs = {}
+    for name in names:
+        if name in data:
+            path = f"{prefix}.{name}" if prefix else name
+            kwargs[name] = _coerce(data[name], hints[name], path)
+    return cls(**kwargs)
+
+
+# -- loading and overrides --------------------------------------------------------
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """``"train.epochs=3"`` → ``(["train", "epochs"], 3)``; the value is parsed as YAML."""
+    if "=" not in item:
+        raise ConfigError(f"--set expects key.sub=value, got {item!r}")
+    key, raw = item.split("=", 1)
+    parts = [p for p in key.strip().split(".") if p]
+    if not parts:
+        raise ConfigError(f"--set expects key.sub=value, got {item!r}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--set {key}: value {raw!r} is not valid YAML ({exc.problem})") from None
+    return parts, value
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str] | None) -> dict[str, Any]:
+    """Return a copy of ``data`` with each ``key.sub=value`` override applied."""
+    data = copy.deepcopy(data)
+    for item in overrides or []:
+        parts, value = parse_override(item)
+        node = data
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if isinstance(child, str) and part in _COMPONENT_KEYS:
+                child = {"name": child}
+            if child is None:
+                child = {}
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {'.'.join(parts)}: '{'.'.join(parts[: i + 1])}' is not a mapping")
+            node[part] = child
+            node = child
+        node[parts[-1]] = value
+    return data
+
+
+_COMPONENT_KEYS = {"data", "generator", "discriminator", "objective", "g_optimizer", "d_optimizer"}
+
+
+def _defaults_dict() -> dict[str, Any]:
+    return Config().to_dict()
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("params",):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+    """Load a YAML config (or the defaults when ``path`` is None) and apply overrides.
+
+    Component sections replace the default wholesale when they name a different
+    registry entry, so ``generator: {name: dcgan_generator}`` does not inherit the
+    default generator's params.
+    """
+    data: dict[str, Any] = {}
+    if path is not None:
+        p = Path(path)
+        if not p.is_file():
+            raise ConfigError(f"config file {str(p)!r} does not exist")
+        try:
+            data = yaml.safe_load(p.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p} is not valid YAML: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{p} must hold a mapping of config keys, got {type(data).__name__}")
+    data = _normalize_components(data)
+    data = apply_overrides(data, overrides)
+    data = _normalize_components(data)
+    merged = _merge(_defaults_for(data), data)
+    return Config.from_dict(merged)
+
+
+def _normalize_components(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    for key in ("data", "generator", "discriminator", "objective"):
+        if isinstance(data.get(key), str):
+            data[key] = {"name": data[key]}
+    return data
+
+
+def _defaults_for(data: dict[str, Any]) -> dict[str, Any]:
+    """Defaults, dropping a default component whose name the user replaced."""
+    defaults = _defaults_dict()
+    for key in ("data", "generator", "discriminator", "objective"):
+        user = data.get(key)
+        if isinstance(user, dict) and "name" in user and user["name"] != defaults[key]["name"]:
+            defaults[key] = {"name": user["name"], "params": {}}
+    train = data.get("train")
+    if isinstance(train, dict):
+        for key in ("g_optimizer", "d_optimizer"):
+            user = train.get(key)
+            if isinstance(user, str):
+                train[key] = user = {"name": user}
+            if isinstance(user, dict) and user.get("name", "adam") != "adam":
+                defaults["train"][key] = {"name": user["name"], "learning_rate": 2e-4, "params": {}}
+    return defaults
+
+
+def save_config(cfg: Config, path: str | Path) -> None:
+    from .io import atomic_write_text
+
+    atomic_write_text(path, cfg.to_yaml())

@@ -1,0 +1,457 @@
+"""Tables for GANs: a reversible DataFrame <-> float32 matrix transformer and table datasets.
+
+:class:`TabularTransformer` gives every column one small encoder object, so a richer
+scheme (e.g. CTGAN's mode-specific normalisation) is one more encoder class:
+
+- **numeric** columns (floats, and integers with more than ``max_categories_int``
+  distinct values) -> one scaled feature: ``"standard"`` (z-score, the default) or
+  ``"minmax"`` (to [-1, 1]). The inverse clips to the fitted min/max, rounds integer
+  columns and restores the dtype.
+- **categorical** columns (object/str, pandas ``category``, bool, integers with at most
+  ``max_categories_int`` distinct values, and any column named in ``categorical=``)
+  -> a one-hot block; the inverse takes the argmax and restores values and dtype.
+
+Missing values: a numeric NaN is filled with the column's median (so generated numeric
+values are never NaN); a categorical NaN becomes its own category, shown as ``"<NA>"``,
+and is restored as the column's missing value. Inf is refused. Constant columns are kept
+with a warning (they cost one feature and round-trip exactly); all-missing columns,
+stray text in a numeric-looking column, and one-hot columns wider than
+``max_categories`` are refused with a DataError.
+
+Table datasets take ``limit=N``: a seeded random subset of N rows, kept in order.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..data_spec import Column, Dataset, DataSpec
+from ..errors import DataError
+from ..registry import DATASETS
+from ._checks import positive_int, resolve_path, subset_indices
+
+NA_LABEL = "<NA>"
+#: Share of values that must parse as numbers for a text column to count as numeric-looking.
+NUMERIC_LOOKING = 0.9
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars -> Python scalars, so categories serialise cleanly."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _row(series: pd.Series, mask: np.ndarray) -> tuple[Any, Any]:
+    """Index label and value of the first True in ``mask``."""
+    i = int(np.flatnonzero(mask)[0])
+    return series.index[i], series.iloc[i]
+
+
+# --------------------------------------------------------------------------- encoders
+
+
+class ColumnEncoder:
+    """Encodes one DataFrame column into ``width`` features and back.
+
+    Subclasses implement :meth:`fit`, :meth:`transform`, :meth:`inverse` and
+    :meth:`column`; the transformer only concatenates their blocks.
+    """
+
+    kind: str = "numeric"
+
+    def __init__(self, name: Any, dtype: Any):
+        self.name = name
+        self.dtype = dtype
+        self.width = 1
+
+    def fit(self, s: pd.Series) -> ColumnEncoder:
+        raise NotImplementedError
+
+    def transform(self, s: pd.Series) -> np.ndarray:
+        raise NotImplementedError
+
+    def inverse(self, block: np.ndarray) -> pd.Series:
+        raise NotImplementedError
+
+    def column(self) -> Column:
+        return Column(str(self.name), self.kind, self.width)  # type: ignore[arg-type]
+
+    def _restore(self, values: Any) -> pd.Series:
+        """``values`` as a Series of the fitted dtype and name."""
+        return pd.Series(values, dtype=self.dtype, name=self.name)
+
+
+class NumericEncoder(ColumnEncoder):
+    """One feature per column: z-score (``"standard"``) or [-1, 1] (``"minmax"``) scaling."""
+
+    kind = "numeric"
+
+    def __init__(self, name: Any, dtype: Any, scaling: str = "standard"):
+        super().__init__(name, dtype)
+        self.scaling = scaling
+
+    @staticmethod
+    def _values(s: pd.Series) -> np.ndarray:
+        return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+
+    def _check_finite(self, s: pd.Series, v: np.ndarray) -> None:
+        inf = np.isinf(v)
+        if inf.any():
+            row, val = _row(s, inf)
+            raise DataError(
+                f"column '{self.name}' holds {val} at row {row}; replace infinite values "
+                "(e.g. with NaN, which is filled with the median) before training"
+            )
+
+    def fit(self, s: pd.Series) -> NumericEncoder:
+        v = self._values(s)
+        self._check_finite(s, v)
+        ok = v[~np.isnan(v)]
+        self.is_integer = pd.api.types.is_integer_dtype(self.dtype)
+        self.min, self.max = float(ok.min()), float(ok.max())
+        self.median = float(np.median(ok))
+        self.mean, self.std = float(ok.mean()), float(ok.std())
+        self.missing = int(np.isnan(v).sum())
+        if self.scaling == "minmax":
+            self.shift, self.scale = (self.max + self.min) / 2, (self.max - self.min) / 2
+        else:
+            self.shift, self.scale = self.mean, self.std
+        if not self.scale > 0:
+            self.scale = 1.0
+        return self
+
+    def transform(self, s: pd.Series) -> np.ndarray:
+        v = self._values(s)
+        self._check_finite(s, v)
+        v = np.where(np.isnan(v), self.median, v)
+        return ((v - self.shift) / self.scale)[:, None]
+
+    def inverse(self, block: np.ndarray) -> pd.Series:
+        v = np.asarray(block, dtype=np.float64)[:, 0] * self.scale + self.shift
+        v = np.clip(np.nan_to_num(v, nan=self.median), self.min, self.max)
+        if self.is_integer:
+            v = np.rint(v)
+        return self._restore(v)
+
+
+class CategoricalEncoder(ColumnEncoder):
+    """A one-hot block over the fitted categories (plus ``"<NA>"`` if values were missing)."""
+
+    kind = "categorical"
+
+    def fit(self, s: pd.Series) -> CategoricalEncoder:
+        missing = s.isna().to_numpy()
+        self.na_value = s[missing].iloc[0] if missing.any() else None
+        if isinstance(self.dtype, pd.CategoricalDtype):
+            cats = list(self.dtype.categories)
+        else:
+            uniq = pd.unique(s[~missing].to_numpy(dtype=object))
+            try:
+                cats = sorted(uniq)
+            except TypeError:  # mixed types: a stable, readable order
+                cats = sorted(uniq, key=lambda c: (type(c).__name__, str(c)))
+        self.categories = [_plain(c) for c in cats]
+        self.has_na = bool(missing.any())
+        self._index = pd.Index(self.categories, dtype=object)
+        self.width = len(self.categories) + int(self.has_na)
+        return self
+
+    def codes(self, s: pd.Series) -> np.ndarray:
+        """Category index per row (the ``"<NA>"`` slot is the last one)."""
+        missing = s.isna().to_numpy()
+        values = np.array([_plain(v) for v in s.to_numpy(dtype=object)], dtype=object)
+        codes = self._index.get_indexer(values)
+        if self.has_na:
+            codes[missing] = len(self.categories)
+        bad = codes < 0
+        if bad.any():
+            row, val = _row(s, bad)
+            what = "a missing value" if pd.isna(val) else f"the unseen category {val!r}"
+            raise DataError(
+                f"column '{self.name}' holds {what} at row {row}; the transformer was fitted "
+                f"on {self.categories[:10]}{'...' if len(self.categories) > 10 else ''}, so refit on data including it"
+            )
+        return codes
+
+    def transform(self, s: pd.Series) -> np.ndarray:
+        return np.eye(self.width, dtype=np.float32)[self.codes(s)]
+
+    def inverse(self, block: np.ndarray) -> pd.Series:
+        idx = np.argmax(np.nan_to_num(np.asarray(block, dtype=np.float64), nan=-np.inf), axis=1)
+        lookup = np.empty(self.width, dtype=object)
+        lookup[: len(self.categories)] = self.categories
+        if self.has_na:
+            lookup[-1] = self.na_value
+        return self._restore(lookup[idx])
+
+    def column(self) -> Column:
+        cats = tuple(self.categories) + ((NA_LABEL,) if self.has_na else ())
+        return Column(str(self.name), "categorical", self.width, cats)
+
+
+#: Numeric scaling name -> encoder factory ``(name, dtype) -> ColumnEncoder``; extend to add schemes.
+NUMERIC_ENCODERS: dict[str, Callable[[Any, Any], ColumnEncoder]] = {
+    "standard": lambda name, dtype: NumericEncoder(name, dtype, "standard"),
+    "minmax": lambda name, dtype: NumericEncoder(name, dtype, "minmax"),
+}
+
+
+# --------------------------------------------------------------------------- transformer
+
+
+class TabularTransformer:
+    """Reversible DataFrame <-> float32 matrix encoding with a ``Column`` layout.
+
+    ``fit(df)`` chooses and fits one encoder per column, ``transform(df)`` returns
+    ``(n, sum(widths))`` float32, ``inverse_transform(x)`` returns a DataFrame with the
+    original column names, order and dtypes. See the module docstring for the rules.
+    """
+
+    def __init__(self, numeric: str = "standard", max_categories_int: int = 10,
+                 categorical: Sequence[str] = (), max_categories: int = 200):
+        if numeric not in NUMERIC_ENCODERS:
+            raise DataError(f"numeric scaling must be one of {sorted(NUMERIC_ENCODERS)}, got {numeric!r}")
+        self.numeric = numeric
+        self.max_categories_int = int(max_categories_int)
+        self.categorical = (categorical,) if isinstance(categorical, str) else tuple(categorical)
+        self.max_categories = positive_int(max_categories, "max_categories", "tabular")
+        self.encoders: list[ColumnEncoder] = []
+        self.feature_names_in_: list[Any] = []
+
+    # -- fitting
+    def _encoder_for(self, name: Any, s: pd.Series) -> ColumnEncoder:
+        dtype = s.dtype
+        missing = s.isna()
+        if missing.all():
+            raise DataError(f"column '{name}' has no values (all {len(s)} are missing); drop it or fill it in")
+        if name in self.categorical or isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
+            return CategoricalEncoder(name, dtype)
+        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+            if pd.api.types.is_integer_dtype(dtype) and s.nunique(dropna=True) <= self.max_categories_int:
+                return CategoricalEncoder(name, dtype)
+            return NUMERIC_ENCODERS[self.numeric](name, dtype)
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            present = s[~missing]
+            parsed = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
+            bad = parsed.isna().to_numpy()
+            if NUMERIC_LOOKING <= 1 - bad.mean() < 1:
+                row, val = _row(present, bad)
+                raise DataError(
+                    f"column '{name}' looks numeric but row {row} holds the text {val!r} "
+                    f"({int(bad.sum())} of {len(present)} values are not numbers); fix or blank those "
+                    f"values, or list '{name}' in categorical= to treat the column as categories"
+                )
+            return CategoricalEncoder(name, dtype)
+        raise DataError(
+            f"column '{name}' has dtype {dtype}, which mpgan cannot encode; convert it to numbers "
+            "or strings, or drop it"
+        )
+
+    def fit(self, df: pd.DataFrame) -> TabularTransformer:
+        """Choose and fit one encoder per column of ``df``."""
+        if not isinstance(df, pd.DataFrame):
+            raise DataError(f"TabularTransformer.fit expects a pandas DataFrame, got {type(df).__name__}")
+        if df.shape[0] == 0 or df.shape[1] == 0:
+            raise DataError(f"the table is empty ({df.shape[0]} rows, {df.shape[1]} columns); pass a table with data")
+        dup = df.columns[df.columns.duplicated()].tolist()
+        if dup:
+            raise DataError(f"the table has duplicate column names {dup}; rename them")
+        unknown = [c for c in self.categorical if c not in df.columns]
+        if unknown:
+            raise DataError(f"categorical= names unknown columns {unknown}; the columns are {list(df.columns)}")
+        encoders = []
+        for name in df.columns:
+            s = df[name]
+            enc = self._encoder_for(name, s).fit(s)
+            if enc.width > self.max_categories:
+                raise DataError(
+                    f"column '{name}' has {enc.width} distinct values, too many for a one-hot block "
+                    f"(max_categories={self.max_categories}); drop it, convert it to numbers, or raise max_categories"
+                )
+            constant = (enc.kind == "categorical" and enc.width == 1) or (
+                isinstance(enc, NumericEncoder) and enc.min == enc.max)
+            if constant:
+                warnings.warn(f"column '{name}' is constant; it is kept but carries no information",
+                              UserWarning, stacklevel=2)
+            encoders.append(enc)
+        self.encoders = encoders
+        self.feature_names_in_ = list(df.columns)
+        return self
+
+    # -- transforming
+    def _check_fitted(self) -> None:
+        if not self.encoders:
+            raise DataError("the TabularTransformer is not fitted; call fit(df) first")
+
+    @property
+    def columns(self) -> tuple[Column, ...]:
+        """The model-side layout: one ``Column`` per original column, in order."""
+        self._check_fitted()
+        return tuple(e.column() for e in self.encoders)
+
+    @property
+    def output_dim(self) -> int:
+        """Number of features ``transform`` produces (sum of column widths)."""
+        self._check_fitted()
+        return sum(e.width for e in self.encoders)
+
+    def transform(self, df: pd.DataFrame) -> np.ndarray:
+        """Encode ``df`` (same columns as fitted; extra columns are ignored) as float32."""
+        self._check_fitted()
+        missing = [c for c in self.feature_names_in_ if c not in df.columns]
+        if missing:
+            raise DataError(f"the table lacks the fitted columns {missing}; its columns are {list(df.columns)}")
+        blocks = [np.asarray(e.transform(df[e.name]), dtype=np.float32) for e in self.encoders]
+        return np.concatenate(blocks, axis=1)
+
+    def fit_transform(self, df: pd.DataFrame) -> np.ndarray:
+        """``fit(df)`` then ``transform(df)``."""
+        return self.fit(df).transform(df)
+
+    def inverse_transform(self, x: np.ndarray) -> pd.DataFrame:
+        """Decode model-space rows ``(n, output_dim)`` into a DataFrame like the fitted one."""
+        self._check_fitted()
+        x = np.asarray(x)
+        if x.ndim == 1:
+            x = x[None]
+        if x.ndim != 2 or x.shape[1] != self.output_dim:
+            raise DataError(
+                f"cannot decode an array of shape {x.shape}; expected (n, {self.output_dim}) for this table"
+            )
+        out: dict[Any, pd.Series] = {}
+        start = 0
+        for e in self.encoders:
+            out[e.name] = e.inverse(x[:, start:start + e.width])
+            start += e.width
+        return pd.DataFrame(out, columns=self.feature_names_in_)
+
+    def __repr__(self) -> str:
+        fitted = f", {len(self.encoders)} columns -> {self.output_dim} features" if self.encoders else ""
+        return f"TabularTransformer(numeric={self.numeric!r}{fitted})"
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def table_dataset(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    target: str | None = None,
+    numeric: str = "standard",
+    max_categories_int: int = 10,
+    drop: str | Sequence[str] | None = None,
+    categorical: Sequence[str] = (),
+    max_categories: int = 200,
+    seed: int = 0,
+    limit: int | None = None,
+    class_names: Sequence[str] | None = None,
+    info: dict[str, Any] | None = None,
+) -> Dataset:
+    """Encode ``df`` with a :class:`TabularTransformer` into a tabular Dataset.
+
+    ``target`` names a class-label column: it stays in the table as a categorical
+    block and also becomes ``y``.
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"dataset '{name}' expects a pandas DataFrame, got {type(df).__name__}")
+    cols = list(df.columns)
+    drop_list = [drop] if isinstance(drop, str) else list(drop or [])
+    unknown = [c for c in drop_list if c not in cols]
+    if unknown:
+        raise DataError(f"dataset '{name}': drop= names unknown columns {unknown}; the columns are {cols}")
+    df = df.drop(columns=drop_list)
+    if target is not None:
+        if target not in df.columns:
+            raise DataError(f"dataset '{name}': target column '{target}' does not exist; the columns are {list(df.columns)}")
+        n_missing = int(df[target].isna().sum())
+        if n_missing:
+            raise DataError(f"dataset '{name}': target column '{target}' has {n_missing} missing labels; drop those rows")
+    idx = subset_indices(len(df), limit, seed, name)
+    if idx is not None:
+        df = df.iloc[idx]
+    forced = (categorical,) if isinstance(categorical, str) else tuple(categorical)
+    tr = TabularTransformer(numeric=numeric, max_categories_int=max_categories_int,
+                            categorical=forced + ((target,) if target is not None else ()),
+                            max_categories=max_categories)
+    x = tr.fit_transform(df)
+    y = names = num_classes = None
+    if target is not None:
+        enc = tr.encoders[tr.feature_names_in_.index(target)]
+        assert isinstance(enc, CategoricalEncoder)
+        y = enc.codes(df[target]).astype(np.int64)
+        num_classes = enc.width
+        names = tuple(class_names) if class_names is not None else tuple(str(c) for c in enc.categories)
+    spec = DataSpec(kind="tabular", shape=(x.shape[1],), value_range=None, columns=tr.columns,
+                    num_classes=num_classes, name=name)
+    meta = {"rows": len(df), "target": target, "dropped": drop_list, **(info or {})}
+    return Dataset(x=x, spec=spec, y=y, class_names=names, inverse=tr.inverse_transform, info=meta)
+
+
+def _sklearn_table(loader: Callable[..., Any], name: str, seed: int, limit: int | None,
+                   numeric: str) -> Dataset:
+    bunch = loader(as_frame=True)
+    return table_dataset(bunch.frame, name, target="target", numeric=numeric, seed=seed, limit=limit,
+                         class_names=[str(n) for n in bunch.target_names],
+                         info={"source": f"sklearn.datasets.{loader.__name__}"})
+
+
+@DATASETS.register("breast_cancer")
+def breast_cancer(seed: int = 0, limit: int | None = None, numeric: str = "standard") -> Dataset:
+    """scikit-learn's bundled Wisconsin breast-cancer table (569 x 30 + target), no download.
+
+    The ``target`` column (0 malignant, 1 benign) is a categorical block and ``y``.
+    """
+    from sklearn.datasets import load_breast_cancer
+
+    return _sklearn_table(load_breast_cancer, "breast_cancer", seed, limit, numeric)
+
+
+@DATASETS.register("wine")
+def wine(seed: int = 0, limit: int | None = None, numeric: str = "standard") -> Dataset:
+    """scikit-learn's bundled wine table (178 x 13 + target, 3 cultivars), no download.
+
+    The ``target`` column is a categorical block and ``y``.
+    """
+    from sklearn.datasets import load_wine
+
+    return _sklearn_table(load_wine, "wine", seed, limit, numeric)
+
+
+@DATASETS.register("csv")
+def csv(path: str, target: str | None = None, numeric: str = "standard", max_categories_int: int = 10,
+        drop: str | list[str] | None = None, categorical: str | list[str] = (),
+        max_categories: int = 200, sep: str = ",", seed: int = 0, limit: int | None = None) -> Dataset:
+    """Any CSV table (read with pandas), encoded column by column; `target` adds class labels.
+
+    A relative ``path`` is also looked up in the data root (``$MPGAN_DATA`` or datasets/).
+    """
+    p = resolve_path(path, "CSV file")
+    if p.is_dir():
+        raise DataError(f"CSV path '{p}' is a folder; pass the .csv file itself")
+    try:
+        df = pd.read_csv(p, sep=sep)
+    except pd.errors.EmptyDataError:
+        raise DataError(f"CSV file '{p}' is empty; pass a file with a header row and data") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"CSV file '{p}' could not be parsed ({exc}); check its separator (sep=) and encoding") from None
+    return table_dataset(df, "csv", target=target, numeric=numeric, max_categories_int=max_categories_int,
+                         drop=drop, categorical=categorical, max_categories=max_categories,
+                         seed=seed, limit=limit, info={"source": os.fspath(p)})
+
+
+@DATASETS.register("dataframe")
+def dataframe(df: pd.DataFrame, target: str | None = None, numeric: str = "standard",
+              max_categories_int: int = 10, drop: str | list[str] | None = None,
+              categorical: str | list[str] = (), max_categories: int = 200, seed: int = 0,
+              limit: int | None = None) -> Dataset:
+    """An in-memory pandas DataFrame (Python API only), encoded like `csv`."""
+    return table_dataset(df, "dataframe", target=target, numeric=numeric,
+                         max_categories_int=max_categories_int, drop=drop, categorical=categorical,
+                         max_categories=max_categories, seed=seed, limit=limit,
+                         info={"source": "in-memory DataFrame"})

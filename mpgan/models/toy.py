@@ -1,0 +1,84 @@
+"""Small MLPs for 1-D toy distributions (Gaussian mixtures, Rayleigh vectors).
+
+Sized after the seed articles: the discriminator is the aylien/"interestedintech"
+one (three tanh hidden layers, the sigmoid left to the objective), the generator
+a small ReLU MLP with a low-dimensional latent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+from keras import layers
+
+from ..data_spec import DataSpec
+from ..errors import ModelError
+from ..registry import DISCRIMINATORS, GENERATORS
+from ._checks import bounded, positive_int, positive_ints, require_kind, require_vector, value_range
+
+
+def _check_activation(activation: str, factory: str) -> str:
+    try:
+        keras.activations.get(activation)
+    except (ValueError, TypeError):
+        raise ModelError(
+            f"{factory} activation {activation!r} is not a Keras activation "
+            "(e.g. 'relu', 'tanh', 'softplus', 'leaky_relu')"
+        ) from None
+    return activation
+
+
+@GENERATORS.register("toy_generator")
+def toy_generator(
+    data_spec: DataSpec,
+    latent_dim: int = 5,
+    hidden: Sequence[int] = (16, 16),
+    activation: str = "relu",
+) -> keras.Model:
+    """Small MLP generator for 1-D toys: latent (default 5) -> Dense(16)x2 ReLU -> n linear outputs.
+
+    Two hidden layers because the seed toy study found that dropping one slowed
+    convergence several-fold; the output is linear (tanh rescaled when the spec
+    has a value range).
+    """
+    name = "toy_generator"
+    require_kind(data_spec, "toy", name)
+    n = require_vector(data_spec, name)
+    latent_dim = positive_int("latent_dim", latent_dim, name)
+    hidden = positive_ints("hidden", hidden, name)
+    activation = _check_activation(activation, name)
+    vr = value_range(data_spec, name)
+
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for units in hidden:
+        x = layers.Dense(units, activation=activation)(x)
+    out = bounded(layers.Dense(n, name="out")(x), vr, "out")
+    return keras.Model(z, out, name="generator_toy")
+
+
+@DISCRIMINATORS.register("toy_discriminator")
+def toy_discriminator(
+    data_spec: DataSpec,
+    hidden: Sequence[int] = (16, 16, 16),
+    activation: str = "tanh",
+) -> keras.Model:
+    """Small MLP discriminator for 1-D toys: three tanh hidden layers -> Dense(1) logit.
+
+    The seed article's discriminator, minus its sigmoid (the objective applies it).
+    """
+    name = "toy_discriminator"
+    require_kind(data_spec, "toy", name)
+    n = require_vector(data_spec, name)
+    hidden = positive_ints("hidden", hidden, name)
+    if not hidden:
+        raise ModelError(f"{name} hidden must list at least one layer width, got {hidden!r}")
+    activation = _check_activation(activation, name)
+
+    inp = keras.Input((n,), name="x")
+    x = inp
+    for units in hidden:
+        x = layers.Dense(units, activation=activation)(x)
+    logit = layers.Dense(1, name="logit")(x)
+    return keras.Model(inp, logit, name="discriminator_toy")

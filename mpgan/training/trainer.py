@@ -1,0 +1,433 @@
+"""The trainer: one compiled training step, looped, writing a run directory.
+
+The whole step (sample real indices and latents from a seeded
+``tf.random.Generator``, discriminator update(s), generator update) runs inside
+one ``tf.function`` that loops ``steps_per_call`` steps, so there is no Python
+work per step and no retracing. Per-step metrics come back as one array per call.
+
+Run directory layout::
+
+    RUN/config.yaml         resolved config
+    RUN/data_spec.json      what one sample looks like
+    RUN/history.csv         one row per step
+    RUN/epochs.csv          one row per epoch (means, wall time, callback metrics)
+    RUN/checkpoints/        tf.train.Checkpoint of the whole trainer state
+    RUN/generator.weights.h5, RUN/discriminator.weights.h5   plain Keras weights
+    RUN/samples/epoch_XXXX.png   grids from fixed latents (tables: .csv, toys: histograms)
+    RUN/plots/losses.png, RUN/plots/accuracy.png
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from ..config import Config, load_config, save_config
+from ..data_spec import Dataset
+from ..errors import ConfigError, DivergenceError, MpganError
+from ..io import atomic_save, atomic_write_text
+from ..objectives import Objective
+from ..registry import DISCRIMINATORS, GENERATORS, OBJECTIVES
+from .callbacks import Callback, ProgressBar
+from .optimizers import build_optimizer
+
+D_METRICS = ("d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake")
+
+
+def _metric_names(n_disc: int) -> list[str]:
+    """Per-step metric columns; with several discriminators, each gets a ``dK_`` prefix."""
+    if n_disc == 1:
+        return ["d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake"]
+    names = []
+    for k in range(n_disc):
+        names += [f"d{k}_{m}" for m in D_METRICS]
+    return names + ["g_loss"]
+
+
+class Trainer:
+    """Trains a generator against one discriminator with the configured schedule.
+
+    Build it with :meth:`from_config` (registry names) or directly from models;
+    resume a run with :meth:`from_run`.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        dataset: Dataset,
+        generator: keras.Model,
+        discriminator: keras.Model,
+        objective: Objective,
+        run_dir: str | Path | None = None,
+        callbacks: Sequence[Callback] = (),
+        progress: bool | None = None,
+    ):
+        self.config = config
+        self.train_config = t = config.train
+        self.dataset = dataset
+        self.generator = generator
+        self.discriminators = [discriminator]
+        self.objective = objective
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.progress = ProgressBar(progress)
+        self.callbacks = [self.progress, *callbacks]
+
+        if t.deterministic:
+            tf.config.experimental.enable_op_determinism()
+        n = len(dataset)
+        if n < t.batch_size:
+            raise ConfigError(
+                f"train.batch_size ({t.batch_size}) exceeds the dataset's {n} samples; "
+                f"use a batch size of at most {n - n % 2}"
+            )
+        self.latent_dim = int(generator.input_shape[-1])
+        self.steps_per_epoch = t.steps_per_epoch or max(1, n // t.batch_size)
+        self.total_epochs = t.epochs
+        self.metric_names = _metric_names(len(self.discriminators))
+
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        self.rng = tf.random.Generator.from_seed(config.seed)
+        self.g_optimizer = build_optimizer(t.g_optimizer, "train.g_optimizer")
+        self.d_optimizers = [build_optimizer(t.d_optimizer, "train.d_optimizer") for _ in self.discriminators]
+        # Build optimizer slots now: variables cannot be created inside the compiled
+        # loop, and a checkpoint restore needs them to exist.
+        self.g_optimizer.build(generator.trainable_variables)
+        for opt, d in zip(self.d_optimizers, self.discriminators, strict=True):
+            opt.build(d.trainable_variables)
+
+        self._real = tf.constant(dataset.x)
+        self._fixed_z = np.random.default_rng(config.seed + 7919).standard_normal(
+            (t.n_samples, self.latent_dim)).astype(np.float32)
+        self.trace_count = 0
+        self._run_steps = self._build_step()
+        self._checkpoint = tf.train.Checkpoint(
+            generator=generator, g_optimizer=self.g_optimizer, rng=self.rng,
+            step=self.step, epoch=self.epoch,
+            **{("discriminator" if k == 0 else f"discriminator_{k}"): d
+               for k, d in enumerate(self.discriminators)},
+            **{("d_optimizer" if k == 0 else f"d_optimizer_{k}"): o
+               for k, o in enumerate(self.d_optimizers)},
+            # Keras keeps each Dropout's SeedGenerator state as a model variable that
+            # tf.train.Checkpoint does not track; without it a resume draws other masks.
+            layer_rng=_untracked_state([generator, *self.discriminators]),
+        )
+        self._manager: tf.train.CheckpointManager | None = None
+        self._created_run_dir = False
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_config(
+        cls,
+        config: Config | str | Path,
+        run_dir: str | Path | None = None,
+        overrides: list[str] | None = None,
+        dataset: Dataset | None = None,
+        **kwargs: Any,
+    ) -> Trainer:
+        """Build dataset, models and objective from registry names in ``config``."""
+        from ..data import load_dataset
+        from ..models import check_pair
+
+        if not isinstance(config, Config):
+            config = load_config(config, overrides)
+        elif overrides:
+            raise ConfigError("overrides apply to a config file path, not to a Config object")
+        keras.utils.set_random_seed(config.seed)
+        if dataset is None:
+            dataset = load_dataset(config.data.name, **config.data.params)
+        spec = dataset.spec
+        generator = GENERATORS.build(config.generator.name, spec, **config.generator.params)
+        discriminator = DISCRIMINATORS.build(config.discriminator.name, spec, **config.discriminator.params)
+        check_pair(generator, discriminator, spec)
+        objective = OBJECTIVES.build(config.objective.name, **config.objective.params)
+        return cls(config, dataset, generator, discriminator, objective, run_dir=run_dir, **kwargs)
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path, **kwargs: Any) -> Trainer:
+        """Rebuild a run from its directory and restore its latest checkpoint."""
+        run_dir = Path(run_dir)
+        cfg_path = run_dir / "config.yaml"
+        if not cfg_path.is_file():
+            raise MpganError(f"{run_dir} is not an mpgan run directory (no config.yaml); "
+                             "pass the folder that `mpgan train` created")
+        trainer = cls.from_config(load_config(cfg_path), run_dir=run_dir, **kwargs)
+        if not trainer.restore():
+            raise MpganError(f"run {run_dir} has no checkpoint to resume from; "
+                             "it stopped before its first checkpoint")
+        return trainer
+
+    def _build_step(self):
+        t = self.train_config
+        G, Ds, opt_g, opts_d = self.generator, self.discriminators, self.g_optimizer, self.d_optimizers
+        obj, rng, real_data = self.objective, self.rng, self._real
+        n_real = len(self.dataset)
+        joint = t.schedule == "joint"
+        d_batch = t.batch_size if joint else t.batch_size // 2
+        smoothing = float(t.label_smoothing)
+        latent = self.latent_dim
+
+        def sample_real(n):
+            idx = rng.uniform([n], minval=0, maxval=n_real, dtype=tf.int64)
+            return tf.gather(real_data, idx)
+
+        def d_update(D, opt, real, fake):
+            if joint:
+                with tf.GradientTape() as tape:
+                    lr = D(real, training=True)
+                    lf = D(fake, training=True)
+                    loss_r = obj.d_real(lr, smoothing)
+                    loss_f = obj.d_fake(lf)
+                    loss = loss_r + loss_f
+                _apply(opt, tape, loss, D)
+            else:  # MP-GAN: a half batch of real, its own update; then a half batch of fakes
+                with tf.GradientTape() as tape:
+                    lr = D(real, training=True)
+                    loss_r = obj.d_real(lr, smoothing)
+                _apply(opt, tape, loss_r, D)
+                with tf.GradientTape() as tape:
+                    lf = D(fake, training=True)
+                    loss_f = obj.d_fake(lf)
+                _apply(opt, tape, loss_f, D)
+            acc_r = tf.reduce_mean(tf.cast(lr > 0, tf.float32))
+            acc_f = tf.reduce_mean(tf.cast(lf < 0, tf.float32))
+            return [loss_r, loss_f, acc_r, acc_f]
+
+        def one_step():
+            d_stats = []
+            for _ in range(t.n_critic):
+                real = sample_real(d_batch)
+                fake = G(rng.normal([d_batch, latent]), training=True)
+                d_stats = [d_update(D, opt, real, fake) for D, opt in zip(Ds, opts_d, strict=True)]
+            z = rng.normal([t.batch_size, latent])
+            with tf.GradientTape() as tape:
+                fake = G(z, training=True)
+                g_losses = [obj.g(D(fake, training=True)) for D in Ds]
+                g_loss = tf.add_n(g_losses) / len(g_losses)
+            _apply(opt_g, tape, g_loss, G)
+            self.step.assign_add(1)
+            if len(Ds) == 1:
+                lr_, lf_, ar, af = d_stats[0]
+                values = [lr_, lf_, g_loss, ar, af]
+            else:
+                values = [v for s in d_stats for v in s] + [g_loss]
+            return tf.stack([tf.cast(v, tf.float32) for v in values])
+
+        n_metrics = len(self.metric_names)
+
+        @tf.function
+        def run_steps(n_steps):
+            self.trace_count += 1  # Python side effect: counts traces, not calls
+            out = tf.TensorArray(tf.float32, size=n_steps, element_shape=[n_metrics])
+            for i in tf.range(n_steps):
+                out = out.write(i, one_step())
+            return out.stack()
+
+        return run_steps
+
+    # ------------------------------------------------------------------ run dir
+    def _prepare_run_dir(self) -> None:
+        if self.run_dir is None:
+            self.run_dir = next_run_dir(Path(self.config.output_dir) / self.config.name)
+        if not self.run_dir.exists():
+            self._created_run_dir = True
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "samples").mkdir(exist_ok=True)
+        save_config(self.config, self.run_dir / "config.yaml")
+        atomic_write_text(self.run_dir / "data_spec.json", json.dumps(self.dataset.spec.to_dict(), indent=1))
+
+    @property
+    def manager(self) -> tf.train.CheckpointManager:
+        if self._manager is None:
+            if self.run_dir is None:
+                raise MpganError("this trainer has no run directory; pass run_dir to save checkpoints")
+            self._manager = tf.train.CheckpointManager(
+                self._checkpoint, str(self.run_dir / "checkpoints"),
+                max_to_keep=self.train_config.keep_checkpoints, checkpoint_name="ckpt")
+        return self._manager
+
+    def save_checkpoint(self) -> str:
+        """Save the whole trainer state, and export plain ``.weights.h5`` beside it."""
+        path = self.manager.save(checkpoint_number=int(self.step.numpy()))
+        atomic_save(self.run_dir / "generator.weights.h5", self.generator.save_weights, suffix=".weights.h5")
+        for k, d in enumerate(self.discriminators):
+            name = "discriminator" if k == 0 else f"discriminator_{k}"
+            atomic_save(self.run_dir / f"{name}.weights.h5", d.save_weights, suffix=".weights.h5")
+        return path
+
+    def restore(self, checkpoint: str | None = None) -> bool:
+        """Restore the latest (or the given) checkpoint; reconcile history files with it."""
+        path = checkpoint or (self.manager.latest_checkpoint if self.run_dir else None)
+        if not path:
+            return False
+        self._checkpoint.read(path).assert_existing_objects_matched()
+        step, epoch = int(self.step.numpy()), int(self.epoch.numpy())
+        for fname, key, last in (("history.csv", "step", step), ("epochs.csv", "epoch", epoch)):
+            f = self.run_dir / fname
+            if f.exists():
+                df = pd.read_csv(f)
+                df = df[df[key] <= last]
+                atomic_save(f, lambda p, df=df: df.to_csv(p, index=False))
+        return True
+
+    # ------------------------------------------------------------------ training
+    def fit(self, epochs: int | None = None) -> pd.DataFrame:
+        """Train until ``epochs`` (default: the config's) and return the per-epoch table.
+
+        The run directory is created only once everything is built; if the run fails
+        before its first checkpoint, the directory is removed again.
+        """
+        if epochs is not None:
+            if epochs < 1:
+                raise ConfigError(f"epochs must be a positive integer, got {epochs}")
+            self.total_epochs = epochs
+        self._prepare_run_dir()
+        start = int(self.epoch.numpy())
+        try:
+            for cb in self.callbacks:
+                cb.on_train_begin(self)
+            for epoch in range(start, self.total_epochs):
+                self._fit_epoch(epoch)  # the last epoch always checkpoints
+            self._final_outputs()
+        except BaseException as exc:
+            self._cleanup_after_failure(exc)
+            raise
+        finally:
+            for cb in self.callbacks:
+                cb.on_train_end(self)
+        return self.epochs_table()
+
+    def _fit_epoch(self, epoch: int) -> None:
+        t = self.train_config
+        t0 = time.perf_counter()
+        chunks, done = [], 0
+        while done < self.steps_per_epoch:
+            n = min(t.steps_per_call, self.steps_per_epoch - done)
+            values = self._run_steps(tf.constant(n, tf.int32)).numpy()
+            first_step = int(self.step.numpy()) - n + 1
+            self._check_finite(values, first_step, epoch + 1)
+            chunks.append(values)
+            done += n
+            self.progress.update(n, dict(zip(self.metric_names, values[-1], strict=True)))
+        seconds = time.perf_counter() - t0
+        values = np.concatenate(chunks)
+        last = int(self.step.numpy())
+        steps = np.arange(last - len(values) + 1, last + 1)
+        hist = pd.DataFrame(values, columns=self.metric_names)
+        hist.insert(0, "epoch", epoch + 1)
+        hist.insert(0, "step", steps)
+        self._append_csv("history.csv", hist)
+        self.epoch.assign(epoch + 1)
+        logs: dict[str, Any] = {"epoch": epoch + 1, "step": last}
+        logs.update({k: float(v) for k, v in zip(self.metric_names, values.mean(axis=0), strict=True)})
+        logs["seconds"] = seconds
+        logs["steps_per_second"] = len(values) / seconds
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, epoch + 1, logs)
+        self._append_csv("epochs.csv", pd.DataFrame([logs]))
+        final = epoch + 1 == self.total_epochs
+        if final or (t.sample_every and (epoch + 1) % t.sample_every == 0):
+            self.save_samples(self.run_dir / "samples" / f"epoch_{epoch + 1:04d}")
+        if final or (t.checkpoint_every and (epoch + 1) % t.checkpoint_every == 0):
+            self.save_checkpoint()
+
+    def _check_finite(self, values: np.ndarray, first_step: int, epoch: int) -> None:
+        bad = ~np.isfinite(values)
+        if not bad.any():
+            return
+        row, col = np.argwhere(bad)[0]
+        last = self.manager.latest_checkpoint
+        where = f"the last good checkpoint is {last}" if last else "no checkpoint had been saved yet"
+        raise DivergenceError(
+            f"training diverged: {self.metric_names[col]} became {values[row, col]} at step "
+            f"{first_step + row} (epoch {epoch}); {where}. Lower the learning rate or change the objective")
+
+    def _append_csv(self, name: str, df: pd.DataFrame) -> None:
+        path = self.run_dir / name
+        if path.exists():
+            old = pd.read_csv(path)
+            df = pd.concat([old, df], ignore_index=True)
+        atomic_save(path, lambda p: df.to_csv(p, index=False))
+
+    def _cleanup_after_failure(self, exc: BaseException) -> None:
+        """Remove a run directory this process created if no checkpoint made it useful."""
+        if self._created_run_dir and (self._manager is None or self._manager.latest_checkpoint is None):
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+
+    def _final_outputs(self) -> None:
+        from .. import plots
+
+        hist = self.history()
+        if len(hist):
+            plots.plot_history(hist, self.run_dir / "plots")
+
+    # ------------------------------------------------------------------ outputs
+    def history(self) -> pd.DataFrame:
+        """Per-step history so far (empty before training)."""
+        path = self.run_dir / "history.csv" if self.run_dir else None
+        return pd.read_csv(path) if path and path.exists() else pd.DataFrame(columns=["step", "epoch", *self.metric_names])
+
+    def epochs_table(self) -> pd.DataFrame:
+        path = self.run_dir / "epochs.csv" if self.run_dir else None
+        return pd.read_csv(path) if path and path.exists() else pd.DataFrame()
+
+    def generate(self, z: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """Generator output (model space) for latents ``z``, in inference mode."""
+        out = [self.generator(z[i:i + batch_size], training=False).numpy() for i in range(0, len(z), batch_size)]
+        return np.concatenate(out) if out else np.zeros((0, *self.dataset.spec.shape), np.float32)
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` samples in model space; the same seed and weights give the same samples."""
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
+        return self.generate(z)
+
+    def save_samples(self, stem: Path) -> Path:
+        """Samples from the fixed latents: a PNG grid (images), histogram (toys) or CSV (tables)."""
+        from .. import plots
+
+        x = self.generate(self._fixed_z)
+        kind = self.dataset.spec.kind
+        title = f"{self.config.name} — epoch {int(self.epoch.numpy())}"
+        if kind == "image":
+            return plots.save_image_grid(self.dataset.inverse_transform(x), stem.with_suffix(".png"), title=title)
+        if kind == "toy":
+            more = self.sample(max(2000, len(x)), seed=self.config.seed)
+            return plots.plot_toy_samples(self.dataset.x[:20000], more, stem.with_suffix(".png"), title=title)
+        table = self.dataset.inverse_transform(x)
+        path = stem.with_suffix(".csv")
+        atomic_save(path, lambda p: pd.DataFrame(table).to_csv(p, index=False))
+        return path
+
+
+def _apply(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape, loss: tf.Tensor,
+           model: keras.Model) -> None:
+    variables = model.trainable_variables
+    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+
+
+def _untracked_state(models: Sequence[keras.Model]) -> list[tf.Variable]:
+    """Model variables that are not weights (random-seed states), as plain tf.Variables."""
+    out = []
+    for model in models:
+        weight_ids = {id(w) for w in model.weights}
+        out += [getattr(v, "value", v) for v in model.variables if id(v) not in weight_ids]
+    return out
+
+
+def next_run_dir(base: Path) -> Path:
+    """``base`` if it is free, else ``base-2``, ``base-3``... (never reuse a run)."""
+    if not base.exists():
+        return base
+    i = 2
+    while Path(f"{base}-{i}").exists():
+        i += 1
+    return Path(f"{base}-{i}")

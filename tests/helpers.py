@@ -1,0 +1,14 @@
+"""Small configs shared by the trainer and CLI tests (tiny models, few steps)."""
+
+TINY = [
+    "name=tiny",
+    "data.params.size=8",
+    "data.params.limit=200",
+    "generator.params.latent_dim=8",
+    "train.batch_size=16",
+    "train.steps_per_epoch=3",
+    "train.epochs=2",
+    "train.n_samples=16",
+    "train.checkpoint_every=1",
+    "train.steps_per_call=2",
+]

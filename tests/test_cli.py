@@ -1,0 +1,72 @@
+"""The command line: list, train, sample; errors exit non-zero with one clear line."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mpgan.cli import main
+from tests.helpers import TINY
+
+
+def sets(items):
+    return [a for item in items for a in ("--set", item)]
+
+
+def test_console_script_help():
+    out = subprocess.run(["mpgan", "--help"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0
+    for cmd in ("list", "train", "sample"):
+        assert cmd in out.stdout
+
+
+def test_list_shows_every_registry(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for header in ("generators:", "discriminators:", "datasets:", "objectives:"):
+        assert header in out
+    line = next(line for line in out.splitlines() if line.strip().startswith("mpgan_discriminator"))
+    assert len(line.split(None, 1)[1]) > 10  # a description follows the name
+
+
+def test_train_then_sample(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", *sets(TINY), "--run-dir", str(run)]) == 0
+    assert "run directory:" in capsys.readouterr().out
+    assert (run / "history.csv").exists()
+    for ext in ("png", "npy"):
+        assert main(["sample", "--run", str(run), "--n", "9", "--seed", "1", "--out", str(tmp_path / f"s.{ext}")]) == 0
+    again = tmp_path / "again.npy"
+    assert main(["sample", "--run", str(run), "--n", "9", "--seed", "1", "--out", str(again)]) == 0
+    a, b = np.load(tmp_path / "s.npy"), np.load(again)
+    assert a.shape == (9, 8, 8, 1) and np.array_equal(a, b)
+    # resume and extend
+    assert main(["train", "--resume", str(run), "--epochs", "3"]) == 0
+    assert "resuming" in capsys.readouterr().out
+    # an existing run directory is refused rather than overwritten
+    assert main(["train", *sets(TINY), "--run-dir", str(run)]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--set", "train.batch_size=7"], "train.batch_size must be a positive even number"),
+    (["train", "--set", "generator=nope"], "unknown generator 'nope'"),
+    (["train", "--set", "data=nope"], "unknown dataset 'nope'; known datasets:"),
+    (["train", "--config", "/no/such.yaml"], "does not exist"),
+    (["sample", "--run", "/no/such/run", "--out", "x.png"], "is not an mpgan run directory"),
+    (["sample", "--run", ".", "--out", "x.gif"], "--out must end in .png"),
+])
+def test_errors_exit_2_with_one_line(args, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
+    assert not (tmp_path / "runs").exists()  # no half-written run directory
+
+
+def test_console_script_exit_code_on_error(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "mpgan.cli", "train", "--set", "train.epochs=0"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode == 2
+    assert "error: config error: train.epochs must be a positive integer, got 0" in out.stderr

@@ -1,0 +1,48 @@
+import pytest
+
+from mpgan import ConfigError, load_config
+from mpgan.config import Config
+
+
+def test_defaults_and_overrides():
+    cfg = load_config(None, ["train.epochs=3", "generator.params.latent_dim=32", "name=x"])
+    assert cfg.train.epochs == 3 and cfg.generator.params == {"latent_dim": 32} and cfg.name == "x"
+    assert cfg.train.g_optimizer.name == "adam" and cfg.train.g_optimizer.params == {"beta_1": 0.5}
+
+
+def test_yaml_file_and_component_shorthand(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("name: t\ngenerator: dcgan_generator\ntrain: {d_optimizer: sgd, batch_size: 8}\n")
+    cfg = load_config(p)
+    # a renamed component does not inherit the default's params
+    assert cfg.generator.name == "dcgan_generator" and cfg.generator.params == {}
+    assert cfg.train.d_optimizer.name == "sgd" and cfg.train.d_optimizer.params == {}
+    assert Config.from_dict(cfg.to_dict()) == cfg
+
+
+@pytest.mark.parametrize("override, message", [
+    ("train.batch_size=7", "train.batch_size must be a positive even number"),
+    ("train.batch_size=0", "train.batch_size must be a positive even number"),
+    ("train.epochs=0", "train.epochs must be a positive integer, got 0"),
+    ("train.epochs=abc", "train.epochs must be an integer, got 'abc'"),
+    ("train.bogus=1", "unknown key 'train.bogus'; valid keys under train: epochs"),
+    ("train.schedule=weird", "train.schedule must be one of mpgan, joint"),
+    ("train.label_smoothing=1.5", "train.label_smoothing must be in [0, 1)"),
+    ("train.g_optimizer.learning_rate=-1", "train.g_optimizer.learning_rate must be positive"),
+    ("seed=[1", "is not valid YAML"),
+    ("noequals", "--set expects key.sub=value"),
+])
+def test_bad_values_are_one_clear_sentence(override, message):
+    with pytest.raises(ConfigError) as err:
+        load_config(None, [override])
+    assert message in str(err.value)
+    assert str(err.value).startswith("config error:")
+
+
+def test_odd_batch_allowed_for_joint_schedule():
+    assert load_config(None, ["train.schedule=joint", "train.batch_size=7"]).train.batch_size == 7
+
+
+def test_missing_file():
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_config("/nonexistent/cfg.yaml")
