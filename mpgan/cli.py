@@ -53,7 +53,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         last = table.iloc[-1]
         cols = [c for c in table.columns if c not in ("epoch", "step")]
         print(f"epoch {int(last['epoch'])}, step {int(last['step'])}: "
-              + ", ".join(f"{c}={last[c]:.4g}" for c in cols))
+              + ", ".join(f"{c}={last[c]:.4g}" if isinstance(last[c], float) else f"{c}={last[c]}" for c in cols))
     return 0
 
 

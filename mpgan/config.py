@@ -36,7 +36,34 @@ class OptimizerConfig:
 
     name: str = "adam"
     learning_rate: float = 2e-4
-    params: dict[str, Any] = field(default_factory=lambda: {"beta_1": 0.5})
+    params: dict[str, Any] = field(default_factory=dict)  # adam/adamw default to beta_1 = 0.5
+
+
+@dataclass
+class DiscriminatorConfig(Component):
+    """A discriminator entry: registry name and params, plus how it is trained.
+
+    ``optimizer`` (default: ``train.d_optimizer``), ``freeze`` (default:
+    ``train.freeze_discriminator``), ``pretrained`` (a run directory, a
+    ``.weights.h5`` file or a checkpoint prefix to initialise from) and ``view``
+    (an integer downsampling factor: the discriminator sees average-pooled images).
+    """
+
+    optimizer: OptimizerConfig | None = None
+    freeze: bool | None = None
+    pretrained: str | None = None
+    view: int | None = None
+
+
+@dataclass
+class Swap:
+    """Switch optimizers once ``at_epoch`` epochs (or ``at_step`` steps) are done.
+    Either optimizer may be left out to keep the current one."""
+
+    at_epoch: int | None = None
+    at_step: int | None = None
+    g_optimizer: OptimizerConfig | None = None
+    d_optimizer: OptimizerConfig | None = None
 
 
 @dataclass
@@ -55,6 +82,13 @@ class TrainConfig:
     keep_checkpoints: int = 3
     steps_per_call: int = 50  # steps run inside one compiled call (progress granularity)
     deterministic: bool = False  # enable TensorFlow op determinism (bit-exact resume)
+    freeze_discriminator: bool = False  # skip every discriminator update
+    swaps: list[Swap] = field(default_factory=list)  # optimizer swaps, in time order
+    ema: float | None = None  # decay of an exponential moving average of G's weights
+    aggregate: str = "mean"  # how several discriminators' G losses combine: mean | gman | hypervolume
+    aggregate_params: dict[str, Any] = field(default_factory=dict)  # gman: {temperature}; hypervolume: {delta}
+    mixed_precision: str | None = None  # mixed_bfloat16 (CPUs with BF16) | mixed_float16 (GPUs)
+    tensorboard: bool = True  # write TensorBoard scalars and sample images
 
 
 @dataclass
@@ -63,7 +97,8 @@ class Config:
     seed: int = 0
     data: Component = field(default_factory=lambda: Component("digits", {"size": 28}))
     generator: Component = field(default_factory=lambda: Component("mpgan_generator", {"latent_dim": 100}))
-    discriminator: Component = field(default_factory=lambda: Component("mpgan_discriminator"))
+    discriminator: DiscriminatorConfig = field(default_factory=lambda: DiscriminatorConfig("mpgan_discriminator"))
+    discriminators: list[DiscriminatorConfig] = field(default_factory=list)  # several at once
     objective: Component = field(default_factory=lambda: Component("non_saturating"))
     train: TrainConfig = field(default_factory=TrainConfig)
     output_dir: str = "runs"
@@ -83,6 +118,13 @@ class Config:
 
 
 SCHEDULES = ("mpgan", "joint")
+AGGREGATES = ("mean", "gman", "hypervolume")
+PRECISIONS = ("mixed_bfloat16", "mixed_float16")
+
+
+def discriminator_configs(cfg: Config) -> list[DiscriminatorConfig]:
+    """The discriminators of a run: ``discriminators`` if given, else the single one."""
+    return list(cfg.discriminators) or [cfg.discriminator]
 
 
 def validate(cfg: Config) -> None:
@@ -110,6 +152,33 @@ def validate(cfg: Config) -> None:
         lr = getattr(t, key).learning_rate
         if not lr > 0:
             raise ConfigError(f"train.{key}.learning_rate must be positive, got {lr}")
+    if t.aggregate not in AGGREGATES:
+        raise ConfigError(f"train.aggregate must be one of {', '.join(AGGREGATES)}, got {t.aggregate!r}")
+    if t.mixed_precision is not None and t.mixed_precision not in PRECISIONS:
+        raise ConfigError(f"train.mixed_precision must be null or one of {', '.join(PRECISIONS)}, "
+                          f"got {t.mixed_precision!r}")
+    if t.ema is not None and not 0.0 < t.ema < 1.0:
+        raise ConfigError(f"train.ema must be a decay in (0, 1) or null, got {t.ema}")
+    last = -1
+    for i, swap in enumerate(t.swaps):
+        where = f"train.swaps[{i}]"
+        if (swap.at_epoch is None) == (swap.at_step is None):
+            raise ConfigError(f"{where} needs exactly one of at_epoch or at_step")
+        at = swap.at_epoch if swap.at_epoch is not None else swap.at_step
+        if at < 1:
+            raise ConfigError(f"{where}: the swap point must be a positive integer, got {at}")
+        if swap.g_optimizer is None and swap.d_optimizer is None:
+            raise ConfigError(f"{where} names neither g_optimizer nor d_optimizer")
+        kinds = {s.at_epoch is None for s in t.swaps}
+        if len(kinds) > 1:
+            raise ConfigError("train.swaps must all use at_epoch or all use at_step")
+        if at <= last:
+            raise ConfigError(f"{where}: swaps must be in increasing time order")
+        last = at
+    for i, d in enumerate(discriminator_configs(cfg)):
+        where = f"discriminators[{i}]" if cfg.discriminators else "discriminator"
+        if d.view is not None and d.view < 1:
+            raise ConfigError(f"{where}.view must be a positive downsampling factor, got {d.view}")
     if not cfg.name or "/" in cfg.name:
         raise ConfigError(f"name must be a non-empty string without '/', got {cfg.name!r}")
 
@@ -140,11 +209,14 @@ def _coerce(value: Any, tp: Any, path: str) -> Any:
             except ConfigError as exc:
                 errors.append(exc)
         raise ConfigError(f"{path} must be {_type_name(tp)}, got {value!r}")
+    if origin is list:
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{path} must be a list, got {value!r}")
+        (item,) = typing.get_args(tp) or (Any,)
+        return [_coerce(v, item, f"{path}[{i}]") for i, v in enumerate(value)]
     if dataclasses.is_dataclass(tp):
-        if isinstance(value, str) and tp is Component:
-            return Component(value)
-        if isinstance(value, str) and tp is OptimizerConfig:
-            return OptimizerConfig(name=value)
+        if isinstance(value, str) and "name" in {f.name for f in dataclasses.fields(tp)}:
+            return tp(name=value)
         if not isinstance(value, dict):
             raise ConfigError(f"{path} must be a mapping, got {value!r}")
         return _build(tp, value, path)
@@ -284,14 +356,6 @@ def _defaults_for(data: dict[str, Any]) -> dict[str, Any]:
         user = data.get(key)
         if isinstance(user, dict) and "name" in user and user["name"] != defaults[key]["name"]:
             defaults[key] = {"name": user["name"], "params": {}}
-    train = data.get("train")
-    if isinstance(train, dict):
-        for key in ("g_optimizer", "d_optimizer"):
-            user = train.get(key)
-            if isinstance(user, str):
-                train[key] = user = {"name": user}
-            if isinstance(user, dict) and user.get("name", "adam") != "adam":
-                defaults["train"][key] = {"name": user["name"], "learning_rate": 2e-4, "params": {}}
     return defaults
 
 

@@ -4,14 +4,25 @@ An objective splits the discriminator loss into a real and a fake term (the MP-G
 schedule updates on each separately) and gives the generator's loss on fake logits.
 ``objective(real_logits, fake_logits) -> (d_loss, g_loss)`` is the combined form.
 Losses are means over the batch, computed in float32.
+
+Two optional hooks serve objectives that need more than logits:
+
+- ``penalty(discriminator, real, fake, rng)``: added to the discriminator's loss on the
+  update that sees generated samples (the gradient penalty of WGAN-GP);
+- ``needs_features``: ``g`` then also receives the discriminator's penultimate
+  activations on a real and the fake batch (feature matching).
+
+Weighted sums of objectives are built with ``combined``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import tensorflow as tf
 
+from .errors import MpganError
 from .registry import OBJECTIVES
 
 
@@ -31,6 +42,8 @@ class Objective:
     """Base: subclasses define the three terms."""
 
     name: str = "objective"
+    needs_features = False
+    has_penalty = False
 
     def d_real(self, logits: tf.Tensor, smoothing: float = 0.0) -> tf.Tensor:
         raise NotImplementedError
@@ -38,8 +51,13 @@ class Objective:
     def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
         raise NotImplementedError
 
-    def g(self, fake_logits: tf.Tensor) -> tf.Tensor:
+    def g(self, fake_logits: tf.Tensor, real_features: tf.Tensor | None = None,
+          fake_features: tf.Tensor | None = None) -> tf.Tensor:
         raise NotImplementedError
+
+    def penalty(self, discriminator, real: tf.Tensor, fake: tf.Tensor,
+                rng: tf.random.Generator) -> tf.Tensor:
+        return tf.constant(0.0)
 
     def __call__(self, real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return self.d_real(real_logits) + self.d_fake(fake_logits), self.g(fake_logits)
@@ -55,7 +73,7 @@ class NonSaturating(Objective):
     def d_fake(self, logits):
         return bce_with_logits(logits, 0.0)
 
-    def g(self, fake_logits):
+    def g(self, fake_logits, real_features=None, fake_features=None):
         return bce_with_logits(fake_logits, 1.0)
 
 
@@ -65,7 +83,7 @@ class Minimax(NonSaturating):
 
     name: str = "minimax"
 
-    def g(self, fake_logits):
+    def g(self, fake_logits, real_features=None, fake_features=None):
         # log(1 - sigmoid(l)) = -softplus(l)
         return -tf.reduce_mean(tf.nn.softplus(_f32(fake_logits)))
 
@@ -80,7 +98,7 @@ class LeastSquares(Objective):
     def d_fake(self, logits):
         return 0.5 * tf.reduce_mean(tf.square(_f32(logits)))
 
-    def g(self, fake_logits):
+    def g(self, fake_logits, real_features=None, fake_features=None):
         return 0.5 * tf.reduce_mean(tf.square(_f32(fake_logits) - 1.0))
 
 
@@ -94,8 +112,95 @@ class Hinge(Objective):
     def d_fake(self, logits):
         return tf.reduce_mean(tf.nn.relu(1.0 + _f32(logits)))
 
-    def g(self, fake_logits):
+    def g(self, fake_logits, real_features=None, fake_features=None):
         return -tf.reduce_mean(_f32(fake_logits))
+
+
+@dataclass(frozen=True)
+class WassersteinGP(Objective):
+    """Critic scores real high and fake low; the gradient penalty keeps it 1-Lipschitz."""
+
+    name: str = "wasserstein_gp"
+    gp_weight: float = 10.0
+    has_penalty = True
+
+    def d_real(self, logits, smoothing=0.0):
+        return -tf.reduce_mean(_f32(logits))
+
+    def d_fake(self, logits):
+        return tf.reduce_mean(_f32(logits))
+
+    def g(self, fake_logits, real_features=None, fake_features=None):
+        return -tf.reduce_mean(_f32(fake_logits))
+
+    def penalty(self, discriminator, real, fake, rng):
+        return self.gp_weight * gradient_penalty(discriminator, real, fake, rng)
+
+
+def gradient_penalty(discriminator, real: tf.Tensor, fake: tf.Tensor,
+                     rng: tf.random.Generator) -> tf.Tensor:
+    """E[(||grad_x D(x)|| - 1)^2] at random interpolates of real and fake (Gulrajani et al. 2017)."""
+    n = tf.minimum(tf.shape(real)[0], tf.shape(fake)[0])
+    real, fake = real[:n], tf.cast(fake[:n], real.dtype)
+    eps_shape = tf.concat([[n], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
+    eps = tf.cast(rng.uniform(eps_shape), real.dtype)
+    mixed = eps * real + (1.0 - eps) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        out = _f32(discriminator(mixed, training=True))
+    grads = tf.reshape(_f32(tape.gradient(out, mixed)), [n, -1])
+    norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + 1e-12)
+    return tf.reduce_mean(tf.square(norm - 1.0))
+
+
+@dataclass(frozen=True)
+class FeatureMatching(Objective):
+    """Generator-only term: squared distance between mean discriminator features of
+    real and generated batches (Salimans et al. 2016). Adds nothing to D's loss."""
+
+    name: str = "feature_matching"
+    needs_features = True
+
+    def d_real(self, logits, smoothing=0.0):
+        return tf.constant(0.0)
+
+    def d_fake(self, logits):
+        return tf.constant(0.0)
+
+    def g(self, fake_logits, real_features=None, fake_features=None):
+        if real_features is None or fake_features is None:
+            raise ValueError("feature_matching needs the discriminator's features")
+        diff = tf.reduce_mean(_f32(real_features), 0) - tf.reduce_mean(_f32(fake_features), 0)
+        return tf.reduce_mean(tf.square(diff))
+
+
+@dataclass(frozen=True)
+class Combined(Objective):
+    """A weighted sum of objectives, term by term."""
+
+    name: str = "combined"
+    terms: tuple[tuple[Objective, float], ...] = ()
+
+    @property
+    def needs_features(self) -> bool:  # type: ignore[override]
+        return any(t.needs_features for t, _ in self.terms)
+
+    @property
+    def has_penalty(self) -> bool:  # type: ignore[override]
+        return any(t.has_penalty for t, _ in self.terms)
+
+    def d_real(self, logits, smoothing=0.0):
+        return tf.add_n([w * t.d_real(logits, smoothing) for t, w in self.terms])
+
+    def d_fake(self, logits):
+        return tf.add_n([w * t.d_fake(logits) for t, w in self.terms])
+
+    def g(self, fake_logits, real_features=None, fake_features=None):
+        return tf.add_n([w * t.g(fake_logits, real_features, fake_features) for t, w in self.terms])
+
+    def penalty(self, discriminator, real, fake, rng):
+        terms = [w * t.penalty(discriminator, real, fake, rng) for t, w in self.terms if t.has_penalty]
+        return tf.add_n(terms) if terms else tf.constant(0.0)
 
 
 @OBJECTIVES.register("non_saturating")
@@ -120,6 +225,44 @@ def least_squares() -> Objective:
 def hinge() -> Objective:
     """Hinge loss (Lim & Ye 2017; Miyato et al. 2018)."""
     return Hinge()
+
+
+@OBJECTIVES.register("wasserstein_gp")
+def wasserstein_gp(gp_weight: float = 10.0) -> Objective:
+    """Wasserstein critic with gradient penalty (Gulrajani et al. 2017); use n_critic 5."""
+    if gp_weight < 0:
+        raise MpganError(f"wasserstein_gp: gp_weight must be >= 0, got {gp_weight}")
+    return WassersteinGP(gp_weight=float(gp_weight))
+
+
+@OBJECTIVES.register("feature_matching")
+def feature_matching() -> Objective:
+    """Generator term matching mean discriminator features (combine it with an adversarial loss)."""
+    return FeatureMatching()
+
+
+@OBJECTIVES.register("combined")
+def combined(terms: list[dict[str, Any]]) -> Objective:
+    """Weighted sum of objectives, e.g. terms: [{name: non_saturating}, {name: feature_matching, weight: 0.1}]."""
+    if not isinstance(terms, (list, tuple)) or not terms:
+        raise MpganError("objective 'combined' needs params.terms: a non-empty list of {name, weight, params}")
+    built = []
+    for i, term in enumerate(terms):
+        if isinstance(term, str):
+            term = {"name": term}
+        if not isinstance(term, dict) or "name" not in term:
+            raise MpganError(f"objective 'combined': terms[{i}] must be a mapping with a name, got {term!r}")
+        extra = set(term) - {"name", "weight", "params"}
+        if extra:
+            raise MpganError(f"objective 'combined': terms[{i}] has unknown keys {sorted(extra)}; "
+                             "use name, weight, params")
+        if term["name"] == "combined":
+            raise MpganError("objective 'combined' cannot nest another 'combined'")
+        weight = term.get("weight", 1.0)
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+            raise MpganError(f"objective 'combined': terms[{i}].weight must be a number, got {weight!r}")
+        built.append((OBJECTIVES.build(term["name"], **term.get("params", {})), float(weight)))
+    return Combined(terms=tuple(built))
 
 
 def build_objective(name: str, **params) -> Objective:

@@ -27,7 +27,7 @@ def test_fit_writes_run_directory(tmp_path):
                  "plots/losses.png", "plots/accuracy.png", "checkpoints/checkpoint"):
         assert (run / name).exists(), name
     hist = pd.read_csv(run / "history.csv")
-    assert list(hist.columns) == ["step", "epoch", "d_loss_real", "d_loss_fake", "g_loss",
+    assert list(hist.columns) == ["step", "epoch", "phase", "d_loss_real", "d_loss_fake", "g_loss",
                                   "d_acc_real", "d_acc_fake"]
     assert hist["step"].tolist() == list(range(1, 7)) and hist["epoch"].tolist() == [1, 1, 1, 2, 2, 2]
     assert len(table) == 2 and table["seconds"].gt(0).all()
@@ -116,7 +116,7 @@ def test_divergence_stops_with_message_and_keeps_last_checkpoint(tmp_path):
     good.fit()
     bad = Trainer.from_run(run)
     bad.objective = _Exploding()
-    bad._run_steps = bad._build_step()
+    bad._step_fns.clear()
     with pytest.raises(DivergenceError, match="the last good checkpoint is .*ckpt-3"):
         bad.fit(epochs=2)
     again = Trainer.from_run(run)

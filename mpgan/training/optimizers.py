@@ -44,6 +44,8 @@ def build_optimizer(cfg: OptimizerConfig, where: str = "optimizer") -> keras.opt
     if name not in OPTIMIZERS:
         raise ConfigError(f"{where}.name must be one of {', '.join(OPTIMIZERS)}, got {cfg.name!r}")
     params = dict(cfg.params)
+    if name in ("adam", "adamw"):
+        params.setdefault("beta_1", 0.5)  # the DCGAN / MP-GAN setting, not Keras' 0.9
     lr: Any = cfg.learning_rate
     if "schedule" in params:
         lr = _schedule(cfg.learning_rate, params.pop("schedule"), where)

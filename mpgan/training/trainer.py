@@ -31,20 +31,30 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from ..config import Config, load_config, save_config
+from ..config import (
+    Config,
+    DiscriminatorConfig,
+    OptimizerConfig,
+    discriminator_configs,
+    load_config,
+    save_config,
+)
 from ..data_spec import Dataset
 from ..errors import ConfigError, DivergenceError, MpganError
 from ..io import atomic_save, atomic_write_text
 from ..objectives import Objective
-from ..registry import DISCRIMINATORS, GENERATORS, OBJECTIVES
+from ..registry import GENERATORS, OBJECTIVES
 from .callbacks import Callback, ProgressBar
+from .discriminators import DiscriminatorSlot, build_discriminator, features_model
 from .optimizers import build_optimizer
 
-D_METRICS = ("d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake")
+D_METRICS = ("d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake", "g_loss")
 
 
 def _metric_names(n_disc: int) -> list[str]:
-    """Per-step metric columns; with several discriminators, each gets a ``dK_`` prefix."""
+    """Per-step metric columns; with several discriminators each gets ``dK_`` columns
+    (its losses, accuracies and the generator's loss against it) and ``g_loss`` is
+    the aggregate the generator minimised."""
     if n_disc == 1:
         return ["d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake"]
     names = []
@@ -53,8 +63,49 @@ def _metric_names(n_disc: int) -> list[str]:
     return names + ["g_loss"]
 
 
+def _acc(logits: tf.Tensor, real: bool) -> tf.Tensor:
+    """Share of samples the discriminator puts on the right side of 0 (sigmoid 0.5)."""
+    logits = tf.cast(logits, tf.float32)
+    return tf.reduce_mean(tf.cast(logits > 0 if real else logits < 0, tf.float32))
+
+
+def _aggregator(name: str, params: dict[str, Any]):
+    """How the generator combines its losses against several discriminators."""
+    params = dict(params)
+    if name == "mean":
+        allowed: set[str] = set()
+    elif name == "gman":
+        allowed = {"temperature"}
+    else:
+        allowed = {"delta"}
+    if set(params) - allowed:
+        raise ConfigError(f"train.aggregate_params for {name} take {sorted(allowed) or 'nothing'}, "
+                          f"got {sorted(params)}")
+    if name == "gman":  # Durugkar et al. 2016: softmax weights, temperature 0 = mean, large = max
+        temperature = float(params.get("temperature", 1.0))
+
+        def gman(losses):
+            stacked = tf.stack(losses)
+            weights = tf.stop_gradient(tf.nn.softmax(temperature * stacked))
+            return tf.reduce_sum(weights * stacked)
+
+        return gman
+    if name == "hypervolume":  # Albuquerque et al. 2019: -sum log(eta - l_k), eta = delta * max l
+        delta = float(params.get("delta", 1.5))
+        if delta <= 1:
+            raise ConfigError(f"train.aggregate_params.delta must be > 1, got {delta}")
+
+        def hypervolume(losses):
+            stacked = tf.stack(losses)
+            eta = tf.stop_gradient(delta * tf.reduce_max(stacked))
+            return -tf.reduce_sum(tf.math.log(eta - stacked))
+
+        return hypervolume
+    return lambda losses: tf.add_n(losses) / len(losses)
+
+
 class Trainer:
-    """Trains a generator against one discriminator with the configured schedule.
+    """Trains a generator against one or more discriminators with the configured schedule.
 
     Build it with :meth:`from_config` (registry names) or directly from models;
     resume a run with :meth:`from_run`.
@@ -65,7 +116,7 @@ class Trainer:
         config: Config,
         dataset: Dataset,
         generator: keras.Model,
-        discriminator: keras.Model,
+        discriminator: keras.Model | Sequence[keras.Model],
         objective: Objective,
         run_dir: str | Path | None = None,
         callbacks: Sequence[Callback] = (),
@@ -75,11 +126,14 @@ class Trainer:
         self.train_config = t = config.train
         self.dataset = dataset
         self.generator = generator
-        self.discriminators = [discriminator]
         self.objective = objective
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.progress = ProgressBar(progress)
-        self.callbacks = [self.progress, *callbacks]
+        self.callbacks: list[Callback] = [self.progress, *callbacks]
+        if t.tensorboard:
+            from .tensorboard import TensorBoard
+
+            self.callbacks.append(TensorBoard())
 
         if t.deterministic:
             tf.config.experimental.enable_op_determinism()
@@ -89,40 +143,97 @@ class Trainer:
                 f"train.batch_size ({t.batch_size}) exceeds the dataset's {n} samples; "
                 f"use a batch size of at most {n - n % 2}"
             )
+        models = [discriminator] if isinstance(discriminator, keras.Model) else list(discriminator)
+        d_cfgs = discriminator_configs(config)
+        if len(d_cfgs) != len(models):
+            d_cfgs = [DiscriminatorConfig(m.name) for m in models]
         self.latent_dim = int(generator.input_shape[-1])
         self.steps_per_epoch = t.steps_per_epoch or max(1, n // t.batch_size)
         self.total_epochs = t.epochs
-        self.metric_names = _metric_names(len(self.discriminators))
+
+        # Optimizer phases: phase i runs after the first i swaps. Every phase's
+        # optimizers are built now, so a checkpoint holds them all and a resume
+        # across a swap restores the right state; each phase's step traces once.
+        self.swap_steps = [sw.at_step if sw.at_step is not None else sw.at_epoch * self.steps_per_epoch
+                           for sw in t.swaps]
+        g_cfgs, d_phase_cfgs = [t.g_optimizer], [[c.optimizer or t.d_optimizer for c in d_cfgs]]
+        for sw in t.swaps:
+            g_cfgs.append(sw.g_optimizer or g_cfgs[-1])
+            d_phase_cfgs.append([sw.d_optimizer or prev for prev in d_phase_cfgs[-1]])
+        self.phase_optimizer_names = [
+            (g.name, ",".join(sorted({d.name for d in ds}))) for g, ds in zip(g_cfgs, d_phase_cfgs, strict=True)]
+        self.g_optimizers = [self._optimizer(c, "train.g_optimizer", generator) for c in g_cfgs]
+        self.slots: list[DiscriminatorSlot] = []
+        for k, (model, dc) in enumerate(zip(models, d_cfgs, strict=True)):
+            frozen = t.freeze_discriminator if dc.freeze is None else dc.freeze
+            slot = DiscriminatorSlot(model, dc.name, frozen)
+            if not frozen:
+                slot.optimizers = [self._optimizer(ph[k], "train.d_optimizer", model) for ph in d_phase_cfgs]
+            if objective.needs_features:
+                slot.features = features_model(model)
+            self.slots.append(slot)
+        self.metric_names = _metric_names(len(self.slots))
 
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        self.phase = tf.Variable(0, dtype=tf.int64, trainable=False, name="phase")
         self.rng = tf.random.Generator.from_seed(config.seed)
-        self.g_optimizer = build_optimizer(t.g_optimizer, "train.g_optimizer")
-        self.d_optimizers = [build_optimizer(t.d_optimizer, "train.d_optimizer") for _ in self.discriminators]
-        # Build optimizer slots now: variables cannot be created inside the compiled
-        # loop, and a checkpoint restore needs them to exist.
-        self.g_optimizer.build(generator.trainable_variables)
-        for opt, d in zip(self.d_optimizers, self.discriminators, strict=True):
-            opt.build(d.trainable_variables)
+        self.ema_generator: keras.Model | None = None
+        if t.ema is not None:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
 
         self._real = tf.constant(dataset.x)
         self._fixed_z = np.random.default_rng(config.seed + 7919).standard_normal(
             (t.n_samples, self.latent_dim)).astype(np.float32)
         self.trace_count = 0
-        self._run_steps = self._build_step()
-        self._checkpoint = tf.train.Checkpoint(
-            generator=generator, g_optimizer=self.g_optimizer, rng=self.rng,
-            step=self.step, epoch=self.epoch,
-            **{("discriminator" if k == 0 else f"discriminator_{k}"): d
-               for k, d in enumerate(self.discriminators)},
-            **{("d_optimizer" if k == 0 else f"d_optimizer_{k}"): o
-               for k, o in enumerate(self.d_optimizers)},
-            # Keras keeps each Dropout's SeedGenerator state as a model variable that
-            # tf.train.Checkpoint does not track; without it a resume draws other masks.
-            layer_rng=_untracked_state([generator, *self.discriminators]),
-        )
+        self._step_fns: dict[int, Any] = {}
+        tracked: dict[str, Any] = {"generator": generator, "rng": self.rng, "step": self.step,
+                                   "epoch": self.epoch, "phase": self.phase}
+        for i, opt in enumerate(self.g_optimizers):
+            tracked["g_optimizer" + (f"_phase{i}" if i else "")] = opt
+        for k, slot in enumerate(self.slots):
+            tracked["discriminator" + (f"_{k}" if k else "")] = slot.model
+            for i, opt in enumerate(slot.optimizers):
+                tracked["d_optimizer" + (f"_{k}" if k else "") + (f"_phase{i}" if i else "")] = opt
+        if self.ema_generator is not None:
+            tracked["ema_generator"] = self.ema_generator
+        # Keras keeps each Dropout's SeedGenerator state as a model variable that
+        # tf.train.Checkpoint does not track; without it a resume draws other masks.
+        tracked["layer_rng"] = _untracked_state([generator, *models])
+        self._checkpoint = tf.train.Checkpoint(**tracked)
         self._manager: tf.train.CheckpointManager | None = None
         self._created_run_dir = False
+        self.last_epoch_history: pd.DataFrame | None = None
+
+    def _optimizer(self, cfg: OptimizerConfig, where: str, model: keras.Model) -> keras.optimizers.Optimizer:
+        opt = build_optimizer(cfg, where)
+        if self.train_config.mixed_precision == "mixed_float16":
+            opt = keras.optimizers.LossScaleOptimizer(opt)
+        # Slots must exist before the compiled loop (no variable creation inside it)
+        # and before a checkpoint restore.
+        opt.build(model.trainable_variables)
+        return opt
+
+    # -- compatibility views ---------------------------------------------------
+    @property
+    def discriminators(self) -> list[keras.Model]:
+        return [s.model for s in self.slots]
+
+    @property
+    def g_optimizer(self) -> keras.optimizers.Optimizer:
+        """The generator's optimizer in the current phase."""
+        return self.g_optimizers[int(self.phase.numpy())]
+
+    @property
+    def d_optimizers(self) -> list[keras.optimizers.Optimizer]:
+        """Each trained discriminator's optimizer in the current phase."""
+        return [s.optimizers[int(self.phase.numpy())] for s in self.slots if s.optimizers]
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The EMA generator when EMA is on, else the generator."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -146,11 +257,20 @@ class Trainer:
         if dataset is None:
             dataset = load_dataset(config.data.name, **config.data.params)
         spec = dataset.spec
-        generator = GENERATORS.build(config.generator.name, spec, **config.generator.params)
-        discriminator = DISCRIMINATORS.build(config.discriminator.name, spec, **config.discriminator.params)
-        check_pair(generator, discriminator, spec)
         objective = OBJECTIVES.build(config.objective.name, **config.objective.params)
-        return cls(config, dataset, generator, discriminator, objective, run_dir=run_dir, **kwargs)
+        previous = keras.config.dtype_policy()
+        if config.train.mixed_precision:
+            # layers take the policy at construction; restore it afterwards
+            keras.config.set_dtype_policy(config.train.mixed_precision)
+        try:
+            generator = GENERATORS.build(config.generator.name, spec, **config.generator.params)
+            discriminators = [build_discriminator(dc, spec, k)
+                              for k, dc in enumerate(discriminator_configs(config))]
+        finally:
+            keras.config.set_dtype_policy(previous)
+        for d in discriminators:
+            check_pair(generator, d, spec)
+        return cls(config, dataset, generator, discriminators, objective, run_dir=run_dir, **kwargs)
 
     @classmethod
     def from_run(cls, run_dir: str | Path, **kwargs: Any) -> Trainer:
@@ -166,28 +286,39 @@ class Trainer:
                              "it stopped before its first checkpoint")
         return trainer
 
-    def _build_step(self):
+    def _step_fn(self, phase: int):
+        """The compiled multi-step function of an optimizer phase (built, and traced, once)."""
+        if phase not in self._step_fns:
+            self._step_fns[phase] = self._build_step(phase)
+        return self._step_fns[phase]
+
+    def _build_step(self, phase: int):
         t = self.train_config
-        G, Ds, opt_g, opts_d = self.generator, self.discriminators, self.g_optimizer, self.d_optimizers
-        obj, rng, real_data = self.objective, self.rng, self._real
+        G, slots, obj, rng, real_data = self.generator, self.slots, self.objective, self.rng, self._real
+        opt_g = self.g_optimizers[phase]
+        trained = [s for s in slots if not s.frozen]
         n_real = len(self.dataset)
         joint = t.schedule == "joint"
         d_batch = t.batch_size if joint else t.batch_size // 2
         smoothing = float(t.label_smoothing)
         latent = self.latent_dim
+        ema, ema_decay = self.ema_generator, t.ema
+        aggregate = _aggregator(t.aggregate, t.aggregate_params)
+        multi = len(slots) > 1
 
         def sample_real(n):
             idx = rng.uniform([n], minval=0, maxval=n_real, dtype=tf.int64)
             return tf.gather(real_data, idx)
 
-        def d_update(D, opt, real, fake):
+        def d_update(slot, real, fake):
+            D, opt = slot.model, slot.optimizers[phase]
             if joint:
                 with tf.GradientTape() as tape:
-                    lr = D(real, training=True)
-                    lf = D(fake, training=True)
-                    loss_r = obj.d_real(lr, smoothing)
-                    loss_f = obj.d_fake(lf)
+                    lr, lf = D(real, training=True), D(fake, training=True)
+                    loss_r, loss_f = obj.d_real(lr, smoothing), obj.d_fake(lf)
                     loss = loss_r + loss_f
+                    if obj.has_penalty:
+                        loss += obj.penalty(D, real, fake, rng)
                 _apply(opt, tape, loss, D)
             else:  # MP-GAN: a half batch of real, its own update; then a half batch of fakes
                 with tf.GradientTape() as tape:
@@ -197,29 +328,62 @@ class Trainer:
                 with tf.GradientTape() as tape:
                     lf = D(fake, training=True)
                     loss_f = obj.d_fake(lf)
-                _apply(opt, tape, loss_f, D)
-            acc_r = tf.reduce_mean(tf.cast(lr > 0, tf.float32))
-            acc_f = tf.reduce_mean(tf.cast(lf < 0, tf.float32))
-            return [loss_r, loss_f, acc_r, acc_f]
+                    loss = loss_f + obj.penalty(D, real, fake, rng) if obj.has_penalty else loss_f
+                _apply(opt, tape, loss, D)
+            return [loss_r, loss_f, _acc(lr, True), _acc(lf, False)]
 
         def one_step():
-            d_stats = []
-            for _ in range(t.n_critic):
-                real = sample_real(d_batch)
-                fake = G(rng.normal([d_batch, latent]), training=True)
-                d_stats = [d_update(D, opt, real, fake) for D, opt in zip(Ds, opts_d, strict=True)]
+            stats: dict[int, list] = {}
+            if trained:
+                for _ in range(t.n_critic):
+                    real = sample_real(d_batch)
+                    fake = G(rng.normal([d_batch, latent]), training=True)
+                    for slot in trained:
+                        stats[id(slot)] = d_update(slot, real, fake)
+            # A frozen discriminator is a fixed function (dropout off, BatchNorm on its
+            # moving statistics); its real-side numbers come from one forward pass.
+            real_g = sample_real(t.batch_size) if obj.needs_features else None
+            frozen_real = {}
+            for slot in slots:
+                if slot.frozen:
+                    real = real_g[:d_batch] if real_g is not None else sample_real(d_batch)
+                    lr = slot.model(real, training=False)
+                    frozen_real[id(slot)] = (obj.d_real(lr, smoothing), _acc(lr, True))
             z = rng.normal([t.batch_size, latent])
             with tf.GradientTape() as tape:
                 fake = G(z, training=True)
-                g_losses = [obj.g(D(fake, training=True)) for D in Ds]
-                g_loss = tf.add_n(g_losses) / len(g_losses)
+                g_losses, fake_logits = [], []
+                for slot in slots:
+                    train_mode = not slot.frozen
+                    if slot.features is not None:
+                        lf, f_fake = slot.features(fake, training=train_mode)
+                        _, f_real = slot.features(real_g, training=train_mode)
+                        g_losses.append(obj.g(lf, tf.stop_gradient(f_real), f_fake))
+                    else:
+                        lf = slot.model(fake, training=train_mode)
+                        g_losses.append(obj.g(lf))
+                    fake_logits.append(lf)
+                g_loss = aggregate(g_losses)
             _apply(opt_g, tape, g_loss, G)
+            if ema is not None:
+                step = tf.cast(self.step, tf.float32)
+                decay = tf.minimum(ema_decay, (1.0 + step) / (10.0 + step))
+                for e, w in zip(ema.weights, G.weights, strict=True):
+                    e.assign(decay * e + (1.0 - decay) * tf.cast(w, e.dtype))
             self.step.assign_add(1)
-            if len(Ds) == 1:
-                lr_, lf_, ar, af = d_stats[0]
-                values = [lr_, lf_, g_loss, ar, af]
+            values = []
+            for slot, lf, gl in zip(slots, fake_logits, g_losses, strict=True):
+                if slot.frozen:
+                    loss_r, acc_r = frozen_real[id(slot)]
+                    values += [loss_r, obj.d_fake(lf), acc_r, _acc(lf, False)]
+                else:
+                    values += stats[id(slot)]
+                if multi:
+                    values.append(gl)
+            if not multi:  # the historical single-D column order
+                values = [values[0], values[1], g_loss, values[2], values[3]]
             else:
-                values = [v for s in d_stats for v in s] + [g_loss]
+                values.append(g_loss)
             return tf.stack([tf.cast(v, tf.float32) for v in values])
 
         n_metrics = len(self.metric_names)
@@ -269,7 +433,7 @@ class Trainer:
         path = checkpoint or (self.manager.latest_checkpoint if self.run_dir else None)
         if not path:
             return False
-        self._checkpoint.read(path).assert_existing_objects_matched()
+        self._checkpoint.read(path).assert_existing_objects_matched().expect_partial()
         step, epoch = int(self.step.numpy()), int(self.epoch.numpy())
         for fname, key, last in (("history.csv", "step", step), ("epochs.csv", "epoch", epoch)):
             f = self.run_dir / fname
@@ -306,13 +470,34 @@ class Trainer:
                 cb.on_train_end(self)
         return self.epochs_table()
 
+    def phase_at(self, steps_done: int | np.ndarray) -> int | np.ndarray:
+        """The optimizer phase a step runs in, given how many steps came before it."""
+        return np.searchsorted(self.swap_steps, steps_done, side="right")
+
+    def train_steps(self, n: int) -> np.ndarray:
+        """Run ``n`` training steps and return their metrics, shape ``(n, len(metric_names))``.
+
+        Compiled calls stop at optimizer swaps. No files, callbacks or epoch
+        bookkeeping: for benchmarks and notebooks.
+        """
+        out = []
+        while n > 0:
+            done = int(self.step.numpy())
+            phase = int(self.phase_at(done))
+            if phase != int(self.phase.numpy()):
+                self.phase.assign(phase)
+            m = n if phase >= len(self.swap_steps) else min(n, self.swap_steps[phase] - done)
+            out.append(self._step_fn(phase)(tf.constant(m, tf.int32)).numpy())
+            n -= m
+        return np.concatenate(out) if out else np.zeros((0, len(self.metric_names)), np.float32)
+
     def _fit_epoch(self, epoch: int) -> None:
         t = self.train_config
         t0 = time.perf_counter()
         chunks, done = [], 0
         while done < self.steps_per_epoch:
             n = min(t.steps_per_call, self.steps_per_epoch - done)
-            values = self._run_steps(tf.constant(n, tf.int32)).numpy()
+            values = self.train_steps(n)
             first_step = int(self.step.numpy()) - n + 1
             self._check_finite(values, first_step, epoch + 1)
             chunks.append(values)
@@ -323,14 +508,19 @@ class Trainer:
         last = int(self.step.numpy())
         steps = np.arange(last - len(values) + 1, last + 1)
         hist = pd.DataFrame(values, columns=self.metric_names)
+        hist.insert(0, "phase", self.phase_at(steps - 1))
         hist.insert(0, "epoch", epoch + 1)
         hist.insert(0, "step", steps)
+        self.last_epoch_history = hist
         self._append_csv("history.csv", hist)
         self.epoch.assign(epoch + 1)
         logs: dict[str, Any] = {"epoch": epoch + 1, "step": last}
         logs.update({k: float(v) for k, v in zip(self.metric_names, values.mean(axis=0), strict=True)})
         logs["seconds"] = seconds
         logs["steps_per_second"] = len(values) / seconds
+        phase = int(self.phase_at(last - 1))
+        logs["phase"] = phase
+        logs["g_optimizer"], logs["d_optimizer"] = self.phase_optimizer_names[phase]
         for cb in self.callbacks:
             cb.on_epoch_end(self, epoch + 1, logs)
         self._append_csv("epochs.csv", pd.DataFrame([logs]))
@@ -381,8 +571,11 @@ class Trainer:
         return pd.read_csv(path) if path and path.exists() else pd.DataFrame()
 
     def generate(self, z: np.ndarray, batch_size: int = 256) -> np.ndarray:
-        """Generator output (model space) for latents ``z``, in inference mode."""
-        out = [self.generator(z[i:i + batch_size], training=False).numpy() for i in range(0, len(z), batch_size)]
+        """Generator output (model space, float32) for latents ``z``, in inference mode;
+        the EMA generator when EMA is on."""
+        g = self.sampling_generator
+        out = [np.asarray(g(z[i:i + batch_size], training=False), dtype=np.float32)
+               for i in range(0, len(z), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, *self.dataset.spec.shape), np.float32)
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
@@ -411,6 +604,9 @@ class Trainer:
 def _apply(optimizer: keras.optimizers.Optimizer, tape: tf.GradientTape, loss: tf.Tensor,
            model: keras.Model) -> None:
     variables = model.trainable_variables
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        with tape:
+            loss = optimizer.scale_loss(loss)  # float16: keep small gradients representable
     optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
 
 

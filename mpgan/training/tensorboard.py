@@ -1,0 +1,53 @@
+"""TensorBoard logging: per-step and per-epoch scalars, and the sample grid as an image."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import tensorflow as tf
+
+from .callbacks import Callback
+
+if TYPE_CHECKING:
+    from .trainer import Trainer
+
+
+class TensorBoard(Callback):
+    """Writes ``RUN/tensorboard/``: every history column per step (``step/...``), the
+    epoch means and callback metrics (``epoch/...``), and a sample grid image whenever
+    the trainer saves one."""
+
+    def __init__(self, subdir: str = "tensorboard"):
+        self.subdir = subdir
+        self.writer = None
+
+    def on_train_begin(self, trainer: Trainer) -> None:
+        self.writer = tf.summary.create_file_writer(str(trainer.run_dir / self.subdir))
+
+    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+        if self.writer is None:
+            return
+        hist = trainer.last_epoch_history
+        with self.writer.as_default():
+            if hist is not None:
+                for col in trainer.metric_names:
+                    for step, value in zip(hist["step"].to_numpy(), hist[col].to_numpy(), strict=True):
+                        tf.summary.scalar(f"step/{col}", float(value), step=int(step))
+            for key, value in logs.items():
+                if isinstance(value, (int, float, np.floating, np.integer)) and key not in ("epoch", "step"):
+                    tf.summary.scalar(f"epoch/{key}", float(value), step=int(logs["step"]))
+            t = trainer.train_config
+            due = epoch == trainer.total_epochs or (t.sample_every and epoch % t.sample_every == 0)
+            if due and trainer.dataset.spec.kind == "image":
+                from ..plots import grid_array
+
+                x = trainer.generate(trainer._fixed_z[:64])
+                grid = grid_array(trainer.dataset.inverse_transform(x))
+                tf.summary.image("samples", grid[None, :, :, None], step=int(logs["step"]))
+        self.writer.flush()
+
+    def on_train_end(self, trainer: Trainer) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
