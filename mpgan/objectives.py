@@ -7,8 +7,9 @@ Losses are means over the batch, computed in float32.
 
 Two optional hooks serve objectives that need more than logits:
 
-- ``penalty(discriminator, real, fake, rng)``: added to the discriminator's loss on the
-  update that sees generated samples (the gradient penalty of WGAN-GP);
+- ``penalty(discriminator, real, fake, eps)``: added to the discriminator's loss on the
+  update that sees generated samples (the gradient penalty of WGAN-GP); ``eps`` holds
+  one uniform [0, 1) mixing weight per sample, drawn by the trainer;
 - ``needs_features``: ``g`` then also receives the discriminator's penultimate
   activations on a real and the fake batch (feature matching).
 
@@ -55,8 +56,7 @@ class Objective:
           fake_features: tf.Tensor | None = None) -> tf.Tensor:
         raise NotImplementedError
 
-    def penalty(self, discriminator, real: tf.Tensor, fake: tf.Tensor,
-                rng: tf.random.Generator) -> tf.Tensor:
+    def penalty(self, discriminator, real: tf.Tensor, fake: tf.Tensor, eps: tf.Tensor) -> tf.Tensor:
         return tf.constant(0.0)
 
     def __call__(self, real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -133,17 +133,17 @@ class WassersteinGP(Objective):
     def g(self, fake_logits, real_features=None, fake_features=None):
         return -tf.reduce_mean(_f32(fake_logits))
 
-    def penalty(self, discriminator, real, fake, rng):
-        return self.gp_weight * gradient_penalty(discriminator, real, fake, rng)
+    def penalty(self, discriminator, real, fake, eps):
+        return self.gp_weight * gradient_penalty(discriminator, real, fake, eps)
 
 
-def gradient_penalty(discriminator, real: tf.Tensor, fake: tf.Tensor,
-                     rng: tf.random.Generator) -> tf.Tensor:
-    """E[(||grad_x D(x)|| - 1)^2] at random interpolates of real and fake (Gulrajani et al. 2017)."""
+def gradient_penalty(discriminator, real: tf.Tensor, fake: tf.Tensor, eps: tf.Tensor) -> tf.Tensor:
+    """E[(||grad_x D(x)|| - 1)^2] at interpolates ``eps * real + (1 - eps) * fake``
+    (Gulrajani et al. 2017); ``eps`` has one weight per sample."""
     n = tf.minimum(tf.shape(real)[0], tf.shape(fake)[0])
     real, fake = real[:n], tf.cast(fake[:n], real.dtype)
     eps_shape = tf.concat([[n], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
-    eps = tf.cast(rng.uniform(eps_shape), real.dtype)
+    eps = tf.reshape(tf.cast(eps[:n], real.dtype), eps_shape)
     mixed = eps * real + (1.0 - eps) * fake
     with tf.GradientTape() as tape:
         tape.watch(mixed)
@@ -198,8 +198,8 @@ class Combined(Objective):
     def g(self, fake_logits, real_features=None, fake_features=None):
         return tf.add_n([w * t.g(fake_logits, real_features, fake_features) for t, w in self.terms])
 
-    def penalty(self, discriminator, real, fake, rng):
-        terms = [w * t.penalty(discriminator, real, fake, rng) for t, w in self.terms if t.has_penalty]
+    def penalty(self, discriminator, real, fake, eps):
+        terms = [w * t.penalty(discriminator, real, fake, eps) for t, w in self.terms if t.has_penalty]
         return tf.add_n(terms) if terms else tf.constant(0.0)
 
 

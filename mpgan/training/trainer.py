@@ -121,7 +121,17 @@ class Trainer:
         run_dir: str | Path | None = None,
         callbacks: Sequence[Callback] = (),
         progress: bool | None = None,
+        strategy: tf.distribute.Strategy | None = None,
     ):
+        self.strategy = strategy or tf.distribute.get_strategy()
+        # Batches, latents and penalty mixing weights all come from one generator,
+        # drawn from in cross-replica context (so created outside the strategy's
+        # scope): the same global batch whatever the number of replicas.
+        self.rng = tf.random.Generator.from_seed(config.seed)
+        with self.strategy.scope():
+            self._init(config, dataset, generator, discriminator, objective, run_dir, callbacks, progress)
+
+    def _init(self, config, dataset, generator, discriminator, objective, run_dir, callbacks, progress):
         self.config = config
         self.train_config = t = config.train
         self.dataset = dataset
@@ -143,6 +153,11 @@ class Trainer:
                 f"train.batch_size ({t.batch_size}) exceeds the dataset's {n} samples; "
                 f"use a batch size of at most {n - n % 2}"
             )
+        replicas = self.strategy.num_replicas_in_sync
+        d_batch = t.batch_size if t.schedule == "joint" else t.batch_size // 2
+        if replicas > 1 and (t.batch_size % replicas or d_batch % replicas):
+            raise ConfigError(f"train.batch_size ({t.batch_size}) must split evenly over {replicas} replicas "
+                              f"(and its discriminator half-batch too)")
         models = [discriminator] if isinstance(discriminator, keras.Model) else list(discriminator)
         d_cfgs = discriminator_configs(config)
         if len(d_cfgs) != len(models):
@@ -177,7 +192,6 @@ class Trainer:
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
         self.phase = tf.Variable(0, dtype=tf.int64, trainable=False, name="phase")
-        self.rng = tf.random.Generator.from_seed(config.seed)
         self.ema_generator: keras.Model | None = None
         if t.ema is not None:
             self.ema_generator = keras.models.clone_model(generator)
@@ -243,9 +257,11 @@ class Trainer:
         run_dir: str | Path | None = None,
         overrides: list[str] | None = None,
         dataset: Dataset | None = None,
+        strategy: tf.distribute.Strategy | None = None,
         **kwargs: Any,
     ) -> Trainer:
-        """Build dataset, models and objective from registry names in ``config``."""
+        """Build dataset, models and objective from registry names in ``config``
+        (models under ``strategy.scope()`` when a strategy is given)."""
         from ..data import load_dataset
         from ..models import check_pair
 
@@ -262,15 +278,18 @@ class Trainer:
         if config.train.mixed_precision:
             # layers take the policy at construction; restore it afterwards
             keras.config.set_dtype_policy(config.train.mixed_precision)
+        strategy = strategy or tf.distribute.get_strategy()
         try:
-            generator = GENERATORS.build(config.generator.name, spec, **config.generator.params)
-            discriminators = [build_discriminator(dc, spec, k)
-                              for k, dc in enumerate(discriminator_configs(config))]
+            with strategy.scope():
+                generator = GENERATORS.build(config.generator.name, spec, **config.generator.params)
+                discriminators = [build_discriminator(dc, spec, k)
+                                  for k, dc in enumerate(discriminator_configs(config))]
         finally:
             keras.config.set_dtype_policy(previous)
         for d in discriminators:
             check_pair(generator, d, spec)
-        return cls(config, dataset, generator, discriminators, objective, run_dir=run_dir, **kwargs)
+        return cls(config, dataset, generator, discriminators, objective, run_dir=run_dir,
+                   strategy=strategy, **kwargs)
 
     @classmethod
     def from_run(cls, run_dir: str | Path, **kwargs: Any) -> Trainer:
@@ -306,11 +325,19 @@ class Trainer:
         aggregate = _aggregator(t.aggregate, t.aggregate_params)
         multi = len(slots) > 1
 
+        strategy, replicas = self.strategy, self.strategy.num_replicas_in_sync
+        need_extra_real = obj.needs_features or any(sl.frozen for sl in slots)
+
         def sample_real(n):
             idx = rng.uniform([n], minval=0, maxval=n_real, dtype=tf.int64)
             return tf.gather(real_data, idx)
 
-        def d_update(slot, real, fake):
+        def scaled(loss):
+            # Under a strategy each replica's gradients are summed: scale its batch-mean
+            # loss so the sum is the global-batch mean.
+            return loss / replicas if replicas > 1 else loss
+
+        def d_update(slot, real, fake, eps):
             D, opt = slot.model, slot.optimizers[phase]
             if joint:
                 with tf.GradientTape() as tape:
@@ -318,59 +345,54 @@ class Trainer:
                     loss_r, loss_f = obj.d_real(lr, smoothing), obj.d_fake(lf)
                     loss = loss_r + loss_f
                     if obj.has_penalty:
-                        loss += obj.penalty(D, real, fake, rng)
+                        loss += obj.penalty(D, real, fake, eps)
+                    loss = scaled(loss)
                 _apply(opt, tape, loss, D)
             else:  # MP-GAN: a half batch of real, its own update; then a half batch of fakes
                 with tf.GradientTape() as tape:
                     lr = D(real, training=True)
                     loss_r = obj.d_real(lr, smoothing)
-                _apply(opt, tape, loss_r, D)
+                    loss = scaled(loss_r)
+                _apply(opt, tape, loss, D)
                 with tf.GradientTape() as tape:
                     lf = D(fake, training=True)
                     loss_f = obj.d_fake(lf)
-                    loss = loss_f + obj.penalty(D, real, fake, rng) if obj.has_penalty else loss_f
+                    loss = loss_f + obj.penalty(D, real, fake, eps) if obj.has_penalty else loss_f
+                    loss = scaled(loss)
                 _apply(opt, tape, loss, D)
             return [loss_r, loss_f, _acc(lr, True), _acc(lf, False)]
 
-        def one_step():
+        def replica_step(real_d, z_d, eps_d, real_extra, z_g):
+            """Everything that touches the models, on this replica's share of the batch."""
             stats: dict[int, list] = {}
             if trained:
-                for _ in range(t.n_critic):
-                    real = sample_real(d_batch)
-                    fake = G(rng.normal([d_batch, latent]), training=True)
+                for c in range(t.n_critic):
+                    fake = G(z_d[c], training=True)
                     for slot in trained:
-                        stats[id(slot)] = d_update(slot, real, fake)
+                        stats[id(slot)] = d_update(slot, real_d[c], fake, eps_d[c])
             # A frozen discriminator is a fixed function (dropout off, BatchNorm on its
             # moving statistics); its real-side numbers come from one forward pass.
-            real_g = sample_real(t.batch_size) if obj.needs_features else None
             frozen_real = {}
             for slot in slots:
                 if slot.frozen:
-                    real = real_g[:d_batch] if real_g is not None else sample_real(d_batch)
-                    lr = slot.model(real, training=False)
+                    lr = slot.model(real_extra[:tf.shape(real_d)[1]], training=False)
                     frozen_real[id(slot)] = (obj.d_real(lr, smoothing), _acc(lr, True))
-            z = rng.normal([t.batch_size, latent])
             with tf.GradientTape() as tape:
-                fake = G(z, training=True)
+                fake = G(z_g, training=True)
                 g_losses, fake_logits = [], []
                 for slot in slots:
                     train_mode = not slot.frozen
                     if slot.features is not None:
                         lf, f_fake = slot.features(fake, training=train_mode)
-                        _, f_real = slot.features(real_g, training=train_mode)
+                        _, f_real = slot.features(real_extra, training=train_mode)
                         g_losses.append(obj.g(lf, tf.stop_gradient(f_real), f_fake))
                     else:
                         lf = slot.model(fake, training=train_mode)
                         g_losses.append(obj.g(lf))
                     fake_logits.append(lf)
                 g_loss = aggregate(g_losses)
-            _apply(opt_g, tape, g_loss, G)
-            if ema is not None:
-                step = tf.cast(self.step, tf.float32)
-                decay = tf.minimum(ema_decay, (1.0 + step) / (10.0 + step))
-                for e, w in zip(ema.weights, G.weights, strict=True):
-                    e.assign(decay * e + (1.0 - decay) * tf.cast(w, e.dtype))
-            self.step.assign_add(1)
+                loss = scaled(g_loss)
+            _apply(opt_g, tape, loss, G)
             values = []
             for slot, lf, gl in zip(slots, fake_logits, g_losses, strict=True):
                 if slot.frozen:
@@ -385,6 +407,39 @@ class Trainer:
             else:
                 values.append(g_loss)
             return tf.stack([tf.cast(v, tf.float32) for v in values])
+
+        def sharded_step(real_d, z_d, eps_d, real_extra, z_g):
+            rid = tf.distribute.get_replica_context().replica_id_in_sync_group
+
+            def shard(x, axis=0):
+                n = tf.shape(x)[axis] // replicas
+                return x[rid * n:(rid + 1) * n] if axis == 0 else x[:, rid * n:(rid + 1) * n]
+
+            return replica_step(shard(real_d, 1), shard(z_d, 1), shard(eps_d, 1), shard(real_extra), shard(z_g))
+
+        def one_step():
+            # All randomness is drawn here, in cross-replica context, from one seeded
+            # generator: the same global batch whatever the number of replicas.
+            real_d = tf.stack([sample_real(d_batch) for _ in range(t.n_critic)]) if trained \
+                else tf.zeros([1, replicas, *self.dataset.spec.shape])
+            z_d = rng.normal([t.n_critic, d_batch, latent])
+            eps_d = rng.uniform([t.n_critic, d_batch]) if obj.has_penalty else tf.zeros([t.n_critic, d_batch])
+            real_extra = sample_real(t.batch_size) if need_extra_real else tf.zeros([replicas, 1])
+            if not trained:
+                real_d = tf.expand_dims(real_extra[:d_batch], 0)
+            z_g = rng.normal([t.batch_size, latent])
+            if replicas == 1:
+                values = replica_step(real_d, z_d, eps_d, real_extra, z_g)
+            else:
+                per_replica = strategy.run(sharded_step, args=(real_d, z_d, eps_d, real_extra, z_g))
+                values = strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica, axis=None)
+            if ema is not None:
+                step = tf.cast(self.step, tf.float32)
+                decay = tf.minimum(ema_decay, (1.0 + step) / (10.0 + step))
+                for e, w in zip(ema.weights, G.weights, strict=True):
+                    e.assign(decay * e + (1.0 - decay) * tf.cast(w, e.dtype))
+            self.step.assign_add(1)
+            return values
 
         n_metrics = len(self.metric_names)
 
