@@ -33,12 +33,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from mpgan.config import load_config
+    from mpgan.metrics.callback import metrics_callbacks
     from mpgan.training import Trainer
 
     if args.resume:
         if args.config or args.set:
             raise _usage("--resume continues a run with its saved config; drop --config/--set")
-        trainer = Trainer.from_run(args.resume, progress=args.progress)
+        saved = Path(args.resume) / "config.yaml"
+        callbacks = metrics_callbacks(load_config(saved)) if saved.is_file() else []
+        trainer = Trainer.from_run(args.resume, progress=args.progress, callbacks=callbacks)
         print(f"resuming {args.resume} at epoch {int(trainer.epoch.numpy())}, step {int(trainer.step.numpy())}")
     else:
         cfg = load_config(args.config, args.set)
@@ -46,7 +49,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if run_dir is not None and run_dir.exists() and any(run_dir.iterdir()):
             raise _usage(f"run directory {run_dir} already exists and is not empty; "
                          "choose another --run-dir or continue it with --resume")
-        trainer = Trainer.from_config(cfg, run_dir=run_dir, progress=args.progress)
+        trainer = Trainer.from_config(cfg, run_dir=run_dir, progress=args.progress,
+                                      callbacks=metrics_callbacks(cfg))
     table = trainer.fit(epochs=args.epochs)
     print(f"run directory: {trainer.run_dir}")
     if len(table):
@@ -92,6 +96,18 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from mpgan.metrics.evaluate import evaluate, format_table
+    from mpgan.training import Trainer
+
+    trainer = Trainer.from_run(args.run, progress=False)
+    out = Path(args.out) if args.out else Path(args.run) / "eval"
+    result = evaluate(trainer, n=args.n, metrics=args.metrics, seed=args.seed, out_dir=out)
+    print(format_table(result))
+    print(f"wrote {out / 'metrics.json'} and {out / 'metrics.csv'}")
+    return 0
+
+
 def _usage(message: str) -> Exception:
     from mpgan.errors import MpganError
 
@@ -134,6 +150,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     p.add_argument("--out", required=True, help="output file: .png, .npy or .csv")
     p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("evaluate", help="score a trained run's samples against its real data",
+                       description="Score N generated samples against the run's real data with the "
+                                   "metrics that fit it (images: FID, KID, IS, precision/recall, mode "
+                                   "coverage, discriminator accuracy; toys: moments, KS, Cramer-von Mises, "
+                                   "W1; tables: per-column KS/TV, correlations, TSTR vs TRTR, distance to "
+                                   "closest record). Writes metrics.json, metrics.csv and plots.")
+    p.add_argument("--run", required=True, help="run directory written by `mpgan train`")
+    p.add_argument("--n", type=int, default=1000, help="number of generated samples (default 1000)")
+    p.add_argument("--metrics", nargs="+", metavar="NAME", help="only these metrics")
+    p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    p.add_argument("--out", help="output folder (default RUN/eval)")
+    p.set_defaults(func=_cmd_evaluate)
     return parser
 
 

@@ -92,6 +92,16 @@ class TrainConfig:
 
 
 @dataclass
+class EvalConfig:
+    """Metrics during training: every ``every`` epochs (0: never), on ``n`` samples."""
+
+    every: int = 0
+    metrics: list[str] = field(default_factory=list)  # default: all that fit the data
+    n: int = 1000
+    seed: int = 0
+
+
+@dataclass
 class Config:
     name: str = "run"
     seed: int = 0
@@ -101,6 +111,7 @@ class Config:
     discriminators: list[DiscriminatorConfig] = field(default_factory=list)  # several at once
     objective: Component = field(default_factory=lambda: Component("non_saturating"))
     train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
     output_dir: str = "runs"
 
     # -- conversions -----------------------------------------------------------------
@@ -179,6 +190,8 @@ def validate(cfg: Config) -> None:
         where = f"discriminators[{i}]" if cfg.discriminators else "discriminator"
         if d.view is not None and d.view < 1:
             raise ConfigError(f"{where}.view must be a positive downsampling factor, got {d.view}")
+    if cfg.eval.every < 0 or cfg.eval.n < 2:
+        raise ConfigError(f"eval.every must be >= 0 and eval.n >= 2, got {cfg.eval.every} and {cfg.eval.n}")
     if not cfg.name or "/" in cfg.name:
         raise ConfigError(f"name must be a non-empty string without '/', got {cfg.name!r}")
 

@@ -117,3 +117,194 @@ def plot_toy_samples(real: np.ndarray, fake: np.ndarray, path: str | Path, title
     if title:
         ax.set_title(title, fontsize=9)
     return _save(fig, path)
+
+
+def plot_class_histogram(histogram: list[float] | dict, path: str | Path,
+                         class_names: Sequence[str] | None = None, title: str | None = None) -> Path:
+    """Bar chart of the generated class shares, with dashed lines at the fair share 1/K and
+    at half of it (below which ``mode_coverage`` counts a class as missing).
+
+    ``histogram`` is a list of K shares, a ``mode_coverage`` result (its ``histogram``
+    and ``class_names`` are used) or a mapping ``{class name: share}``.
+    """
+    from .errors import MpganError
+
+    if isinstance(histogram, dict) and "histogram" in histogram:
+        class_names = class_names or histogram.get("class_names")
+        histogram = histogram["histogram"]
+    if isinstance(histogram, dict):
+        class_names = class_names or [str(k) for k in histogram]
+        histogram = list(histogram.values())
+    shares = np.asarray(histogram, dtype=float).ravel()
+    k = len(shares)
+    if k == 0:
+        raise MpganError("plot_class_histogram needs at least one class share")
+    names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(k)]
+    if len(names) != k:
+        raise MpganError(f"plot_class_histogram got {len(names)} class names for {k} shares")
+    fair = 1.0 / k
+    colors = ["tab:red" if s < fair / 2 else "tab:blue" for s in shares]
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.5 * k + 1.5), 3.2))
+    ax.bar(np.arange(k), shares, color=colors)
+    ax.axhline(fair, color="black", ls="--", lw=1, label=f"fair share 1/{k}")
+    ax.axhline(fair / 2, color="gray", ls="--", lw=1, label="half the fair share (missing below)")
+    ax.set_xticks(np.arange(k))
+    rotate = max(len(n) for n in names) > 3
+    ax.set_xticklabels(names, rotation=45 if rotate else 0, ha="right" if rotate else "center", fontsize=8)
+    ax.set_xlabel("class")
+    ax.set_ylabel("share of generated samples")
+    ax.set_ylim(0, max(float(shares.max()), fair) * 1.15)
+    ax.legend(fontsize=7, loc="best")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return _save(fig, path)
+
+
+# =============================================================================
+# Distribution and table metrics (mpgan.metrics.stats / mpgan.metrics.tabular)
+# =============================================================================
+
+
+def _finite(values) -> np.ndarray:
+    v = np.asarray(values, dtype=float).ravel()
+    return v[np.isfinite(v)]
+
+
+def plot_histogram_vs_density(samples, path: str | Path, density=None, title: str | None = None,
+                              bins: int = 80, xlabel: str | None = None,
+                              density_label: str = "density") -> Path:
+    """Histograms of one or more 1-D samples (``{"generated": x, ...}``, or one array) against
+    a density curve (a callable such as ``scipy.stats.rayleigh().pdf``), as seed 000 plots
+    generated values against the theoretical Rayleigh density."""
+    from .errors import DataError
+
+    if not isinstance(samples, dict):
+        samples = {"generated": samples}
+    arrays = {str(k): _finite(v) for k, v in samples.items()}
+    empty = [k for k, v in arrays.items() if v.size == 0]
+    if not arrays or empty:
+        raise DataError(f"plot_histogram_vs_density needs non-empty samples; empty: {empty or 'all'}")
+    lo = min(np.percentile(v, 0.1) for v in arrays.values())
+    hi = max(np.percentile(v, 99.9) for v in arrays.values())
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    edges = np.linspace(lo, hi, int(bins) + 1)
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for name, v in arrays.items():
+        ax.hist(v, bins=edges, density=True, alpha=0.45 if len(arrays) > 1 else 0.6,
+                label=f"{name} (n={v.size})")
+    if density is not None:
+        xs = np.linspace(lo, hi, 400)
+        ax.plot(xs, np.asarray(density(xs), dtype=float), "k-", lw=1.2, label=density_label)
+    ax.set_xlabel(xlabel or "value")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return _save(fig, path)
+
+
+def plot_correlation_heatmaps(real_corr, fake_corr, path: str | Path, labels: Sequence[str] | None = None,
+                              title: str | None = None) -> Path:
+    """Real and synthetic correlation matrices side by side on one colour scale [-1, 1], and a
+    third panel with their difference (synthetic − real, its own symmetric scale).
+    Undefined correlations (constant columns) are grey."""
+    from .errors import DataError
+
+    if labels is None and isinstance(real_corr, pd.DataFrame):
+        labels = [str(c) for c in real_corr.columns]
+    r, f = np.asarray(real_corr, dtype=float), np.asarray(fake_corr, dtype=float)
+    if r.ndim != 2 or r.shape[0] != r.shape[1] or r.shape != f.shape:
+        raise DataError(f"correlation matrices must be square and of one shape, got {r.shape} and {f.shape}")
+    diff = f - r
+    k = r.shape[0]
+    side = min(max(3.0, 0.17 * k + 1.5), 6.5)
+    fig, axes = plt.subplots(1, 3, figsize=(3 * side + 2, side + 0.4), constrained_layout=True)
+    cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.85")
+    dcmap = plt.get_cmap("PuOr_r").with_extremes(bad="0.85")
+    m = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 0.0
+    m = max(m, 0.05)
+    images = [axes[0].imshow(np.ma.masked_invalid(r), cmap=cmap, vmin=-1, vmax=1),
+              axes[1].imshow(np.ma.masked_invalid(f), cmap=cmap, vmin=-1, vmax=1),
+              axes[2].imshow(np.ma.masked_invalid(diff), cmap=dcmap, vmin=-m, vmax=m)]
+    fig.colorbar(images[0], ax=axes[:2], shrink=0.8, label="Pearson correlation")
+    fig.colorbar(images[2], ax=axes[2], shrink=0.8, label="synthetic − real")
+    finite = np.abs(diff[np.isfinite(diff)])
+    titles = ["real", "synthetic",
+              f"difference (max |Δ| {finite.max():.2f})" if finite.size else "difference"]
+    for ax, t in zip(axes, titles, strict=True):
+        ax.set_title(t, fontsize=10)
+        if labels is not None and k <= 40:
+            fs = 8 if k <= 15 else 6
+            ax.set_xticks(range(k), labels, rotation=90, fontsize=fs)
+            ax.set_yticks(range(k), labels, fontsize=fs)
+        else:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return _save(fig, path)
+
+
+def plot_column_histograms(real: pd.DataFrame, fake: pd.DataFrame, path: str | Path,
+                           columns: Sequence | None = None, max_columns: int = 16,
+                           kinds: dict | None = None, labels: tuple[str, str] = ("real", "synthetic"),
+                           bins: int = 30, max_categories_shown: int = 12) -> Path:
+    """A grid of per-column plots, real vs synthetic: histograms (numeric columns) and bar charts
+    of category shares (categorical columns, the ``max_categories_shown`` most frequent real
+    ones). ``kinds`` maps column -> "numeric"/"categorical" (by default: numeric dtype with more
+    than 10 distinct values is numeric, as in :mod:`mpgan.metrics.tabular`)."""
+    from .errors import DataError
+
+    cols = list(real.columns) if columns is None else list(columns)
+    missing = [c for c in cols if c not in real.columns or c not in fake.columns]
+    if missing:
+        raise DataError(f"plot_column_histograms: the columns {missing} are not in both tables")
+    total = len(cols)
+    cols = cols[:max_columns]
+    if not cols:
+        raise DataError("plot_column_histograms needs at least one column")
+    ncols = min(4, len(cols))
+    nrows = int(math.ceil(len(cols) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.6 * nrows), squeeze=False)
+    for ax, c in zip(axes.ravel(), cols, strict=False):
+        r, f = real[c], fake[c]
+        kind = (kinds or {}).get(str(c)) or (kinds or {}).get(c)
+        if kind is None:
+            numeric = (pd.api.types.is_numeric_dtype(r.dtype) and not pd.api.types.is_bool_dtype(r.dtype)
+                       and r.nunique(dropna=True) > 10)
+            kind = "numeric" if numeric else "categorical"
+        if kind == "numeric":
+            rv, fv = _finite(pd.to_numeric(r, errors="coerce")), _finite(pd.to_numeric(f, errors="coerce"))
+            both = np.concatenate([rv, fv])
+            lo, hi = (np.percentile(both, 0.5), np.percentile(both, 99.5)) if both.size else (0.0, 1.0)
+            if hi <= lo:
+                lo, hi = lo - 0.5, hi + 0.5
+            edges = np.linspace(lo, hi, bins + 1)
+            for v, lab in ((rv, labels[0]), (fv, labels[1])):
+                if v.size:
+                    ax.hist(v, bins=edges, density=True, alpha=0.5, label=lab)  # tails beyond 0.5/99.5% left out
+        else:
+            def shares(s: pd.Series) -> pd.Series:  # 1 and 1.0 are one category, shown as "1"
+                if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+                    text = [f"{v:g}" for v in s.to_numpy(dtype=float, na_value=np.nan)]
+                    s = pd.Series(text, index=s.index).where(s.notna())
+                return s.astype(object).where(s.notna(), "<NA>").astype(str).value_counts(normalize=True)
+
+            p, q = shares(r), shares(f)
+            cats = list(p.index[:max_categories_shown])
+            x = np.arange(len(cats))
+            ax.bar(x - 0.2, [p.get(k, 0.0) for k in cats], width=0.4, label=labels[0])
+            ax.bar(x + 0.2, [q.get(k, 0.0) for k in cats], width=0.4, label=labels[1])
+            ax.set_xticks(x, [k if len(k) <= 10 else k[:9] + "…" for k in cats],
+                          rotation=45 if len(cats) > 4 else 0, fontsize=7)
+            ax.set_ylabel("share", fontsize=7)
+        ax.set_title(str(c), fontsize=9)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(cols):]:
+        ax.set_visible(False)
+    axes[0, 0].legend(fontsize=7)
+    if total > len(cols):
+        fig.suptitle(f"first {len(cols)} of {total} columns", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -234,3 +234,28 @@ def test_objective_config_errors():
         OBJECTIVES.build("combined", terms=[])
     with pytest.raises(MpganError, match=r"terms\[0\] has unknown keys \['wieght'\]"):
         OBJECTIVES.build("combined", terms=[{"name": "hinge", "wieght": 1}])
+
+
+def test_callback_metrics_land_in_epochs_csv(tmp_path):
+    from mpgan import Callback
+
+    class Mean(Callback):
+        def __init__(self):
+            self.calls = []
+
+        def on_train_begin(self, trainer):
+            self.calls.append("begin")
+
+        def on_epoch_end(self, trainer, epoch, logs):
+            logs["sample_mean"] = float(trainer.sample(8).mean())
+            self.calls.append(epoch)
+
+        def on_train_end(self, trainer):
+            self.calls.append("end")
+
+    cb = Mean()
+    t = Trainer.from_config(load_config(None, TINY), run_dir=tmp_path / "r", callbacks=[cb])
+    t.fit()
+    assert cb.calls == ["begin", 1, 2, "end"]
+    epochs = pd.read_csv(tmp_path / "r" / "epochs.csv")
+    assert epochs["sample_mean"].between(-1, 1).all() and len(epochs) == 2

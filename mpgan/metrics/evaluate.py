@@ -1,0 +1,210 @@
+"""Evaluate a trained run: pick the metrics that fit its data, write metrics.json,
+metrics.csv and plots, and return the numbers. Used by ``mpgan evaluate`` and by the
+training-time :class:`MetricsCallback`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import MpganError
+from ..io import atomic_save, atomic_write_text
+
+if TYPE_CHECKING:
+    from ..training.trainer import Trainer
+
+IMAGE_METRICS = ("fid", "kid", "is", "precision_recall", "mode_coverage", "discriminator_accuracy")
+TOY_METRICS = ("distribution",)
+TABULAR_METRICS = ("tabular",)
+
+
+def available_metrics(kind: str) -> tuple[str, ...]:
+    return {"image": IMAGE_METRICS, "toy": TOY_METRICS, "tabular": TABULAR_METRICS}[kind]
+
+
+def _check_metrics(kind: str, metrics: list[str] | tuple[str, ...] | None) -> list[str]:
+    known = available_metrics(kind)
+    if not metrics:
+        return list(known)
+    bad = [m for m in metrics if m not in known]
+    if bad:
+        raise MpganError(f"unknown metric(s) {', '.join(bad)} for {kind} data; available: {', '.join(known)}")
+    return list(metrics)
+
+
+def reference_distribution(trainer: Trainer):
+    """The scipy distribution a toy dataset was drawn from, when it is known."""
+    from scipy import stats
+
+    name, params = trainer.config.data.name, trainer.config.data.params
+    if name == "rayleigh":
+        return stats.rayleigh(scale=float(params.get("sigma", 1.0)))
+    if name == "normal":
+        return stats.norm(float(params.get("mean", 10.0)), float(params.get("std", 1.0)))
+    if name == "gaussian_mixture":
+        return GaussianMixture1D(params.get("means", (-2.0, 2.0)), params.get("stds", (0.5, 0.5)),
+                                 params.get("weights"))
+    return None
+
+
+class GaussianMixture1D:
+    """A 1-D Gaussian mixture with the ``cdf``/``pdf``/``ppf`` a frozen scipy distribution has."""
+
+    def __init__(self, means, stds, weights=None):
+        from scipy import stats
+
+        self.means, self.stds = np.asarray(means, float), np.asarray(stds, float)
+        w = np.ones(len(self.means)) if weights is None else np.asarray(weights, float)
+        self.weights = w / w.sum()
+        self._parts = [stats.norm(m, s) for m, s in zip(self.means, self.stds, strict=True)]
+
+    def cdf(self, x):
+        return sum(w * p.cdf(x) for w, p in zip(self.weights, self._parts, strict=True))
+
+    def pdf(self, x):
+        return sum(w * p.pdf(x) for w, p in zip(self.weights, self._parts, strict=True))
+
+    def ppf(self, q):
+        from scipy.optimize import brentq
+
+        q = np.atleast_1d(np.asarray(q, float))
+        lo, hi = (self.means - 10 * self.stds).min(), (self.means + 10 * self.stds).max()
+        return np.array([brentq(lambda x, t=t: self.cdf(x) - t, lo, hi) for t in q])
+
+
+def evaluate(trainer: Trainer, n: int = 1000, metrics: list[str] | None = None, seed: int = 0,
+             out_dir: str | Path | None = None, plots: bool = True) -> dict[str, Any]:
+    """Score ``n`` generated samples of ``trainer`` against its real data.
+
+    Returns a dict of metric dicts (each with its sample sizes); with ``out_dir``
+    writes ``metrics.json``, ``metrics.csv`` (flattened) and the plots.
+    """
+    if n < 2:
+        raise MpganError(f"--n must be at least 2 samples, got {n}")
+    kind = trainer.dataset.spec.kind
+    metrics = _check_metrics(kind, metrics)
+    out = Path(out_dir) if out_dir is not None else None
+    fake = trainer.sample(n, seed=seed)
+    real_all = trainer.dataset.x
+    rng = np.random.default_rng(seed)
+    result: dict[str, Any] = {"run": str(trainer.run_dir) if trainer.run_dir else None,
+                              "step": int(trainer.step.numpy()), "epoch": int(trainer.epoch.numpy()),
+                              "kind": kind, "n_fake": int(n), "seed": seed}
+    if kind == "image":
+        result.update(_evaluate_images(trainer, real_all, fake, metrics, rng, seed, out if plots else None))
+    elif kind == "toy":
+        result.update(_evaluate_toy(trainer, real_all, fake, out if plots else None))
+    else:
+        result.update(_evaluate_tabular(trainer, fake, seed, out))
+    if out is not None:
+        write_results(result, out)
+    return result
+
+
+def _evaluate_images(trainer, real_all, fake, metrics, rng, seed, out):
+    from .features import classifier_extractor
+    from .images import discriminator_accuracy, evaluate_images
+
+    n_real = min(len(real_all), max(len(fake), 2))
+    real = real_all[rng.choice(len(real_all), n_real, replace=False)]
+    res: dict[str, Any] = {}
+    feature_metrics = [m for m in metrics if m != "discriminator_accuracy"]
+    if feature_metrics:
+        if trainer.dataset.y is None:
+            raise MpganError(f"image metrics need a labelled dataset to train their feature extractor; "
+                             f"'{trainer.config.data.name}' has no labels")
+        # The extractor sees the whole dataset whatever a run's ``limit``, so scores of
+        # runs on subsets stay comparable with each other.
+        params = {k: v for k, v in trainer.config.data.params.items() if k != "limit"}
+        extractor = classifier_extractor(trainer.config.data.name, params, seed=0)
+        res.update(evaluate_images(real, fake, extractor, metrics=tuple(feature_metrics), seed=seed))
+    if "discriminator_accuracy" in metrics:
+        res["discriminator_accuracy"] = discriminator_accuracy(trainer.discriminators[0], real, fake)
+    if out is not None:
+        from .. import plots
+
+        plots.save_image_grid(trainer.dataset.inverse_transform(fake[:64]), out / "samples.png",
+                              title=f"{len(fake)} samples, step {int(trainer.step.numpy())}")
+        cov = res.get("mode_coverage")
+        if cov and "histogram" in cov:
+            plots.plot_class_histogram(cov["histogram"], out / "mode_coverage.png",
+                                       class_names=trainer.dataset.class_names)
+    return res
+
+
+def _evaluate_toy(trainer, real_all, fake, out):
+    from .stats import distribution_report
+
+    dist = reference_distribution(trainer)
+    res = {"distribution": distribution_report(fake.ravel(), real=real_all.ravel(), dist=dist)}
+    if out is not None:
+        from .. import plots
+
+        plots.plot_toy_samples(real_all, fake, out / "histogram.png",
+                               density=dist.pdf if dist is not None else None,
+                               title=f"{trainer.config.name}: generated vs real")
+    return res
+
+
+def _evaluate_tabular(trainer, fake, seed, out):
+    from sklearn.model_selection import train_test_split
+
+    from .tabular import tabular_report
+
+    real = pd.DataFrame(trainer.dataset.inverse_transform(trainer.dataset.x))
+    synthetic = pd.DataFrame(trainer.dataset.inverse_transform(fake))
+    target = trainer.dataset.info.get("target")
+    strat = real[target] if target in real.columns else None
+    try:
+        train, test = train_test_split(real, test_size=0.3, random_state=seed, stratify=strat)
+    except ValueError:
+        train, test = train_test_split(real, test_size=0.3, random_state=seed)
+    return {"tabular": tabular_report(train, test, synthetic, target=target, out_dir=out)}
+
+
+def flatten(result: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested metric dicts → ``{"fid.value": ..., "fid.n_real": ...}`` scalars only."""
+    flat: dict[str, Any] = {}
+    for key, value in result.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, name + "."))
+        elif isinstance(value, (int, float, np.integer, np.floating, str, bool)) or value is None:
+            flat[name] = value.item() if isinstance(value, np.generic) else value
+    return flat
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, pd.DataFrame):
+        return obj.to_dict(orient="records")
+    return obj
+
+
+def write_results(result: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "metrics.json", json.dumps(_jsonable(result), indent=1))
+    flat = flatten(result)
+    atomic_save(out / "metrics.csv", lambda p: pd.DataFrame([flat]).to_csv(p, index=False), suffix=".csv")
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """A readable two-column table of the scalar results."""
+    flat = flatten(result)
+    width = max(len(k) for k in flat) if flat else 0
+    lines = []
+    for key, value in flat.items():
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        lines.append(f"{key.ljust(width)}  {shown}")
+    return "\n".join(lines)

@@ -1,0 +1,576 @@
+"""Table metrics: how close a synthetic table is to the real one, column by column,
+in its correlations, in what a classifier learns from it, and whether it copies rows.
+
+Inputs are pandas DataFrames with the same columns (the synthetic table may order them
+differently). Column kinds follow one rule everywhere (:func:`column_kinds`): a column
+is **numeric** when its dtype is numeric (not bool) and the real table holds more than
+``max_categories`` (10) distinct values in it, else **categorical**; ``numeric=`` and
+``categorical=`` lists override the rule. Categorical values are compared through a
+canonical text form (numbers by value, so ``1`` and ``1.0`` are the same category "1";
+missing values as ``"<NA>"``, their own category, as in :mod:`mpgan.data.tabular`).
+Numeric missing values are left out of the numeric statistics (the reported ``n``
+counts the values used).
+
+Functions return JSON-serialisable dicts (or DataFrames for per-row tables), always
+with sample sizes; :func:`tabular_report` runs everything and can write a report folder.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats as _st
+
+from ..errors import DataError
+
+__all__ = [
+    "column_kinds",
+    "column_report",
+    "correlation_difference",
+    "utility",
+    "distance_to_closest_record",
+    "tabular_report",
+    "CLASSIFIERS",
+]
+
+NA_LABEL = "<NA>"
+#: Distance below which a synthetic row counts as an exact copy of a real row.
+EXACT_COPY = 1e-8
+#: Classifier names accepted by :func:`utility` (an sklearn estimator instance also works).
+CLASSIFIERS = ("logistic_regression", "random_forest")
+
+
+# --------------------------------------------------------------------------- checks and kinds
+
+
+def _check_table(df: Any, what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"the {what} table must be a pandas DataFrame, got {type(df).__name__}")
+    if df.shape[0] == 0 or df.shape[1] == 0:
+        raise DataError(f"the {what} table is empty ({df.shape[0]} rows, {df.shape[1]} columns)")
+    dup = df.columns[df.columns.duplicated()].tolist()
+    if dup:
+        raise DataError(f"the {what} table has duplicate column names {dup}; rename them")
+
+
+def _aligned(real: pd.DataFrame, other: Any, what: str, real_what: str = "real") -> pd.DataFrame:
+    """``other`` with ``real``'s columns in ``real``'s order, or a DataError naming the difference."""
+    _check_table(other, what)
+    missing = [c for c in real.columns if c not in other.columns]
+    extra = [c for c in other.columns if c not in real.columns]
+    if missing or extra:
+        parts = ([f"lacks the columns {missing}"] if missing else []) + (
+            [f"has the columns {extra} that the {real_what} table lacks"] if extra else [])
+        raise DataError(f"the {what} table {' and '.join(parts)}; both tables need the same columns")
+    return other[list(real.columns)]
+
+
+def _names(arg: str | Sequence[Any] | None) -> list[Any]:
+    return [] if arg is None else [arg] if isinstance(arg, str) else list(arg)
+
+
+def _is_numeric_dtype(s: pd.Series) -> bool:
+    return (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+            and not pd.api.types.is_complex_dtype(s.dtype))
+
+
+def column_kinds(real: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
+                 categorical: str | Sequence[Any] | None = None,
+                 max_categories: int = 10) -> dict[Any, str]:
+    """``{column: "numeric" | "categorical"}`` by the module's rule, with override lists.
+
+    A column forced ``numeric`` must hold numbers (text that parses as numbers is fine).
+    """
+    _check_table(real, "real")
+    num, cat = _names(numeric), _names(categorical)
+    unknown = [c for c in num + cat if c not in real.columns]
+    if unknown:
+        raise DataError(f"numeric=/categorical= name unknown columns {unknown}; the columns are {list(real.columns)}")
+    both = [c for c in num if c in cat]
+    if both:
+        raise DataError(f"the columns {both} are listed as both numeric and categorical; list each once")
+    kinds: dict[Any, str] = {}
+    for name in real.columns:
+        s = real[name]
+        if name in cat:
+            kinds[name] = "categorical"
+        elif name in num:
+            present = s.dropna()
+            if pd.to_numeric(present, errors="coerce").isna().any():
+                raise DataError(f"column '{name}' is listed as numeric but holds values that are not numbers "
+                                f"(e.g. {present[pd.to_numeric(present, errors='coerce').isna()].iloc[0]!r})")
+            kinds[name] = "numeric"
+        else:
+            numeric_like = _is_numeric_dtype(s) and s.nunique(dropna=True) > max_categories
+            kinds[name] = "numeric" if numeric_like else "categorical"
+    return kinds
+
+
+def _numbers(s: pd.Series) -> np.ndarray:
+    """Finite float values of a column (missing, text and infinite values dropped)."""
+    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    return v[np.isfinite(v)]
+
+
+def _labels(s: pd.Series) -> np.ndarray:
+    """Canonical category labels (text): numbers by value (1 and 1.0 -> "1"), missing as ``"<NA>"``."""
+    missing = s.isna().to_numpy()
+    if _is_numeric_dtype(s):
+        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        out = np.array([str(int(x)) if x.is_integer() else repr(float(x)) for x in v], dtype=object)
+    else:
+        out = np.array([str(x) for x in s.to_numpy(dtype=object)], dtype=object)
+    out[missing] = NA_LABEL
+    return out
+
+
+# --------------------------------------------------------------------------- per column
+
+
+def _nan_stat(v: np.ndarray, fn: str) -> float:
+    if fn == "std":
+        return float(v.std(ddof=1)) if v.size > 1 else float("nan")
+    return float(v.mean()) if v.size else float("nan")
+
+
+def tvd(real_labels: np.ndarray, fake_labels: np.ndarray) -> float:
+    """Total-variation distance ½·Σ|p_real(c) − p_fake(c)| between category frequencies."""
+    p = pd.Series(real_labels).value_counts(normalize=True)
+    q = pd.Series(fake_labels).value_counts(normalize=True)
+    p, q = p.align(q, fill_value=0.0)
+    return float(0.5 * np.abs(p.to_numpy() - q.to_numpy()).sum())
+
+
+def column_report(real: pd.DataFrame, fake: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
+                  categorical: str | Sequence[Any] | None = None, max_categories: int = 10) -> pd.DataFrame:
+    """One row per column: kind, KS statistic and p-value (numeric), total-variation distance
+    between category frequencies (categorical), real/fake mean and std (numeric, ``ddof=1``),
+    and ``n_real``/``n_fake`` (values used: numeric columns drop missing values)."""
+    _check_table(real, "real")
+    fake = _aligned(real, fake, "synthetic")
+    kinds = column_kinds(real, numeric, categorical, max_categories)
+    rows = []
+    for name in real.columns:
+        row: dict[str, Any] = {"column": str(name), "kind": kinds[name], "ks": math.nan, "ks_p_value": math.nan,
+                               "tvd": math.nan, "mean_real": math.nan, "mean_fake": math.nan,
+                               "std_real": math.nan, "std_fake": math.nan}
+        if kinds[name] == "numeric":
+            r, f = _numbers(real[name]), _numbers(fake[name])
+            if r.size and f.size:
+                res = _st.ks_2samp(r, f)
+                row.update(ks=float(res.statistic), ks_p_value=float(res.pvalue))
+            row.update(mean_real=_nan_stat(r, "mean"), mean_fake=_nan_stat(f, "mean"),
+                       std_real=_nan_stat(r, "std"), std_fake=_nan_stat(f, "std"))
+            row.update(n_real=int(r.size), n_fake=int(f.size))
+        else:
+            row.update(tvd=tvd(_labels(real[name]), _labels(fake[name])),
+                       n_real=int(len(real)), n_fake=int(len(fake)))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- correlations
+
+
+def _matrix(m: pd.DataFrame) -> list[list[float]]:
+    return [[float(v) for v in row] for row in m.to_numpy(dtype=np.float64)]
+
+
+def correlation_difference(real: pd.DataFrame, fake: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
+                           categorical: str | Sequence[Any] | None = None,
+                           max_categories: int = 10) -> dict[str, Any]:
+    """How far the synthetic table's Pearson correlations between numeric columns are from the real ones.
+
+    Over the ``n_pairs`` column pairs (upper triangle; pairs with a constant column, whose
+    correlation is undefined, are left out and counted in ``n_pairs_undefined``):
+    ``mean_abs_diff`` and ``max_abs_diff`` of ``corr_fake − corr_real`` and the pair
+    reaching the max. ``real_corr``/``fake_corr`` are the matrices (lists of rows, in
+    ``columns`` order) for :func:`mpgan.plots.plot_correlation_heatmaps`.
+    """
+    _check_table(real, "real")
+    fake = _aligned(real, fake, "synthetic")
+    kinds = column_kinds(real, numeric, categorical, max_categories)
+    cols = [c for c in real.columns if kinds[c] == "numeric"]
+    rn = real[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
+    fn = fake[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
+    rc, fc = rn.corr(method="pearson"), fn.corr(method="pearson")
+    iu = np.triu_indices(len(cols), k=1)
+    diff = (fc.to_numpy() - rc.to_numpy())[iu]
+    ok = np.isfinite(diff)
+    out: dict[str, Any] = {"mean_abs_diff": math.nan, "max_abs_diff": math.nan, "max_pair": None,
+                           "n_columns": len(cols), "n_pairs": int(ok.sum()),
+                           "n_pairs_undefined": int((~ok).sum()),
+                           "n_real": int(len(real)), "n_fake": int(len(fake))}
+    if ok.any():
+        a = np.abs(np.where(ok, diff, -1.0))
+        k = int(np.argmax(a))
+        out.update(mean_abs_diff=float(np.abs(diff[ok]).mean()), max_abs_diff=float(a[k]),
+                   max_pair=[str(cols[iu[0][k]]), str(cols[iu[1][k]])])
+    out.update(columns=[str(c) for c in cols], real_corr=_matrix(rc), fake_corr=_matrix(fc))
+    return out
+
+
+# --------------------------------------------------------------------------- utility (TSTR)
+
+
+def _classifier(spec: Any, seed: int) -> tuple[str, Any]:
+    from sklearn.base import clone
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    if isinstance(spec, str):
+        if spec == "logistic_regression":
+            return spec, LogisticRegression(max_iter=2000)
+        if spec == "random_forest":
+            return spec, RandomForestClassifier(n_estimators=200, random_state=seed)
+        raise DataError(f"unknown classifier {spec!r}; use one of {list(CLASSIFIERS)} or an sklearn estimator")
+    if not (hasattr(spec, "fit") and hasattr(spec, "predict")):
+        raise DataError(f"classifiers must be names {list(CLASSIFIERS)} or sklearn estimators, got {spec!r}")
+    return type(spec).__name__, clone(spec)
+
+
+def _design(df: pd.DataFrame, features: list[Any], kinds: dict[Any, str]) -> pd.DataFrame:
+    """Feature table for sklearn: numeric columns as floats, categorical ones as canonical labels."""
+    return pd.DataFrame({
+        str(c): (pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                 if kinds[c] == "numeric" else _labels(df[c]))
+        for c in features
+    })
+
+
+def _pipeline(estimator: Any, num: list[str], cat: list[str]) -> Any:
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    pre = ColumnTransformer([
+        ("numeric", Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]), num),
+        ("categorical", OneHotEncoder(handle_unknown="ignore"), cat),
+    ])
+    return Pipeline([("encode", pre), ("classify", estimator)])
+
+
+def _check_target(tables: dict[str, pd.DataFrame], target: Any) -> None:
+    first = next(iter(tables.values()))
+    if target not in first.columns:
+        raise DataError(f"the target column {target!r} is not in the tables; the columns are {list(first.columns)}")
+    for what, df in tables.items():
+        n = int(df[target].isna().sum())
+        if n:
+            raise DataError(f"the target column {target!r} of the {what} table has {n} missing values; drop those rows")
+    s = first[target]
+    if pd.api.types.is_float_dtype(s.dtype) and not np.all(np.mod(s.to_numpy(dtype=np.float64), 1) == 0):
+        raise DataError(f"the target column {target!r} holds non-integer numbers, so it looks continuous; "
+                        "utility scores classifiers and needs class labels")
+
+
+def utility(real_train: pd.DataFrame, real_test: pd.DataFrame, synthetic: pd.DataFrame, target: Any,
+            classifiers: Sequence[Any] = CLASSIFIERS, seed: int = 0,
+            numeric: str | Sequence[Any] | None = None, categorical: str | Sequence[Any] | None = None,
+            max_categories: int = 10) -> pd.DataFrame:
+    """Train-on-synthetic/test-on-real (TSTR) against train-on-real/test-on-real (TRTR).
+
+    Each classifier is one sklearn ``Pipeline``: numeric features median-imputed and
+    standard-scaled, categorical ones one-hot encoded (``handle_unknown="ignore"``), then
+    ``LogisticRegression(max_iter=2000)`` or ``RandomForestClassifier(n_estimators=200,
+    random_state=seed)``. It is fitted once on ``real_train`` and once on ``synthetic`` and
+    scored on ``real_test``: one row per classifier with accuracy and macro-F1 (over the
+    classes seen in the test labels or predictions, ``zero_division=0``) for both, the
+    ratios TSTR/TRTR, and the three sizes. The target is treated as class labels.
+
+    A training set holding a single class cannot fit a classifier; it is scored as the
+    constant predictor of that class (``DummyClassifier("most_frequent")``), and the
+    ``note`` column says so. Same inputs and seed give identical numbers, so passing
+    ``real_train`` as ``synthetic`` reproduces TRTR exactly.
+    """
+    from sklearn.dummy import DummyClassifier
+    from sklearn.metrics import accuracy_score, f1_score
+
+    _check_table(real_train, "real training")
+    real_test = _aligned(real_train, real_test, "real test", "real training")
+    synthetic = _aligned(real_train, synthetic, "synthetic", "real training")
+    _check_target({"real training": real_train, "real test": real_test, "synthetic": synthetic}, target)
+    kinds = column_kinds(real_train, numeric, categorical, max_categories)
+    features = [c for c in real_train.columns if c != target]
+    if not features:
+        raise DataError(f"the tables hold only the target column {target!r}; utility needs feature columns")
+    num = [str(c) for c in features if kinds[c] == "numeric"]
+    cat = [str(c) for c in features if kinds[c] == "categorical"]
+    x_test, y_test = _design(real_test, features, kinds), _labels(real_test[target])
+    sets = {"trtr": real_train, "tstr": synthetic}
+    rows = []
+    for spec in classifiers:
+        name, _ = _classifier(spec, seed)
+        row: dict[str, Any] = {"classifier": name}
+        notes = []
+        for key, train in sets.items():
+            y = _labels(train[target])
+            classes = np.unique(y)
+            estimator = _classifier(spec, seed)[1]
+            if classes.size < 2:
+                estimator = DummyClassifier(strategy="most_frequent")
+                which = "real training" if key == "trtr" else "synthetic"
+                notes.append(f"{which} set has one class ({classes[0]}): scored as a constant predictor")
+            model = _pipeline(estimator, num, cat).fit(_design(train, features, kinds), y)
+            pred = model.predict(x_test)
+            row[f"accuracy_{key}"] = float(accuracy_score(y_test, pred))
+            row[f"macro_f1_{key}"] = float(f1_score(y_test, pred, average="macro", zero_division=0))
+        for metric in ("accuracy", "macro_f1"):
+            base = row[f"{metric}_trtr"]
+            row[f"{metric}_ratio"] = row[f"{metric}_tstr"] / base if base > 0 else math.nan
+        row.update(n_real_train=int(len(real_train)), n_synthetic=int(len(synthetic)),
+                   n_real_test=int(len(real_test)), note="; ".join(notes) or None)
+        rows.append(row)
+    order = ["classifier", "accuracy_trtr", "accuracy_tstr", "accuracy_ratio", "macro_f1_trtr",
+             "macro_f1_tstr", "macro_f1_ratio", "n_real_train", "n_synthetic", "n_real_test", "note"]
+    return pd.DataFrame(rows, columns=order)
+
+
+# --------------------------------------------------------------------------- distance to closest record
+
+
+class _RowEncoder:
+    """Rows -> vectors for distances: numeric z-scores and one-hot categories, fitted on the real table."""
+
+    def __init__(self, real: pd.DataFrame, kinds: dict[Any, str]):
+        self.kinds = kinds
+        self.num = [c for c in real.columns if kinds[c] == "numeric"]
+        self.cat = [c for c in real.columns if kinds[c] == "categorical"]
+        self.stats = {}
+        for c in self.num:
+            v = _numbers(real[c])
+            med = float(np.median(v)) if v.size else 0.0
+            mean, std = (float(v.mean()), float(v.std())) if v.size else (0.0, 1.0)
+            self.stats[c] = (med, mean, std if std > 0 else 1.0)
+        self.categories = {c: pd.Index(pd.unique(_labels(real[c]))) for c in self.cat}
+
+    def __call__(self, df: pd.DataFrame) -> np.ndarray:
+        blocks = []
+        for c in self.num:
+            med, mean, std = self.stats[c]
+            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            v = np.where(np.isfinite(v), v, med)
+            blocks.append(((v - mean) / std)[:, None])
+        for c in self.cat:
+            idx = self.categories[c].get_indexer(_labels(df[c]))
+            block = np.zeros((len(df), len(self.categories[c])))
+            hit = idx >= 0
+            block[np.flatnonzero(hit), idx[hit]] = 1.0  # unseen categories: all zeros
+            blocks.append(block)
+        return np.concatenate(blocks, axis=1) if blocks else np.zeros((len(df), 0))
+
+
+def _nearest(reference: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """Euclidean distance from each query row to its nearest reference row.
+
+    The neighbour is found by sklearn's brute search; its distance is then recomputed
+    directly, since the dot-product formula leaves ~1e-8 round-off on exact copies.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(reference)
+    idx = nn.kneighbors(queries, return_distance=False)[:, 0]
+    return np.sqrt(((queries - reference[idx]) ** 2).sum(axis=1))
+
+
+def _subsample(df: pd.DataFrame, n_max: int, rng: np.random.Generator) -> pd.DataFrame:
+    if len(df) <= n_max:
+        return df
+    return df.iloc[np.sort(rng.choice(len(df), n_max, replace=False))]
+
+
+def _dcr_stats(d: np.ndarray, prefix: str = "") -> dict[str, float]:
+    return {f"{prefix}median": float(np.median(d)), f"{prefix}p5": float(np.percentile(d, 5)),
+            f"{prefix}mean": float(d.mean()), f"{prefix}exact_copy_share": float((d < EXACT_COPY).mean())}
+
+
+def distance_to_closest_record(real: pd.DataFrame, fake: pd.DataFrame, holdout: pd.DataFrame | None = None,
+                               n_max: int = 5000, seed: int = 0, numeric: str | Sequence[Any] | None = None,
+                               categorical: str | Sequence[Any] | None = None,
+                               max_categories: int = 10) -> dict[str, Any]:
+    """Memorisation check: distance from each synthetic row to its closest real row.
+
+    Rows are encoded with statistics of ``real`` only (numeric z-scores, missing values
+    as the median; one-hot categories, so a differing category adds √2) and compared by
+    Euclidean distance. Reports the ``median``, 5th percentile ``p5``, ``mean`` and the
+    ``exact_copy_share`` (distance < 1e-8). With ``holdout`` (real rows not in ``real``)
+    the same statistics for holdout-to-real are the baseline (``holdout_*``), and
+    ``median_ratio`` = median / holdout median: well below 1 means synthetic rows sit
+    closer to the training rows than fresh real rows do. The synthetic and holdout rows
+    are subsampled to ``n_max`` each (seeded); the real reference is always used whole,
+    as subsampling it would hide copies.
+    """
+    _check_table(real, "real")
+    fake = _aligned(real, fake, "synthetic")
+    if int(n_max) < 1:
+        raise DataError(f"n_max must be a positive number of rows, got {n_max}")
+    kinds = column_kinds(real, numeric, categorical, max_categories)
+    encode = _RowEncoder(real, kinds)
+    reference = encode(real)
+    rng_fake, rng_hold = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
+    q = _subsample(fake, int(n_max), rng_fake)
+    out: dict[str, Any] = _dcr_stats(_nearest(reference, encode(q)))
+    out.update(n_fake=int(len(q)), n_real=int(len(real)), n_features=int(reference.shape[1]))
+    if holdout is not None:
+        h = _subsample(_aligned(real, holdout, "holdout"), int(n_max), rng_hold)
+        out.update(_dcr_stats(_nearest(reference, encode(h)), "holdout_"))
+        out["n_holdout"] = int(len(h))
+        out["median_ratio"] = out["median"] / out["holdout_median"] if out["holdout_median"] > 0 else math.nan
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.4g}"
+    return str(v).replace("|", "\\|")
+
+
+def _md_table(df: pd.DataFrame) -> str:
+    head = "| " + " | ".join(str(c) for c in df.columns) + " |"
+    sep = "| " + " | ".join("---" for _ in df.columns) + " |"
+    body = ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join([head, sep, *body])
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
+            for r in df.to_dict(orient="records")]
+
+
+def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, synthetic: pd.DataFrame,
+                   target: Any = None, out_dir: str | Path | None = None, *,
+                   numeric: str | Sequence[Any] | None = None, categorical: str | Sequence[Any] | None = None,
+                   max_categories: int = 10, classifiers: Sequence[Any] = CLASSIFIERS, seed: int = 0,
+                   n_max: int = 5000) -> dict[str, Any]:
+    """Every table metric of ``synthetic`` against ``real_train`` in one dict (JSON-serialisable).
+
+    - ``columns``: summary of :func:`column_report` (mean/max KS and TVD, counts) and
+      ``per_column`` records;
+    - ``correlation``: :func:`correlation_difference` without its matrices;
+    - ``utility``: :func:`utility` per classifier (only with ``target`` and ``real_test``);
+    - ``dcr``: :func:`distance_to_closest_record` with ``real_test`` as the holdout baseline.
+
+    ``target`` is a class-label column and counts as categorical. With ``out_dir``, writes
+    ``report.md`` (markdown tables of all four), ``columns.csv``, ``utility.csv`` (with a
+    target), ``histograms.png`` and ``correlations.png`` (with ≥ 2 numeric columns), each
+    atomically, and lists them in ``files``.
+    """
+    _check_table(real_train, "real training")
+    synthetic = _aligned(real_train, synthetic, "synthetic", "real training")
+    if real_test is not None:
+        real_test = _aligned(real_train, real_test, "real test", "real training")
+    if target is not None and target not in real_train.columns:
+        raise DataError(f"the target column {target!r} is not in the tables; the columns are {list(real_train.columns)}")
+    cat = _names(categorical) + ([target] if target is not None and target not in _names(categorical) else [])
+    num = [c for c in _names(numeric) if c != target]
+    opts = {"numeric": num, "categorical": cat, "max_categories": max_categories}
+    kinds = column_kinds(real_train, **opts)
+
+    cols = column_report(real_train, synthetic, **opts)
+    numeric_rows, cat_rows = cols[cols.kind == "numeric"], cols[cols.kind == "categorical"]
+
+    def _summary(rows: pd.DataFrame, key: str) -> dict[str, Any]:
+        v = rows[key].dropna()
+        if v.empty:
+            return {f"mean_{key}": math.nan, f"max_{key}": math.nan, f"max_{key}_column": None}
+        return {f"mean_{key}": float(v.mean()), f"max_{key}": float(v.max()),
+                f"max_{key}_column": str(rows.loc[v.idxmax(), "column"])}
+
+    corr = correlation_difference(real_train, synthetic, **opts)
+    report: dict[str, Any] = {
+        "n_real_train": int(len(real_train)),
+        "n_real_test": int(len(real_test)) if real_test is not None else 0,
+        "n_synthetic": int(len(synthetic)),
+        "target": None if target is None else str(target),
+        "columns": {"n_numeric": int(len(numeric_rows)), "n_categorical": int(len(cat_rows)),
+                    **_summary(numeric_rows, "ks"), **_summary(cat_rows, "tvd"),
+                    "per_column": _records(cols)},
+        "correlation": {k: v for k, v in corr.items() if k not in ("real_corr", "fake_corr", "columns")},
+    }
+    util = None
+    if target is not None and real_test is not None:
+        util = utility(real_train, real_test, synthetic, target, classifiers=classifiers, seed=seed, **opts)
+        report["utility"] = {r["classifier"]: {k: v for k, v in r.items() if k != "classifier"}
+                             for r in _records(util)}
+    report["dcr"] = distance_to_closest_record(real_train, synthetic, holdout=real_test, n_max=n_max,
+                                               seed=seed, **opts)
+    if out_dir is not None:
+        report["files"] = _write_report(Path(out_dir), report, cols, corr, util, real_train, synthetic, kinds)
+    return report
+
+
+def _write_report(out: Path, report: dict[str, Any], cols: pd.DataFrame, corr: dict[str, Any],
+                  util: pd.DataFrame | None, real: pd.DataFrame, synthetic: pd.DataFrame,
+                  kinds: dict[Any, str]) -> list[str]:
+    from .. import plots
+    from ..io import atomic_save, atomic_write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+
+    def _csv(name: str, df: pd.DataFrame) -> None:
+        atomic_save(out / name, lambda p: df.to_csv(p, index=False), suffix=".csv")
+        files.append(name)
+
+    _csv("columns.csv", cols)
+    if util is not None:
+        _csv("utility.csv", util)
+    plots.plot_column_histograms(real, synthetic, out / "histograms.png",
+                                 kinds={str(k): v for k, v in kinds.items()})
+    files.append("histograms.png")
+    if corr["n_columns"] >= 2:
+        plots.plot_correlation_heatmaps(np.array(corr["real_corr"]), np.array(corr["fake_corr"]),
+                                        out / "correlations.png", labels=corr["columns"])
+        files.append("correlations.png")
+
+    c = report["columns"]
+    lines = [
+        "# Synthetic table report", "",
+        f"Real training rows: {report['n_real_train']}, real test rows: {report['n_real_test']}, "
+        f"synthetic rows: {report['n_synthetic']}"
+        + (f", target: `{report['target']}`." if report["target"] is not None else "."), "",
+        "## Columns", "",
+        f"{c['n_numeric']} numeric (two-sample KS statistic; mean {_fmt(c['mean_ks'])}, max {_fmt(c['max_ks'])}) "
+        f"and {c['n_categorical']} categorical (total-variation distance of category frequencies; "
+        f"mean {_fmt(c['mean_tvd'])}, max {_fmt(c['max_tvd'])}). 0 means identical.", "",
+        _md_table(cols), "",
+        "## Correlations", "",
+        f"Pearson correlations between the {corr['n_columns']} numeric columns: over {corr['n_pairs']} pairs, "
+        f"mean |synthetic − real| = {_fmt(corr['mean_abs_diff'])}, max = {_fmt(corr['max_abs_diff'])}"
+        + (f" ({corr['max_pair'][0]} × {corr['max_pair'][1]})." if corr["max_pair"] else "."), "",
+    ]
+    if "correlations.png" in files:
+        lines += ["![correlations](correlations.png)", ""]
+    lines += ["## Utility: train on synthetic, test on real (TSTR) vs train on real (TRTR)", ""]
+    if util is not None:
+        lines += ["Accuracy and macro-F1 on the real test rows; ratio = TSTR / TRTR (1 = as useful as real data).",
+                  "", _md_table(util), ""]
+    else:
+        lines += ["Not computed: it needs a target column and a real test table.", ""]
+    d = report["dcr"]
+    dcr_rows = [("synthetic → real train", d["n_fake"], d["median"], d["p5"], d["exact_copy_share"])]
+    if "holdout_median" in d:
+        dcr_rows.append(("real test → real train (baseline)", d["n_holdout"], d["holdout_median"],
+                         d["holdout_p5"], d["holdout_exact_copy_share"]))
+    lines += [
+        "## Distance to closest record", "",
+        "Euclidean distance from each row to its nearest real training row (z-scored numeric columns, "
+        "one-hot categories, fitted on the real training table). Synthetic rows much closer than the "
+        "real test rows, or exact copies, suggest memorisation.", "",
+        _md_table(pd.DataFrame(dcr_rows, columns=["rows", "n", "median", "5th percentile", "exact copies"])), "",
+        "## Column histograms", "", "![histograms](histograms.png)", "",
+    ]
+    atomic_write_text(out / "report.md", "\n".join(lines))
+    files.append("report.md")
+    return files

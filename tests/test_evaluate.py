@@ -1,0 +1,79 @@
+"""`mpgan evaluate` on image, toy and tabular runs, and metrics during training."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from mpgan import Trainer, load_config
+from mpgan.cli import main
+from mpgan.metrics import MetricsCallback
+from tests.helpers import TINY
+
+
+@pytest.fixture(scope="module")
+def image_run(tmp_path_factory):
+    run = tmp_path_factory.mktemp("eval") / "run"
+    Trainer.from_config(load_config(None, TINY + ["train.epochs=1"]), run_dir=run).fit()
+    return run
+
+
+def test_evaluate_image_run(image_run, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("MPGAN_CACHE", str(tmp_path / "cache"))
+    assert main(["evaluate", "--run", str(image_run), "--n", "120"]) == 0
+    out = capsys.readouterr().out
+    assert "fid.value" in out and "mode_coverage.n_missing" in out
+    result = json.loads((image_run / "eval" / "metrics.json").read_text())
+    for name in ("fid", "kid", "is", "precision_recall", "mode_coverage", "discriminator_accuracy"):
+        assert name in result, name
+    assert result["fid"]["n_fake"] == 120 and result["fid"]["n_real"] >= 120
+    assert result["fid"]["value"] > 0 and result["extractor"].startswith("classifier:digits")
+    flat = pd.read_csv(image_run / "eval" / "metrics.csv")
+    assert flat.loc[0, "fid.value"] == pytest.approx(result["fid"]["value"])
+    assert (image_run / "eval" / "samples.png").exists() and (image_run / "eval" / "mode_coverage.png").exists()
+
+
+def test_evaluate_selected_metrics_and_errors(image_run, capsys, tmp_path):
+    out = tmp_path / "ev"
+    assert main(["evaluate", "--run", str(image_run), "--n", "50", "--metrics", "discriminator_accuracy",
+                 "--out", str(out)]) == 0
+    result = json.loads((out / "metrics.json").read_text())
+    assert "fid" not in result and 0 <= result["discriminator_accuracy"]["mean"] <= 1
+    capsys.readouterr()
+    assert main(["evaluate", "--run", str(image_run), "--metrics", "fidd"]) == 2
+    assert "unknown metric(s) fidd for image data; available: fid" in capsys.readouterr().err
+
+
+def test_evaluate_toy_run(tmp_path):
+    run = tmp_path / "toy"
+    sets = ["name=toy", "data=normal", "data.params.n=1000", "generator=toy_generator",
+            "discriminator=toy_discriminator", "train.batch_size=64", "train.epochs=1", "train.steps_per_epoch=5"]
+    Trainer.from_config(load_config(None, sets), run_dir=run).fit()
+    assert main(["evaluate", "--run", str(run), "--n", "500"]) == 0
+    result = json.loads((run / "eval" / "metrics.json").read_text())
+    dist = result["distribution"]
+    assert json.dumps(dist).count("n") > 0 and (run / "eval" / "histogram.png").exists()
+
+
+def test_evaluate_tabular_run(tmp_path):
+    run = tmp_path / "tab"
+    sets = ["name=tab", "data=wine", "generator=mlp_generator", "discriminator=mlp_discriminator",
+            "train.batch_size=32", "train.epochs=1", "train.steps_per_epoch=5"]
+    Trainer.from_config(load_config(None, sets), run_dir=run).fit()
+    assert main(["evaluate", "--run", str(run), "--n", "150"]) == 0
+    assert (run / "eval" / "metrics.json").exists()
+    assert any(p.suffix == ".md" for p in (run / "eval").iterdir())
+
+
+def test_metrics_during_training_land_in_epochs_csv(tmp_path, monkeypatch):
+    monkeypatch.setenv("MPGAN_CACHE", str(tmp_path / "cache"))
+    run = tmp_path / "r"
+    cfg = load_config(None, TINY + ["eval.every=1", "eval.n=64", "eval.metrics=[fid, mode_coverage]"])
+    from mpgan.metrics import metrics_callbacks
+
+    cbs = metrics_callbacks(cfg)
+    assert len(cbs) == 1 and isinstance(cbs[0], MetricsCallback)
+    Trainer.from_config(cfg, run_dir=run, callbacks=cbs).fit()
+    epochs = pd.read_csv(run / "epochs.csv")
+    assert epochs["metric.fid.value"].notna().all() and (epochs["metric.fid.n_fake"] == 64).all()
+    assert "metric.mode_coverage.n_missing" in epochs.columns
