@@ -204,6 +204,17 @@ NUMERIC_ENCODERS: dict[str, Callable[[Any, Any], ColumnEncoder]] = {
 # --------------------------------------------------------------------------- transformer
 
 
+def check_table(df: Any, what: str = "the") -> None:
+    """A non-empty DataFrame with unique column names, or one DataError saying what is wrong."""
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"{what} table must be a pandas DataFrame, got {type(df).__name__}")
+    if df.shape[0] == 0 or df.shape[1] == 0:
+        raise DataError(f"{what} table is empty ({df.shape[0]} rows, {df.shape[1]} columns); pass a table with data")
+    dup = df.columns[df.columns.duplicated()].tolist()
+    if dup:
+        raise DataError(f"{what} table has duplicate column names {dup}; rename them")
+
+
 class TabularTransformer:
     """Reversible DataFrame <-> float32 matrix encoding with a ``Column`` layout.
 
@@ -254,13 +265,7 @@ class TabularTransformer:
 
     def fit(self, df: pd.DataFrame) -> TabularTransformer:
         """Choose and fit one encoder per column of ``df``."""
-        if not isinstance(df, pd.DataFrame):
-            raise DataError(f"TabularTransformer.fit expects a pandas DataFrame, got {type(df).__name__}")
-        if df.shape[0] == 0 or df.shape[1] == 0:
-            raise DataError(f"the table is empty ({df.shape[0]} rows, {df.shape[1]} columns); pass a table with data")
-        dup = df.columns[df.columns.duplicated()].tolist()
-        if dup:
-            raise DataError(f"the table has duplicate column names {dup}; rename them")
+        check_table(df)
         unknown = [c for c in self.categorical if c not in df.columns]
         if unknown:
             raise DataError(f"categorical= names unknown columns {unknown}; the columns are {list(df.columns)}")

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from ..data.tabular import check_table
 from ..errors import DataError
 
 __all__ = [
@@ -49,13 +50,7 @@ CLASSIFIERS = ("logistic_regression", "random_forest")
 
 
 def _check_table(df: Any, what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"the {what} table must be a pandas DataFrame, got {type(df).__name__}")
-    if df.shape[0] == 0 or df.shape[1] == 0:
-        raise DataError(f"the {what} table is empty ({df.shape[0]} rows, {df.shape[1]} columns)")
-    dup = df.columns[df.columns.duplicated()].tolist()
-    if dup:
-        raise DataError(f"the {what} table has duplicate column names {dup}; rename them")
+    check_table(df, f"the {what}")
 
 
 def _aligned(real: pd.DataFrame, other: Any, what: str, real_what: str = "real") -> pd.DataFrame:
