@@ -350,3 +350,29 @@ def test_registries_reach_every_factory():
         assert d.output_shape == (None, 1) and _is_linear(d.layers[-1])
     with pytest.raises(UnknownNameError, match="unknown generator 'nope'.*mpgan_generator"):
         GENERATORS.build("nope", MNIST)
+
+
+@pytest.mark.parametrize("shape", [(16, 7, 7, 8), (16, 32)])
+def test_fused_batchnorm_matches_keras(shape):
+    """mpgan's BatchNormalization (TensorFlow's fused kernel when training) computes what
+    Keras' does: outputs, gradients, moving statistics, inference, weight names."""
+    import tensorflow as tf
+
+    from mpgan.models.layers import BatchNormalization
+
+    x = tf.random.stateless_normal(shape, seed=(1, 2)) * 3.0 + 2.0
+    ref, fused = keras.layers.BatchNormalization(), BatchNormalization()
+    ref.build(shape)
+    fused.build(shape)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y_ref, y_fused = ref(x, training=True), fused(x, training=True)
+        l_ref, l_fused = tf.reduce_sum(tf.sin(y_ref)), tf.reduce_sum(tf.sin(y_fused))
+    np.testing.assert_allclose(y_fused, y_ref, atol=1e-5)
+    for a, b in zip(tape.gradient(l_fused, [x, *fused.trainable_variables]),
+                    tape.gradient(l_ref, [x, *ref.trainable_variables]), strict=True):
+        np.testing.assert_allclose(a, b, atol=5e-4, rtol=1e-4)
+    np.testing.assert_allclose(fused.moving_mean, ref.moving_mean, atol=1e-6)
+    np.testing.assert_allclose(fused.moving_variance, ref.moving_variance, rtol=1e-5)
+    np.testing.assert_allclose(fused(x), ref(x), atol=1e-5)
+    assert [w.path.split("/")[-1] for w in fused.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]

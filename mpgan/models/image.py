@@ -28,6 +28,7 @@ from ._checks import (
     rescale_from_tanh,
     value_range,
 )
+from .layers import BatchNormalization
 
 _NORMS = ("none", "batch", "layer")
 
@@ -49,13 +50,13 @@ def mpgan_generator(data_spec: DataSpec, latent_dim: int = 100, filters: int = 1
 
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(h0 * w0 * filters, use_bias=False)(z)
-    x = layers.BatchNormalization()(x)
+    x = BatchNormalization()(x)
     x = layers.Reshape((h0, w0, filters))(x)
     x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
-    x = layers.BatchNormalization()(x)
+    x = BatchNormalization()(x)
     x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
+    x = BatchNormalization()(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
     x = layers.Conv2D(c, 7, padding="same", use_bias=False, activation="tanh")(x)
     x = center_crop(x, h, w)
@@ -128,7 +129,7 @@ def dcgan_generator(
 
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(h0 * w0 * ch0, use_bias=False)(z)
-    x = layers.BatchNormalization()(x)
+    x = BatchNormalization()(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((h0, w0, ch0))(x)
     for level in range(depth):
@@ -136,7 +137,7 @@ def dcgan_generator(
         x = layers.Conv2DTranspose(
             channels, kernel_size, strides=2, padding="same", use_bias=False
         )(x)
-        x = layers.BatchNormalization()(x)
+        x = BatchNormalization()(x)
         x = layers.ReLU()(x)
     x = layers.Conv2D(c, kernel_size, padding="same", activation="tanh")(x)
     x = center_crop(x, h, w)
@@ -177,7 +178,7 @@ def dcgan_discriminator(
             width * 2**level, kernel_size, strides=2, padding="same", use_bias=norm == "none" or level == 0
         )(x)
         if level > 0 and norm == "batch":
-            x = layers.BatchNormalization()(x)
+            x = BatchNormalization()(x)
         elif level > 0 and norm == "layer":
             x = layers.LayerNormalization(axis=(1, 2, 3))(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)

@@ -28,6 +28,7 @@ from ..data_spec import DataSpec
 from ..errors import ModelError
 from ..registry import DISCRIMINATORS, GENERATORS
 from ._checks import positive_int
+from .layers import BatchNormalization
 
 #: The layers a GAN spec usually needs; any other ``keras.layers`` class works too.
 COMMON_LAYERS: tuple[str, ...] = (
@@ -49,6 +50,7 @@ def _layer_classes() -> dict[str, type]:
         obj = getattr(keras.layers, attr)
         if isinstance(obj, type) and issubclass(obj, keras.layers.Layer) and attr not in _REJECTED:
             out[attr] = obj
+    out["BatchNormalization"] = BatchNormalization  # the fused-kernel variant, same weights
     return out
 
 

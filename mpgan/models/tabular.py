@@ -25,6 +25,7 @@ from ._checks import (
     require_vector,
     value_range,
 )
+from .layers import BatchNormalization
 
 _KINDS = ("tabular", "toy")
 _ACTIVATIONS = ("relu", "leaky_relu")
@@ -79,7 +80,7 @@ def mlp_generator(
     for units in hidden:
         x = layers.Dense(units, use_bias=not batchnorm)(x)
         if batchnorm:
-            x = layers.BatchNormalization()(x)
+            x = BatchNormalization()(x)
         x = _activation(activation, name)(x)
     blocks = []
     for i, col in enumerate(columns):
