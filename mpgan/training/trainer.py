@@ -420,13 +420,15 @@ class Trainer:
         def one_step():
             # All randomness is drawn here, in cross-replica context, from one seeded
             # generator: the same global batch whatever the number of replicas.
-            real_d = tf.stack([sample_real(d_batch) for _ in range(t.n_critic)]) if trained \
-                else tf.zeros([1, replicas, *self.dataset.spec.shape])
-            z_d = rng.normal([t.n_critic, d_batch, latent])
-            eps_d = rng.uniform([t.n_critic, d_batch]) if obj.has_penalty else tf.zeros([t.n_critic, d_batch])
             real_extra = sample_real(t.batch_size) if need_extra_real else tf.zeros([replicas, 1])
-            if not trained:
-                real_d = tf.expand_dims(real_extra[:d_batch], 0)
+            if trained:
+                real_d = tf.stack([sample_real(d_batch) for _ in range(t.n_critic)])
+                z_d = rng.normal([t.n_critic, d_batch, latent])
+                eps_d = rng.uniform([t.n_critic, d_batch]) if obj.has_penalty else tf.zeros([t.n_critic, d_batch])
+            else:  # every discriminator frozen: nothing to draw for their updates
+                real_d = tf.expand_dims(real_extra[:d_batch], 0)  # only its shape is read
+                z_d = tf.zeros([1, d_batch, latent])
+                eps_d = tf.zeros([1, d_batch])
             z_g = rng.normal([t.batch_size, latent])
             if replicas == 1:
                 values = replica_step(real_d, z_d, eps_d, real_extra, z_g)
@@ -517,8 +519,8 @@ class Trainer:
             for epoch in range(start, self.total_epochs):
                 self._fit_epoch(epoch)  # the last epoch always checkpoints
             self._final_outputs()
-        except BaseException as exc:
-            self._cleanup_after_failure(exc)
+        except BaseException:
+            self._cleanup_after_failure()
             raise
         finally:
             for cb in self.callbacks:
@@ -603,7 +605,7 @@ class Trainer:
             df = pd.concat([old, df], ignore_index=True)
         atomic_save(path, lambda p: df.to_csv(p, index=False))
 
-    def _cleanup_after_failure(self, exc: BaseException) -> None:
+    def _cleanup_after_failure(self) -> None:
         """Remove a run directory this process created if no checkpoint made it useful."""
         if self._created_run_dir and (self._manager is None or self._manager.latest_checkpoint is None):
             shutil.rmtree(self.run_dir, ignore_errors=True)
