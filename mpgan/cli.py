@@ -108,6 +108,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    from mpgan.studies import STUDIES, run_study
+
+    if args.study is None:
+        for name, text in STUDIES.items():
+            print(f"{name:24s} {text}")
+        return 0
+    return run_study(args.study, args.args)
+
+
 def _usage(message: str) -> Exception:
     from mpgan.errors import MpganError
 
@@ -163,6 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     p.add_argument("--out", help="output folder (default RUN/eval)")
     p.set_defaults(func=_cmd_evaluate)
+
+    from mpgan.studies import STUDIES
+
+    p = sub.add_parser("experiment", help="run one of the seed articles' studies",
+                       description="Run a study: trains its runs, then writes results.csv, results.md and "
+                                   "figures. `mpgan experiment` alone lists the studies; "
+                                   "`mpgan experiment NAME --help` shows a study's options (--quick, "
+                                   "--seeds, --jobs, --out).",
+                       add_help=True)
+    p.add_argument("study", nargs="?", choices=list(STUDIES), metavar="STUDY",
+                   help="one of: " + ", ".join(STUDIES))
+    p.add_argument("args", nargs=argparse.REMAINDER, help="the study's own options")
+    p.set_defaults(func=_cmd_experiment)
     return parser
 
 

@@ -74,6 +74,7 @@ class TrainConfig:
     schedule: str = "mpgan"  # mpgan (half real, half fake, separate updates) | joint
     n_critic: int = 1
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
+    latent_std: float = 1.0  # latents are N(0, latent_std^2), in training and sampling
     g_optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     d_optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     sample_every: int = 1  # epochs between sample grids (0: only at the end)
@@ -159,6 +160,8 @@ def validate(cfg: Config) -> None:
         raise ConfigError(f"train.steps_per_epoch must be a positive integer or null, got {t.steps_per_epoch}")
     if not 0.0 <= t.label_smoothing < 1.0:
         raise ConfigError(f"train.label_smoothing must be in [0, 1), got {t.label_smoothing}")
+    if not t.latent_std > 0:
+        raise ConfigError(f"train.latent_std must be positive, got {t.latent_std}")
     for key in ("g_optimizer", "d_optimizer"):
         lr = getattr(t, key).learning_rate
         if not lr > 0:

@@ -308,3 +308,158 @@ def plot_column_histograms(real: pd.DataFrame, fake: pd.DataFrame, path: str | P
         fig.suptitle(f"first {len(cols)} of {total} columns", fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def plot_histogram_grid(cells: Sequence[Sequence[dict]], path: str | Path, density=None,
+                        bins: int = 60, density_label: str = "density", title: str | None = None,
+                        share_x: str = "all") -> Path:
+    """A grid of histogram panels, e.g. settings (rows) x training iterations (columns).
+
+    Each cell is ``{"title": str, "samples": {label: values}}`` and may carry its own
+    ``"density"`` (a callable); otherwise ``density`` is drawn in every panel, as seed 000
+    draws the Rayleigh pdf. ``share_x="all"`` gives every panel one x range, ``"row"`` one
+    per row (rows of different distributions).
+    """
+    rows = [list(r) for r in cells]
+    if not rows or any(_finite(v).size == 0 for r in rows for c in r for v in c["samples"].values()) \
+            or not any(r for r in rows):
+        raise ValueError("plot_histogram_grid needs cells with non-empty samples")
+
+    def edges_of(row_cells):
+        vals = [_finite(v) for c in row_cells for v in c["samples"].values()]
+        lo = min(np.percentile(v, 0.1) for v in vals)
+        hi = max(np.percentile(v, 99.9) for v in vals)
+        return np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)
+
+    shared = edges_of([c for r in rows for c in r]) if share_x == "all" else None
+    ncols = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(3.4 * ncols, 2.6 * len(rows)), squeeze=False)
+    for i, r in enumerate(rows):
+        edges = shared if shared is not None else edges_of(r)
+        for j in range(ncols):
+            ax = axes[i][j]
+            if j >= len(r):
+                ax.axis("off")
+                continue
+            cell = r[j]
+            for label, v in cell["samples"].items():
+                ax.hist(_finite(v), bins=edges, density=True, alpha=0.5, label=label)
+            dens = cell.get("density", density)
+            if dens is not None:
+                xs = np.linspace(edges[0], edges[-1], 400)
+                ax.plot(xs, np.asarray(dens(xs), dtype=float), "k-", lw=1.1, label=density_label)
+            ax.set_title(cell.get("title", ""), fontsize=8)
+            ax.tick_params(labelsize=7)
+            if i == 0 and j == 0:
+                ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_steps_vs_width(results: pd.DataFrame, path: str | Path, max_steps: int) -> Path:
+    """Seed 001's question in one figure: steps to convergence against generator width,
+    one line per number of modes (median over seeds; runs that never converged drawn at the
+    budget with open markers), and the smallest width that converges against the modes."""
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    min_width = {}
+    for k, grp in results.groupby("modes"):
+        g = grp.groupby("width")
+        conv = g["converged"].mean()
+        med = g["steps_to_converge"].median()
+        widths = conv.index.to_numpy()
+        y = np.where(conv.to_numpy() > 0.5, med.to_numpy(), np.nan)
+        line, = ax.plot(widths, y, "o-", label=f"{k} mode{'s' if k > 1 else ''}")
+        failed = conv.to_numpy() <= 0.5
+        ax.plot(widths[failed], np.full(failed.sum(), max_steps), "o", mfc="none", color=line.get_color())
+        ok = widths[~failed]
+        min_width[k] = ok.min() if ok.size else np.nan
+    ax.axhline(max_steps, color="gray", lw=0.8, ls=":")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("generator hidden width")
+    ax.set_ylabel("steps to convergence (median over seeds)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ks = np.array(sorted(min_width))
+    ax2.plot(ks, [min_width[k] for k in ks], "o-")
+    ax2.set_xlabel("number of modes")
+    ax2.set_ylabel("smallest width that converges")
+    ax2.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def plot_discriminator_views(panels: Sequence[Sequence[dict]], path: str | Path, bins: int = 60) -> Path:
+    """Seed 003's picture: real and generated histograms with the discriminator's
+    probability of "real" over x and the 0.5 threshold. Each panel is a dict with
+    ``real``, ``fake`` (samples), ``xs``, ``d`` (D's probability at ``xs``) and ``title``."""
+    rows = [list(r) for r in panels]
+    ncols = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(4.6 * ncols, 3.0 * len(rows)), squeeze=False)
+    for i, r in enumerate(rows):
+        for j in range(ncols):
+            ax = axes[i][j]
+            if j >= len(r):
+                ax.axis("off")
+                continue
+            p = r[j]
+            xs = np.asarray(p["xs"], dtype=float)
+            edges = np.linspace(xs[0], xs[-1], bins + 1)
+            ax.hist(_finite(p["real"]), bins=edges, density=True, alpha=0.45, color="tab:green", label="real")
+            ax.hist(_finite(p["fake"]), bins=edges, density=True, alpha=0.45, color="tab:red", label="generated")
+            ax.set_ylabel("density", fontsize=8)
+            ax2 = ax.twinx()
+            ax2.plot(xs, np.asarray(p["d"], dtype=float), "k-", lw=1.2, label="D(x) = P(real)")
+            ax2.axhline(0.5, color="gray", ls="--", lw=0.8, label="threshold 0.5")
+            ax2.set_ylim(-0.02, 1.02)
+            ax2.set_ylabel("D(x)", fontsize=8)
+            ax.set_title(p.get("title", ""), fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax2.tick_params(labelsize=7)
+            if i == 0 and j == 0:
+                h1, l1 = ax.get_legend_handles_labels()
+                h2, l2 = ax2.get_legend_handles_labels()
+                ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def save_image_table(rows: Sequence[Sequence[np.ndarray]], path: str | Path, row_labels: Sequence[str],
+                     col_titles: Sequence[str], ncols: int | None = None) -> Path:
+    """Image grids in a table: e.g. one row per optimizer, one column per epoch, the same
+    latents everywhere (the MP-GAN article's Fig. 5)."""
+    nr, nc = len(rows), max(len(r) for r in rows)
+    fig, axes = plt.subplots(nr, nc, figsize=(2.6 * nc, 2.7 * nr), squeeze=False)
+    for i, r in enumerate(rows):
+        for j in range(nc):
+            ax = axes[i][j]
+            ax.axis("off")
+            if j >= len(r):
+                continue
+            grid = grid_array(r[j], ncols)
+            vmin, vmax = (0, 255) if grid.dtype == np.uint8 else (None, None)
+            ax.imshow(grid, cmap="gray_r", vmin=vmin, vmax=vmax, interpolation="nearest")
+            ax.set_title(f"{row_labels[i]} — {col_titles[j]}", fontsize=8)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_metric_bands(df: pd.DataFrame, x: str, y: str, group: str, path: str | Path,
+                      ylabel: str | None = None, title: str | None = None, logy: bool = False) -> Path:
+    """``y`` against ``x`` per ``group``: the mean over seeds as a line, ± one std as a band."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for name, g in df.groupby(group, sort=False):
+        stats = g.groupby(x)[y].agg(["mean", "std", "count"]).reset_index()
+        line, = ax.plot(stats[x], stats["mean"], "o-", ms=3, label=f"{name} (n={int(stats['count'].max())})")
+        sd = stats["std"].fillna(0).to_numpy()
+        ax.fill_between(stats[x], stats["mean"] - sd, stats["mean"] + sd, color=line.get_color(), alpha=0.2)
+    ax.set_xlabel(x)
+    ax.set_ylabel(ylabel or y)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=9)
+    return _save(fig, path)

@@ -28,6 +28,7 @@ def test_yaml_file_and_component_shorthand(tmp_path):
     ("train.bogus=1", "unknown key 'train.bogus'; valid keys under train: epochs"),
     ("train.schedule=weird", "train.schedule must be one of mpgan, joint"),
     ("train.label_smoothing=1.5", "train.label_smoothing must be in [0, 1)"),
+    ("train.latent_std=0", "train.latent_std must be positive, got 0"),
     ("train.g_optimizer.learning_rate=-1", "train.g_optimizer.learning_rate must be positive"),
     ("seed=[1", "is not valid YAML"),
     ("noequals", "--set expects key.sub=value"),

@@ -192,6 +192,31 @@ def test_toy_models():
     assert [layer.activation for layer in dense[:-1]] == [keras.activations.tanh] * 3
     assert dense[-1].units == 1 and _is_linear(dense[-1])
     assert M.toy_discriminator(RAYLEIGH).input_shape == (None, 1000)
+    lr = M.toy_discriminator(TOY, hidden=[])  # seed 003's logistic regression
+    assert lr.count_params() == 2
+
+
+def test_iid_generator_features_are_independent_draws():
+    spec = DataSpec("toy", (6,))
+    g = M.iid_generator(spec, noise_per_feature=3, hidden=(8,))
+    assert g.input_shape == (None, 18) and g.output_shape == (None, 6)
+    z = np.random.default_rng(0).normal(size=(4, 18)).astype("float32")
+    z2 = z.copy()
+    z2[:, 3:6] += 1.0  # the noise of feature 1 only
+    diff = np.abs(np.asarray(g(z2)) - np.asarray(g(z))).max(axis=0)
+    assert diff[1] > 1e-4 and np.all(diff[[0, 2, 3, 4, 5]] == 0)
+    # one shared MLP: feature i given noise v equals feature j given the same noise
+    z3 = np.tile(z[:, :3], (1, 6))
+    out = np.asarray(g(z3))
+    np.testing.assert_allclose(out, np.repeat(out[:, :1], 6, axis=1), rtol=1e-6)
+
+
+def test_set_discriminator_ignores_feature_order():
+    d = M.set_discriminator(RAYLEIGH, hidden=(8, 8), head=(4,))
+    x = np.random.default_rng(1).rayleigh(size=(3, 1000)).astype("float32")
+    perm = np.random.default_rng(2).permutation(1000)
+    np.testing.assert_allclose(np.asarray(d(x[:, perm])), np.asarray(d(x)), rtol=1e-5, atol=1e-6)
+    assert d.output_shape == (None, 1)
 
 
 # --- layer specs -----------------------------------------------------------------------------

@@ -152,6 +152,14 @@ def test_ema_generator_is_used_for_sampling(tmp_path):
     np.testing.assert_array_equal(t.sample(4, seed=0), t.ema_generator(z, training=False).numpy())
 
 
+def test_latent_std_scales_training_and_sampling_latents(tmp_path):
+    t = trainer(tmp_path, "train.latent_std=2.0")
+    z = t.latents(2000, seed=3)
+    assert z.std() == pytest.approx(2.0, rel=0.03)
+    np.testing.assert_array_equal(z, 2 * trainer(tmp_path, name="s").latents(2000, seed=3))
+    np.testing.assert_array_equal(t.sample(4, seed=3), t.generate(z[:4]))
+
+
 def test_tensorboard_events_read_back(tmp_path):
     t = trainer(tmp_path)
     t.fit()

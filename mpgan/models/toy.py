@@ -67,13 +67,12 @@ def toy_discriminator(
     """Small MLP discriminator for 1-D toys: three tanh hidden layers -> Dense(1) logit.
 
     The seed article's discriminator, minus its sigmoid (the objective applies it).
+    ``hidden=[]`` gives logistic regression, seed 003's discriminator.
     """
     name = "toy_discriminator"
     require_kind(data_spec, "toy", name)
     n = require_vector(data_spec, name)
-    hidden = positive_ints("hidden", hidden, name)
-    if not hidden:
-        raise ModelError(f"{name} hidden must list at least one layer width, got {hidden!r}")
+    hidden = positive_ints("hidden", hidden, name)  # empty: logistic regression (seed 003's)
     activation = _check_activation(activation, name)
 
     inp = keras.Input((n,), name="x")
@@ -82,3 +81,67 @@ def toy_discriminator(
         x = layers.Dense(units, activation=activation)(x)
     logit = layers.Dense(1, name="logit")(x)
     return keras.Model(inp, logit, name="discriminator_toy")
+
+
+@GENERATORS.register("iid_generator")
+def iid_generator(
+    data_spec: DataSpec,
+    noise_per_feature: int = 1,
+    hidden: Sequence[int] = (32, 32),
+    activation: str = "relu",
+) -> keras.Model:
+    """Generator for vectors of i.i.d. values: one small MLP shared by every feature.
+
+    Each of the n output features is ``f(z_i)`` with its own ``noise_per_feature``
+    latent values, so the features come out independent and identically distributed,
+    like the samples of the Rayleigh study (3600 vectors of 1000 i.i.d. draws). The
+    latent size is ``n * noise_per_feature``. With n = 1 it is a plain MLP.
+    """
+    name = "iid_generator"
+    require_kind(data_spec, "toy", name)
+    n = require_vector(data_spec, name)
+    k = positive_int("noise_per_feature", noise_per_feature, name)
+    hidden = positive_ints("hidden", hidden, name)
+    activation = _check_activation(activation, name)
+    vr = value_range(data_spec, name)
+
+    z = keras.Input((n * k,), name="z")
+    x = layers.Reshape((n, k))(z)
+    for units in hidden:  # Dense on the last axis: the same weights for every feature
+        x = layers.Dense(units, activation=activation)(x)
+    x = layers.Reshape((n,))(layers.Dense(1)(x))
+    out = bounded(x, vr, "out")
+    return keras.Model(z, out, name="generator_iid")
+
+
+@DISCRIMINATORS.register("set_discriminator")
+def set_discriminator(
+    data_spec: DataSpec,
+    hidden: Sequence[int] = (32, 32),
+    head: Sequence[int] = (32,),
+    activation: str = "tanh",
+) -> keras.Model:
+    """Discriminator for vectors of i.i.d. values: a shared per-value MLP, averaged, then a head.
+
+    Treats a sample's n features as a set (Deep Sets, Zaheer et al. 2017): the mean of
+    learned functions of the values compares the sample's empirical distribution with
+    the real one, which is what a vector of i.i.d. draws carries.
+    """
+    name = "set_discriminator"
+    require_kind(data_spec, "toy", name)
+    n = require_vector(data_spec, name)
+    hidden = positive_ints("hidden", hidden, name)
+    head = positive_ints("head", head, name)
+    if not hidden:
+        raise ModelError(f"{name} hidden must list at least one layer width, got {hidden!r}")
+    activation = _check_activation(activation, name)
+
+    inp = keras.Input((n,), name="x")
+    x = layers.Reshape((n, 1))(inp)
+    for units in hidden:
+        x = layers.Dense(units, activation=activation)(x)
+    x = layers.GlobalAveragePooling1D()(x)
+    for units in head:
+        x = layers.Dense(units, activation=activation)(x)
+    logit = layers.Dense(1, name="logit")(x)
+    return keras.Model(inp, logit, name="discriminator_set")

@@ -198,8 +198,7 @@ class Trainer:
             self.ema_generator.set_weights(generator.get_weights())
 
         self._real = tf.constant(dataset.x)
-        self._fixed_z = np.random.default_rng(config.seed + 7919).standard_normal(
-            (t.n_samples, self.latent_dim)).astype(np.float32)
+        self._fixed_z = self.latents(t.n_samples, seed=config.seed + 7919)
         self.trace_count = 0
         self._step_fns: dict[int, Any] = {}
         tracked: dict[str, Any] = {"generator": generator, "rng": self.rng, "step": self.step,
@@ -320,7 +319,7 @@ class Trainer:
         joint = t.schedule == "joint"
         d_batch = t.batch_size if joint else t.batch_size // 2
         smoothing = float(t.label_smoothing)
-        latent = self.latent_dim
+        latent, z_std = self.latent_dim, float(t.latent_std)
         ema, ema_decay = self.ema_generator, t.ema
         aggregate = _aggregator(t.aggregate, t.aggregate_params)
         multi = len(slots) > 1
@@ -423,13 +422,13 @@ class Trainer:
             real_extra = sample_real(t.batch_size) if need_extra_real else tf.zeros([replicas, 1])
             if trained:
                 real_d = tf.stack([sample_real(d_batch) for _ in range(t.n_critic)])
-                z_d = rng.normal([t.n_critic, d_batch, latent])
+                z_d = rng.normal([t.n_critic, d_batch, latent], stddev=z_std)
                 eps_d = rng.uniform([t.n_critic, d_batch]) if obj.has_penalty else tf.zeros([t.n_critic, d_batch])
             else:  # every discriminator frozen: nothing to draw for their updates
                 real_d = tf.expand_dims(real_extra[:d_batch], 0)  # only its shape is read
                 z_d = tf.zeros([1, d_batch, latent])
                 eps_d = tf.zeros([1, d_batch])
-            z_g = rng.normal([t.batch_size, latent])
+            z_g = rng.normal([t.batch_size, latent], stddev=z_std)
             if replicas == 1:
                 values = replica_step(real_d, z_d, eps_d, real_extra, z_g)
             else:
@@ -635,10 +634,20 @@ class Trainer:
                for i in range(0, len(z), batch_size)]
         return np.concatenate(out) if out else np.zeros((0, *self.dataset.spec.shape), np.float32)
 
+    @property
+    def fixed_latents(self) -> np.ndarray:
+        """The latents of the sample grids: set by the config's seed, so runs that share a
+        seed draw their grids from the same latent points."""
+        return self._fixed_z
+
+    def latents(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` latent vectors from the training prior N(0, latent_std^2), seeded."""
+        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim))
+        return (z * self.train_config.latent_std).astype(np.float32)
+
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` samples in model space; the same seed and weights give the same samples."""
-        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype(np.float32)
-        return self.generate(z)
+        return self.generate(self.latents(n, seed))
 
     def save_samples(self, stem: Path) -> Path:
         """Samples from the fixed latents: a PNG grid (images), histogram (toys) or CSV (tables)."""

@@ -1,0 +1,162 @@
+"""What every study shares: its command line, its output folder, training one run,
+fanning runs out over processes, and writing results (CSV + markdown)."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from ..io import atomic_save, atomic_write_text
+
+DEFAULT_ROOT = Path("runs") / "studies"
+
+
+def study_parser(name: str, description: str, seeds: int = 3) -> argparse.ArgumentParser:
+    """The options every study takes: --quick, --seeds, --out, --jobs."""
+    p = argparse.ArgumentParser(prog=f"mpgan experiment {name}", description=description)
+    p.add_argument("--quick", action="store_true",
+                   help="a small, fast version (about a minute) to check that everything runs")
+    p.add_argument("--seeds", type=int, default=None,
+                   help=f"number of seeds per setting (default {seeds}; 1 with --quick)")
+    p.add_argument("--out", help=f"output folder (default {DEFAULT_ROOT}/{name}, numbered if taken)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="independent runs trained in parallel worker processes (default 1)")
+    p.set_defaults(default_seeds=seeds)
+    return p
+
+
+def n_seeds(args: argparse.Namespace) -> int:
+    n = args.seeds if args.seeds is not None else (1 if args.quick else args.default_seeds)
+    if n < 1:
+        raise ConfigError(f"--seeds must be a positive integer, got {n}")
+    return n
+
+
+def check_jobs(jobs: int) -> int:
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be a positive integer, got {jobs}")
+    return jobs
+
+
+@contextmanager
+def output_dir(name: str, out: str | Path | None):
+    """The study's output folder: created on entry, removed again if the study fails
+    (a study's results are all or nothing)."""
+    from ..training.trainer import next_run_dir
+
+    path = Path(out) if out else next_run_dir(DEFAULT_ROOT / name)
+    created = not path.exists()
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        yield path
+    except BaseException:
+        if created:
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def run_tasks(fn: Callable[..., Any], tasks: Sequence[dict[str, Any]], jobs: int = 1) -> list[Any]:
+    """``[fn(**task) for task in tasks]``, in ``jobs`` worker processes when ``jobs > 1``.
+
+    Workers are spawned (TensorFlow does not survive fork) and each run is seeded by its
+    task, so the results do not depend on ``jobs``. ``fn`` must be importable (a module-level
+    function) and tasks must pickle.
+    """
+    jobs = check_jobs(jobs)
+    if jobs == 1 or len(tasks) <= 1:
+        return [fn(**task) for task in tasks]
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
+                             initializer=_quiet_worker) as pool:
+        futures = [pool.submit(fn, **task) for task in tasks]
+        return [f.result() for f in futures]
+
+
+def _quiet_worker() -> None:
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def train_run(config: str | Path, overrides: Sequence[str], run_dir: Path, callbacks=()):
+    """Train one run of a study (quietly: no progress bar, no TensorBoard; metrics as its ``eval``
+    section asks) and return its trainer."""
+    import tensorflow as tf
+
+    from ..config import load_config
+    from ..metrics.callback import metrics_callbacks
+    from ..training import Trainer
+
+    tf.get_logger().setLevel("ERROR")  # each run's first trace is expected, not a retracing problem
+    cfg = load_config(str(config), ["train.tensorboard=false", *overrides])
+    trainer = Trainer.from_config(cfg, run_dir=run_dir, callbacks=[*metrics_callbacks(cfg), *callbacks],
+                                  progress=False)
+    trainer.fit()
+    return trainer
+
+
+def config_path(name: str) -> Path:
+    """``experiments/configs/NAME.yaml`` of this checkout (or of ``$MPGAN_CONFIGS``)."""
+    import os
+
+    root = os.environ.get("MPGAN_CONFIGS")
+    folder = Path(root) if root else Path(__file__).resolve().parents[2] / "experiments" / "configs"
+    path = folder / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"study config {path} not found; studies read experiments/configs/ of the "
+                          "mpgan checkout (install with `pip install -e .`) or the folder in $MPGAN_CONFIGS")
+    return path
+
+
+# -------------------------------------------------------------------------- results
+
+
+def _fmt(v: Any, digits: int) -> str:
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            return "—"
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def markdown_table(df: pd.DataFrame, digits: int = 4) -> str:
+    """A GitHub markdown table of ``df`` (floats to ``digits`` decimals)."""
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(_fmt(v, digits) for v in row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def mean_std(df: pd.DataFrame, by: str | list[str], columns: Iterable[str], digits: int = 4) -> pd.DataFrame:
+    """Per group: ``mean ± std`` strings over seeds (std with ddof=1; just the mean for one seed)."""
+    columns = list(columns)
+    groups = df.groupby(by, sort=False)[columns]
+    mean, std, count = groups.mean(), groups.std(ddof=1), groups.count()
+    out = mean.copy().astype(object)
+    for c in columns:
+        out[c] = [f"{m:.{digits}f} ± {s:.{digits}f}" if k > 1 else f"{m:.{digits}f}"
+                  for m, s, k in zip(mean[c], std[c], count[c], strict=True)]
+    out.insert(0, "seeds", count[columns[0]].to_numpy())
+    return out.reset_index()
+
+
+def write_results(out: Path, results: pd.DataFrame, summary: pd.DataFrame | None = None,
+                  title: str = "", notes: str = "", digits: int = 4) -> None:
+    """``results.csv`` (every row) and ``results.md`` (the summary table, or every row)."""
+    atomic_save(out / "results.csv", lambda p: results.to_csv(p, index=False))
+    md = f"# {title}\n\n" if title else ""
+    md += markdown_table(summary if summary is not None else results, digits)
+    if notes:
+        md += "\n" + notes.strip() + "\n"
+    atomic_write_text(out / "results.md", md)

@@ -1,0 +1,107 @@
+"""The toy-distribution studies (seeds 000, 001, 003) in --quick mode, and the study plumbing."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mpgan.cli import main
+from mpgan.errors import ConfigError
+from mpgan.studies import common, gaussian_modes, normal_toy, rayleigh
+from mpgan.training import Trainer
+
+
+def _square(x):  # module level: picklable for worker processes
+    return x * x
+
+
+def test_study_list_and_errors(capsys):
+    assert main(["experiment"]) == 0
+    listed = capsys.readouterr().out
+    assert "rayleigh" in listed and "gaussian_modes" in listed and "normal_toy" in listed
+    with pytest.raises(SystemExit) as exc:
+        main(["experiment", "nope"])
+    assert exc.value.code == 2
+    assert main(["experiment", "rayleigh", "--quick", "--seeds", "0"]) == 2
+    assert "--seeds must be a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_results_helpers(tmp_path):
+    df = pd.DataFrame({"s": ["a", "a", "b"], "v": [1.0, 3.0, 2.0]})
+    table = common.mean_std(df, "s", ["v"], digits=2)
+    assert table["v"].tolist() == ["2.00 ± 1.41", "2.00"] and table["seeds"].tolist() == [2, 1]
+    md = common.markdown_table(pd.DataFrame({"x": [1.23456], "y": ["z"]}), digits=3)
+    assert md.splitlines() == ["| x | y |", "|---|---|", "| 1.235 | z |"]
+    assert common.run_tasks(_square, [{"x": 2}, {"x": 3}], jobs=2) == [4, 9]
+    with pytest.raises(ConfigError, match="--jobs must be a positive integer, got 0"):
+        common.run_tasks(_square, [{"x": 2}], jobs=0)
+
+
+def test_failed_study_leaves_no_folder(tmp_path):
+    out = tmp_path / "study"
+    with pytest.raises(RuntimeError), common.output_dir("x", out):
+        (out / "partial.csv").write_text("half")
+        raise RuntimeError("boom")
+    assert not out.exists()
+
+
+def test_rayleigh_quick(tmp_path):
+    out = tmp_path / "ray"
+    assert main(["experiment", "rayleigh", "--quick", "--out", str(out)]) == 0
+    res = pd.read_csv(out / "results.csv")
+    # 4 epochs of 256 // 64 = 4 steps: snapshots at epochs 1, 3 and 4 (seed 000's 56/448/560 scaled)
+    for setting in ("article", "tuned"):
+        assert res[res.setting == setting]["iteration"].tolist() == [4, 12, 16]
+    for f in ("results.md", "figures/histograms.png", "figures/article/losses.png", "figures/tuned/accuracy.png"):
+        assert (out / f).is_file(), f
+    md = (out / "results.md").read_text()
+    assert "| theory |  |  | 1.2533 | 0.6551 |" in md and "article real" in md
+    # the table's numbers are the run's: resample the final generator and recompute
+    row = res[(res.setting == "tuned") & (res.iteration == 16)].iloc[0]
+    trainer = Trainer.from_run(out / "runs" / "tuned_seed0", progress=False)
+    x = trainer.sample(rayleigh.N_VECTORS, seed=10_000).ravel()
+    assert x.mean() == pytest.approx(row["mean"], rel=1e-5)
+    assert abs(x.mean() - rayleigh.theory()[0]) == pytest.approx(row["abs_mean_error"], rel=1e-4)
+
+
+def test_gaussian_modes_quick(tmp_path):
+    out = tmp_path / "gm"
+    assert main(["experiment", "gaussian_modes", "--quick", "--out", str(out)]) == 0
+    res = pd.read_csv(out / "results.csv")
+    assert sorted(res["modes"]) == [1, 2] and set(res["width"]) == {8}
+    for _, r in res.iterrows():
+        assert r["steps_run"] <= 200
+        assert (r["converged"] and r["steps_to_converge"] <= r["steps_run"]) or \
+            (not r["converged"] and np.isnan(r["steps_to_converge"]))
+    curves = pd.read_csv(out / "curves.csv")
+    assert curves.groupby(["modes"])["step"].max().tolist() == res.sort_values("modes")["steps_run"].tolist()
+    assert (out / "figures" / "densities.png").is_file() and (out / "figures" / "steps_vs_width.png").is_file()
+
+
+def test_gaussian_modes_analysis():
+    means, stds = gaussian_modes.mixture(3)
+    assert means == [-3.0, 0.0, 3.0] and stds == [0.5] * 3
+    # min width = 4 x modes exactly: slope 4, intercept 0, R^2 1
+    rows = [{"modes": k, "width": w, "seed": 0, "converged": w >= 4 * k,
+             "steps_to_converge": 100.0 if w >= 4 * k else np.nan} for k in (1, 2, 3) for w in (4, 8, 12, 16)]
+    mw = gaussian_modes.minimal_widths(pd.DataFrame(rows))
+    assert mw["min_width"].tolist() == [4, 8, 12]
+    fit = gaussian_modes.linear_fit(mw)
+    assert fit["slope"] == pytest.approx(4) and fit["intercept"] == pytest.approx(0, abs=1e-9)
+    assert fit["r2"] == pytest.approx(1)
+    steps = gaussian_modes.eval_steps(5000)
+    assert steps[:3] == [10, 20, 30] and steps[-1] == 5000 and steps == sorted(set(steps))
+
+
+def test_normal_toy_quick(tmp_path):
+    out = tmp_path / "nt"
+    assert main(["experiment", "normal_toy", "--quick", "--out", str(out)]) == 0
+    res = pd.read_csv(out / "results.csv")
+    assert res[["setting", "stage"]].values.tolist() == [["seed", "before"], ["seed", "after"],
+                                                         ["mlp", "before"], ["mlp", "after"]]
+    assert (out / "figures" / "before_after.png").is_file()
+    # the "after" counts are the saved run's discriminator applied to the same samples
+    trainer = Trainer.from_run(out / "runs" / "seed_seed0", progress=False)
+    row, _ = normal_toy._measure(trainer, "after", 0)
+    after = res[(res.setting == "seed") & (res.stage == "after")].iloc[0]
+    assert row["real_as_real"] == after["real_as_real"] and row["fake_as_real"] == after["fake_as_real"]
+    assert trainer.config.train.latent_std == 2.0
