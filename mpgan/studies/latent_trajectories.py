@@ -109,7 +109,10 @@ def verdict(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     diff = ps["typical"] - ps["near0"]
     n = len(ps)
     holds = bool((diff > 0).all() and (n == 1 or diff.mean() > 2 * diff.std(ddof=1) / np.sqrt(n)))
-    sd = (lambda s: f" ± {s.std(ddof=1):.3f}" if n > 1 else "")
+
+    def sd(s: pd.Series) -> str:
+        return f" ± {s.std(ddof=1):.3f}" if n > 1 else ""
+
     text = (f"Classifier confidence near latent 0 (radius ≤ 0.1·√d): {ps['near0'].mean():.3f}{sd(ps['near0'])}; "
             f"on the typical shell (radius √d): {ps['typical'].mean():.3f}{sd(ps['typical'])} "
             f"(entropy {ps['near0_entropy'].mean():.3f} vs {ps['typical_entropy'].mean():.3f}), over {n} "
