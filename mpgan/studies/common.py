@@ -72,14 +72,30 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[dict[str, Any]], jobs: int
     task, so the results do not depend on ``jobs``. ``fn`` must be importable (a module-level
     function) and tasks must pickle.
     """
+    import sys
+    import time
+
     jobs = check_jobs(jobs)
-    if jobs == 1 or len(tasks) <= 1:
-        return [fn(**task) for task in tasks]
+    t0, n = time.perf_counter(), len(tasks)
+
+    def done(i: int, task: dict[str, Any]) -> None:
+        what = ", ".join(f"{k}={v}" for k, v in task.items() if not isinstance(v, str) or len(v) < 20)
+        print(f"[{i}/{n}] {what} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+
+    if jobs == 1 or n <= 1:
+        out = []
+        for i, task in enumerate(tasks, 1):
+            out.append(fn(**task))
+            done(i, task)
+        return out
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=ctx,
-                             initializer=_quiet_worker) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_quiet_worker) as pool:
         futures = [pool.submit(fn, **task) for task in tasks]
-        return [f.result() for f in futures]
+        out = []
+        for i, (f, task) in enumerate(zip(futures, tasks, strict=True), 1):
+            out.append(f.result())
+            done(i, task)
+        return out
 
 
 def _quiet_worker() -> None:
