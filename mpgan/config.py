@@ -93,6 +93,16 @@ class TrainConfig:
 
 
 @dataclass
+class DistributeConfig:
+    """Which ``tf.distribute`` strategy trains the run: ``default`` (one device),
+    ``mirrored`` (all local GPUs, or ``devices``), ``multi_worker`` (the cluster in the
+    ``TF_CONFIG`` environment variable, as TensorFlow documents)."""
+
+    strategy: str = "default"
+    devices: list[str] | None = None  # mirrored only, e.g. ["/gpu:0", "/gpu:1"]
+
+
+@dataclass
 class EvalConfig:
     """Metrics during training: every ``every`` epochs (0: never), on ``n`` samples."""
 
@@ -113,6 +123,7 @@ class Config:
     objective: Component = field(default_factory=lambda: Component("non_saturating"))
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    distribute: DistributeConfig = field(default_factory=DistributeConfig)
     output_dir: str = "runs"
 
     # -- conversions -----------------------------------------------------------------
@@ -132,6 +143,7 @@ class Config:
 SCHEDULES = ("mpgan", "joint")
 AGGREGATES = ("mean", "gman", "hypervolume")
 PRECISIONS = ("mixed_bfloat16", "mixed_float16")
+STRATEGIES = ("default", "mirrored", "multi_worker")
 
 
 def discriminator_configs(cfg: Config) -> list[DiscriminatorConfig]:
@@ -193,6 +205,11 @@ def validate(cfg: Config) -> None:
         where = f"discriminators[{i}]" if cfg.discriminators else "discriminator"
         if d.view is not None and d.view < 1:
             raise ConfigError(f"{where}.view must be a positive downsampling factor, got {d.view}")
+    if cfg.distribute.strategy not in STRATEGIES:
+        raise ConfigError(f"distribute.strategy must be one of {', '.join(STRATEGIES)}, "
+                          f"got {cfg.distribute.strategy!r}")
+    if cfg.distribute.devices is not None and cfg.distribute.strategy != "mirrored":
+        raise ConfigError("distribute.devices applies to the mirrored strategy only")
     if cfg.eval.every < 0 or cfg.eval.n < 2:
         raise ConfigError(f"eval.every must be >= 0 and eval.n >= 2, got {cfg.eval.every} and {cfg.eval.n}")
     if not cfg.name or "/" in cfg.name:

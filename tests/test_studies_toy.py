@@ -105,3 +105,10 @@ def test_normal_toy_quick(tmp_path):
     after = res[(res.setting == "seed") & (res.stage == "after")].iloc[0]
     assert row["real_as_real"] == after["real_as_real"] and row["fake_as_real"] == after["fake_as_real"]
     assert trainer.config.train.latent_std == 2.0
+
+
+def test_jobs_2_gives_the_same_results_as_jobs_1(tmp_path):
+    for jobs in (1, 2):
+        assert main(["experiment", "normal_toy", "--quick", "--jobs", str(jobs), "--out", str(tmp_path / f"j{jobs}")]) == 0
+    serial, parallel = (pd.read_csv(tmp_path / f"j{j}" / "results.csv") for j in (1, 2))
+    pd.testing.assert_frame_equal(serial, parallel)

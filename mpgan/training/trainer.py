@@ -46,6 +46,7 @@ from ..objectives import Objective
 from ..registry import GENERATORS, OBJECTIVES
 from .callbacks import Callback, ProgressBar
 from .discriminators import DiscriminatorSlot, build_discriminator, features_model
+from .distribute import build_strategy, is_chief
 from .optimizers import build_optimizer
 
 D_METRICS = ("d_loss_real", "d_loss_fake", "d_acc_real", "d_acc_fake", "g_loss")
@@ -128,6 +129,7 @@ class Trainer:
         # drawn from in cross-replica context (so created outside the strategy's
         # scope): the same global batch whatever the number of replicas.
         self.rng = tf.random.Generator.from_seed(config.seed)
+        self.is_chief = is_chief(self.strategy)
         with self.strategy.scope():
             self._init(config, dataset, generator, discriminator, objective, run_dir, callbacks, progress)
 
@@ -217,6 +219,7 @@ class Trainer:
         self._checkpoint = tf.train.Checkpoint(**tracked)
         self._manager: tf.train.CheckpointManager | None = None
         self._created_run_dir = False
+        self._worker_dir: Path | None = None
         self.last_epoch_history: pd.DataFrame | None = None
 
     def _optimizer(self, cfg: OptimizerConfig, where: str, model: keras.Model) -> keras.optimizers.Optimizer:
@@ -277,7 +280,7 @@ class Trainer:
         if config.train.mixed_precision:
             # layers take the policy at construction; restore it afterwards
             keras.config.set_dtype_policy(config.train.mixed_precision)
-        strategy = strategy or tf.distribute.get_strategy()
+        strategy = strategy or build_strategy(config.distribute)
         try:
             with strategy.scope():
                 generator = GENERATORS.build(config.generator.name, spec, **config.generator.params)
@@ -456,6 +459,13 @@ class Trainer:
 
     # ------------------------------------------------------------------ run dir
     def _prepare_run_dir(self) -> None:
+        if not self.is_chief and self._worker_dir is None:
+            # A non-chief worker writes (checkpoints too: saving is collective) into a
+            # temporary folder, removed when training ends; only the chief's files stay.
+            import tempfile
+
+            self._worker_dir = Path(tempfile.mkdtemp(prefix="mpgan-worker-"))
+            self.run_dir, self._manager = self._worker_dir, None
         if self.run_dir is None:
             self.run_dir = next_run_dir(Path(self.config.output_dir) / self.config.name)
         if not self.run_dir.exists():
@@ -491,6 +501,8 @@ class Trainer:
             return False
         self._checkpoint.read(path).assert_existing_objects_matched().expect_partial()
         step, epoch = int(self.step.numpy()), int(self.epoch.numpy())
+        if not self.is_chief:  # the chief alone owns the run's files
+            return True
         for fname, key, last in (("history.csv", "step", step), ("epochs.csv", "epoch", epoch)):
             f = self.run_dir / fname
             if f.exists():
@@ -524,7 +536,10 @@ class Trainer:
         finally:
             for cb in self.callbacks:
                 cb.on_train_end(self)
-        return self.epochs_table()
+        table = self.epochs_table()
+        if self._worker_dir is not None:
+            shutil.rmtree(self._worker_dir, ignore_errors=True)
+        return table
 
     def phase_at(self, steps_done: int | np.ndarray) -> int | np.ndarray:
         """The optimizer phase a step runs in, given how many steps came before it."""
@@ -605,7 +620,11 @@ class Trainer:
         atomic_save(path, lambda p: df.to_csv(p, index=False))
 
     def _cleanup_after_failure(self) -> None:
-        """Remove a run directory this process created if no checkpoint made it useful."""
+        """Remove a run directory this process created if no checkpoint made it useful
+        (and a non-chief worker's temporary folder in any case)."""
+        if self._worker_dir is not None:
+            shutil.rmtree(self._worker_dir, ignore_errors=True)
+            return
         if self._created_run_dir and (self._manager is None or self._manager.latest_checkpoint is None):
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
