@@ -29,6 +29,8 @@ def test_yaml_file_and_component_shorthand(tmp_path):
     ("train.schedule=weird", "train.schedule must be one of mpgan, joint"),
     ("train.label_smoothing=1.5", "train.label_smoothing must be in [0, 1)"),
     ("train.latent_std=0", "train.latent_std must be positive, got 0"),
+    ("distribute.strategy=horovod", "distribute.strategy must be one of default, mirrored, multi_worker"),
+    ("distribute.devices=[/gpu:0]", "distribute.devices applies to the mirrored strategy only"),
     ("train.g_optimizer.learning_rate=-1", "train.g_optimizer.learning_rate must be positive"),
     ("seed=[1", "is not valid YAML"),
     ("noequals", "--set expects key.sub=value"),
@@ -47,3 +49,12 @@ def test_odd_batch_allowed_for_joint_schedule():
 def test_missing_file():
     with pytest.raises(ConfigError, match="does not exist"):
         load_config("/nonexistent/cfg.yaml")
+
+
+def test_malformed_tf_config_is_one_clear_sentence(monkeypatch):
+    from mpgan.config import DistributeConfig
+    from mpgan.training.distribute import build_strategy
+
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {}}')
+    with pytest.raises(ConfigError, match="TF_CONFIG must be JSON like"):
+        build_strategy(DistributeConfig("multi_worker"))
