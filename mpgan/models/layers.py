@@ -45,3 +45,14 @@ class BatchNormalization(keras.layers.BatchNormalization):
         if len(inputs.shape) != 4:
             y = tf.reshape(y, tf.shape(x))
         return tf.cast(y, self.compute_dtype)
+
+
+@keras.saving.register_keras_serializable(package="mpgan")
+class Abs(keras.layers.Layer):
+    """Elementwise absolute value (serialisable, so models using it clone and save)."""
+
+    def call(self, inputs):
+        return keras.ops.abs(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

@@ -15,6 +15,7 @@ from keras import layers
 from ..data_spec import DataSpec
 from ..errors import ModelError
 from ..registry import DISCRIMINATORS, GENERATORS
+from .layers import Abs
 from ._checks import bounded, positive_int, positive_ints, require_kind, require_vector, value_range
 
 
@@ -89,15 +90,20 @@ def iid_generator(
     noise_per_feature: int = 1,
     hidden: Sequence[int] = (32, 32),
     activation: str = "relu",
+    output: str = "linear",
 ) -> keras.Model:
     """Generator for vectors of i.i.d. values: one small MLP shared by every feature.
 
     Each of the n output features is ``f(z_i)`` with its own ``noise_per_feature``
     latent values, so the features come out independent and identically distributed,
     like the samples of the Rayleigh study (3600 vectors of 1000 i.i.d. draws). The
-    latent size is ``n * noise_per_feature``. With n = 1 it is a plain MLP.
+    latent size is ``n * noise_per_feature``. With n = 1 it is a plain MLP. ``output``:
+    ``linear`` (default) or ``abs`` (non-negative values that can come arbitrarily close
+    to 0, e.g. magnitudes).
     """
     name = "iid_generator"
+    if output not in ("linear", "abs"):
+        raise ModelError(f"{name} output must be 'linear' or 'abs', got {output!r}")
     require_kind(data_spec, "toy", name)
     n = require_vector(data_spec, name)
     k = positive_int("noise_per_feature", noise_per_feature, name)
@@ -110,6 +116,8 @@ def iid_generator(
     for units in hidden:  # Dense on the last axis: the same weights for every feature
         x = layers.Dense(units, activation=activation)(x)
     x = layers.Reshape((n,))(layers.Dense(1)(x))
+    if output == "abs":
+        x = Abs(name="abs")(x)
     out = bounded(x, vr, "out")
     return keras.Model(z, out, name="generator_iid")
 

@@ -4,8 +4,11 @@ modes, and does the generator width it needs grow linearly with the number of mo
 Data: equal-weight mixtures of K Gaussians (std 0.5, means 3 apart, centred on 0). The
 discriminator has three tanh hidden layers (seed 001's); the generator two ReLU hidden
 layers of a width the study varies. Each run is evaluated every few steps on 5000
-generated values and stops once it has *converged*: W1 to the true mixture below
-``W1_MAX`` and every mode's mass within ±10% of its weight, at two evaluations in a row.
+generated values. It has *converged* once W1 to the true mixture is below a threshold and
+every mode's mass is within ±10% of its weight, at two evaluations in a row; two
+thresholds are reported, ``strict`` (W1 ≤ 0.1, a fifth of a mode's std; the run stops
+there) and ``loose`` (W1 ≤ 0.25, half a mode's std: every mode present with the right
+mass, shapes roughly right).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ MODES = (1, 2, 3, 5, 10)
 WIDTHS = (4, 8, 16, 32)
 MAX_STEPS = 5000  # seed 001's budget
 SPACING, STD = 3.0, 0.5
-W1_MAX = 0.1  # a fifth of a mode's std
+CRITERIA = {"strict": 0.1, "loose": 0.25}  # W1 thresholds: a fifth / half of a mode's std
 MASS_TOL = 0.10  # relative: |mass - w| <= 0.1 w
 N_EVAL = 5000
 SNAPSHOT_STEPS = (0, 30, 300, 3000)
@@ -86,7 +89,7 @@ def run_one(modes: int, width: int, seed: int, max_steps: int) -> dict[str, Any]
     x, w1, rel = measure()
     snapshots[0] = x
     curve = [(0, w1, rel)]
-    converged_at, streak_start, done = None, None, 0
+    done = 0
     t0 = time.perf_counter()
     for step in eval_steps(max_steps):
         trainer.train_steps(step - done)
@@ -95,34 +98,41 @@ def run_one(modes: int, width: int, seed: int, max_steps: int) -> dict[str, Any]
         curve.append((step, w1, rel))
         if step in SNAPSHOT_STEPS:
             snapshots[step] = x
-        if not (w1 <= W1_MAX and rel <= MASS_TOL):
-            streak_start = None
-        elif streak_start is None:
-            streak_start = step
-        else:  # passed twice in a row: converged at the first of the two
-            converged_at = streak_start
+        if not np.isnan(steps_to(curve, CRITERIA["strict"])):
             break
     seconds = time.perf_counter() - t0
     snapshots[done] = x
+    row = {"modes": modes, "width": width, "seed": seed}
+    for name, w1_max in CRITERIA.items():
+        at = steps_to(curve, w1_max)
+        row[f"steps_{name}"], row[f"converged_{name}"] = at, not np.isnan(at)
+    row.update(steps_run=done, final_w1=w1, final_max_rel_mass_error=rel, seconds=seconds)
     return {
-        "row": {"modes": modes, "width": width, "seed": seed,
-                "steps_to_converge": converged_at if converged_at is not None else np.nan,
-                "converged": converged_at is not None, "steps_run": done,
-                "final_w1": w1, "final_max_rel_mass_error": rel, "seconds": seconds},
+        "row": row,
         "curve": pd.DataFrame(curve, columns=["step", "w1", "max_rel_mass_error"]).assign(
             modes=modes, width=width, seed=seed),
         "snapshots": {k: v[::2] for k, v in snapshots.items()},
     }
 
 
-def minimal_widths(results: pd.DataFrame) -> pd.DataFrame:
+def steps_to(curve: Sequence[tuple[int, float, float]], w1_max: float) -> float:
+    """The first evaluated step of two in a row with W1 <= ``w1_max`` and every mode's
+    mass within ``MASS_TOL`` of its weight (NaN if never); ``curve`` holds (step, w1, rel)."""
+    ok = [w <= w1_max and r <= MASS_TOL for _, w, r in curve]
+    for i in range(1, len(curve)):
+        if ok[i] and ok[i - 1] and curve[i - 1][0] > 0:
+            return float(curve[i - 1][0])
+    return np.nan
+
+
+def minimal_widths(results: pd.DataFrame, criterion: str = "strict") -> pd.DataFrame:
     """Per number of modes, the smallest width at which most seeds converged, and its median steps."""
     rows = []
     for k, grp in results.groupby("modes"):
-        share = grp.groupby("width")["converged"].mean()
+        share = grp.groupby("width")[f"converged_{criterion}"].mean()
         ok = share[share > 0.5]
         w = int(ok.index.min()) if len(ok) else np.nan
-        med = float(grp[grp["width"] == w]["steps_to_converge"].median()) if len(ok) else np.nan
+        med = float(grp[grp["width"] == w][f"steps_{criterion}"].median()) if len(ok) else np.nan
         rows.append({"modes": int(k), "min_width": w, "median_steps_at_min_width": med})
     return pd.DataFrame(rows)
 
@@ -141,27 +151,29 @@ def linear_fit(mw: pd.DataFrame) -> dict[str, float]:
 
 def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     res = results.copy()
-    res["converged_seeds"] = res["converged"].astype(int)
     grp = res.groupby(["modes", "width"], sort=True)
-    table = grp.agg(seeds=("seed", "count"), converged=("converged_seeds", "sum"),
-                    median_steps=("steps_to_converge", "median"),
-                    final_w1=("final_w1", "mean")).reset_index()
-    spread = mean_std(res, ["modes", "width"], ["steps_to_converge"], digits=0)
-    table["steps_to_converge (mean ± std over converged seeds)"] = spread[
-        "steps_to_converge"].to_numpy()
-    table["converged"] = [f"{c}/{s}" for c, s in zip(table["converged"], table["seeds"], strict=True)]
+    table = grp.agg(seeds=("seed", "count"), final_w1=("final_w1", "mean")).reset_index()
+    for name in CRITERIA:
+        res[f"c_{name}"] = res[f"converged_{name}"].astype(int)
+        conv = res.groupby(["modes", "width"], sort=True)[f"c_{name}"].sum().to_numpy()
+        spread = mean_std(res, ["modes", "width"], [f"steps_{name}"], digits=0)
+        table[f"{name}: converged"] = [f"{c}/{s}" for c, s in zip(conv, table["seeds"], strict=True)]
+        table[f"{name}: steps (mean ± std, converged seeds)"] = spread[f"steps_{name}"].str.replace(
+            "nan", "—").to_numpy()
     table["article"] = [ARTICLE.get(int(k), "") if int(w) == 4 * int(k) else "" for k, w in
                         zip(table["modes"], table["width"], strict=True)]
     table = table.drop(columns=["seeds"])
-    mw = minimal_widths(results)
-    fit = linear_fit(mw)
-    notes = ["Convergence: W1 to the true mixture ≤ "
-             f"{W1_MAX} and every mode's mass within ±{MASS_TOL:.0%} of its weight at two evaluations in a "
-             f"row (5000 samples each); budget {int(results['steps_run'].max())} steps. The article column "
-             "sits at seed 001's widths (4 per mode).", "",
-             "Smallest width at which most seeds converged:", "",
-             _md(mw),
-             f"Linear fit min_width = {fit['slope']:.2f} × modes + {fit['intercept']:.2f}, R² = {fit['r2']:.3f}."]
+    notes = ["Converged: W1 to the true mixture ≤ threshold (strict "
+             f"{CRITERIA['strict']}, loose {CRITERIA['loose']}) and every mode's mass within ±{MASS_TOL:.0%} of "
+             f"its weight at two evaluations in a row (5000 samples each); budget "
+             f"{int(results['steps_run'].max())} steps; {int(results['seed'].nunique())} seeds. The article "
+             "column sits at seed 001's widths (4 per mode).", ""]
+    for name in CRITERIA:
+        mw = minimal_widths(results, name)
+        fit = linear_fit(mw)
+        notes += [f"Smallest width at which most seeds converged ({name}):", "", _md(mw),
+                  f"Linear fit min_width = {fit['slope']:.2f} × modes + {fit['intercept']:.2f}, "
+                  f"R² = {fit['r2']:.3f} (needs ≥ 3 numbers of modes that converge).", ""]
     return table, "\n".join(notes)
 
 
@@ -178,7 +190,10 @@ def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame) -> 
     fig_dir = out / "figures"
     curves = pd.concat([o["curve"] for o in outputs], ignore_index=True)
     curves.to_csv(out / "curves.csv", index=False)
-    plots.plot_steps_vs_width(results, fig_dir / "steps_vs_width.png", max_steps=int(results["steps_run"].max()))
+    for name in CRITERIA:
+        plots.plot_steps_vs_width(results.rename(columns={f"steps_{name}": "steps_to_converge",
+                                                          f"converged_{name}": "converged"}),
+                                  fig_dir / f"steps_vs_width_{name}.png", max_steps=int(results["steps_run"].max()))
     # densities over training: the widest generator, first seed, one row per number of modes
     width, seed = int(results["width"].max()), int(results["seed"].min())
     rows, dens = [], []
