@@ -209,6 +209,12 @@ def test_iid_generator_features_are_independent_draws():
     z3 = np.tile(z[:, :3], (1, 6))
     out = np.asarray(g(z3))
     np.testing.assert_allclose(out, np.repeat(out[:, :1], 6, axis=1), rtol=1e-6)
+    g_abs = M.iid_generator(spec, noise_per_feature=3, hidden=(8,), output="abs")
+    g_abs.set_weights(g.get_weights())  # same weights: |linear output|
+    np.testing.assert_allclose(np.asarray(g_abs(z)), np.abs(np.asarray(g(z))), rtol=1e-6)
+    keras.models.clone_model(g_abs)  # serialisable (the EMA generator is a clone)
+    with pytest.raises(ModelError, match="iid_generator output must be 'linear' or 'abs', got 'exp'"):
+        M.iid_generator(spec, output="exp")
 
 
 def test_set_discriminator_ignores_feature_order():
