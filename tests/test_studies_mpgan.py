@@ -78,3 +78,21 @@ def test_latent_trajectories_quick(tmp_path):
     for f in ("confidence_vs_radius.png", "interpolation_spherical.png", "plane_dims_0_1_others_0.png",
               "samples_by_radius.png"):
         assert (out / "figures" / f).is_file(), f
+
+
+def test_studies_train_on_local_mnist_files(tmp_path, monkeypatch):
+    from mpgan.data import write_idx
+
+    root = tmp_path / "data"
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(300, 28, 28), dtype=np.uint8)
+    y = (np.arange(300) % 10).astype(np.uint8)
+    write_idx(root / "mnist" / "train-images-idx3-ubyte.gz", x)
+    write_idx(root / "mnist" / "train-labels-idx1-ubyte.gz", y)
+    monkeypatch.setenv("MPGAN_DATA", str(root))
+    monkeypatch.setenv("MPGAN_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "lat"
+    assert main(["experiment", "latent_trajectories", "--quick", "--dataset", "mnist", "--out", str(out)]) == 0
+    cfg = (out / "runs" / "seed0" / "config.yaml").read_text()
+    assert "name: mnist" in cfg
+    assert pd.read_csv(out / "results.csv")["confidence"].notna().all()
