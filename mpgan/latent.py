@@ -49,6 +49,8 @@ def slerp(z0: np.ndarray, z1: np.ndarray, n: int = 10) -> np.ndarray:
     t = np.linspace(0.0, 1.0, n)[:, None]
     if omega < 1e-6:
         dirs = np.repeat(ua[None], n, axis=0)
+    elif np.pi - omega < 1e-6:  # opposite points: no unique great circle
+        return lerp(a, b, n)
     else:
         dirs = (np.sin((1 - t) * omega) * ua + np.sin(t * omega) * ub) / np.sin(omega)
     return (dirs * ((1 - t) * na + t * nb)).astype(np.float32)

@@ -317,8 +317,8 @@ def plot_histogram_grid(cells: Sequence[Sequence[dict]], path: str | Path, densi
 
     Each cell is ``{"title": str, "samples": {label: values}}`` and may carry its own
     ``"density"`` (a callable); otherwise ``density`` is drawn in every panel, as seed 000
-    draws the Rayleigh pdf. ``share_x="all"`` gives every panel one x range, ``"row"`` one
-    per row (rows of different distributions).
+    draws the Rayleigh pdf, and a ``"support"`` (lo, hi) to keep in view. ``share_x="all"``
+    gives every panel one x range, ``"row"`` one per row (rows of different distributions).
     """
     rows = [list(r) for r in cells]
     if not rows or any(_finite(v).size == 0 for r in rows for c in r for v in c["samples"].values()) \
@@ -329,6 +329,9 @@ def plot_histogram_grid(cells: Sequence[Sequence[dict]], path: str | Path, densi
         vals = [_finite(v) for c in row_cells for v in c["samples"].values()]
         lo = min(np.percentile(v, 0.1) for v in vals)
         hi = max(np.percentile(v, 99.9) for v in vals)
+        for c in row_cells:  # a cell's "support" (lo, hi) stays in view, e.g. modes nobody generates
+            if "support" in c:
+                lo, hi = min(lo, c["support"][0]), max(hi, c["support"][1])
         return np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)
 
     shared = edges_of([c for r in rows for c in r]) if share_x == "all" else None
@@ -453,7 +456,10 @@ def plot_metric_bands(df: pd.DataFrame, x: str, y: str, group: str, path: str | 
         stats = g.groupby(x)[y].agg(["mean", "std", "count"]).reset_index()
         line, = ax.plot(stats[x], stats["mean"], "o-", ms=3, label=f"{name} (n={int(stats['count'].max())})")
         sd = stats["std"].fillna(0).to_numpy()
-        ax.fill_between(stats[x], stats["mean"] - sd, stats["mean"] + sd, color=line.get_color(), alpha=0.2)
+        lower = stats["mean"] - sd
+        if logy:  # a band reaching 0 or below cannot be drawn on a log axis
+            lower = np.maximum(lower, stats["mean"] / 10)
+        ax.fill_between(stats[x], lower, stats["mean"] + sd, color=line.get_color(), alpha=0.2)
     ax.set_xlabel(x)
     ax.set_ylabel(ylabel or y)
     if logy:

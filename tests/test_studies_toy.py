@@ -71,7 +71,7 @@ def test_gaussian_modes_quick(tmp_path):
     curves = pd.read_csv(out / "curves.csv")
     for _, r in res.iterrows():
         assert r["steps_run"] <= 200
-        curve = curves[curves.modes == r["modes"]][["step", "w1", "max_rel_mass_error"]].values.tolist()
+        curve = curves[curves.modes == r["modes"]][["step", "w1", "mass_error_over_tol"]].values.tolist()
         assert curve[-1][0] == r["steps_run"]
         for name, w1_max in gaussian_modes.CRITERIA.items():  # the table's steps follow from the curve
             steps = gaussian_modes.steps_to(curve, w1_max)
@@ -95,10 +95,14 @@ def test_gaussian_modes_analysis():
     assert fit["slope"] == pytest.approx(4) and fit["intercept"] == pytest.approx(0, abs=1e-9)
     assert fit["r2"] == pytest.approx(1)
     # converged = first of two passing evaluations in a row; step 0 (untrained) never counts
-    curve = [(0, 0.05, 0.0), (10, 0.3, 0.0), (20, 0.2, 0.0), (30, 0.05, 0.05), (40, 0.05, 0.2), (50, 0.09, 0.0),
-             (60, 0.08, 0.01)]
+    curve = [(0, 0.05, 0.0), (10, 0.3, 0.0), (20, 0.2, 0.0), (30, 0.05, 0.5), (40, 0.05, 2.0), (50, 0.09, 0.0),
+             (60, 0.08, 0.1)]
     assert gaussian_modes.steps_to(curve, 0.25) == 20 and gaussian_modes.steps_to(curve, 0.1) == 50
     assert np.isnan(gaussian_modes.steps_to(curve[:5], 0.1))
+    # mass tolerance: 10% of the weight, or 3 binomial standard errors when larger
+    assert gaussian_modes.mass_error_over_tolerance([0.05, -0.05], [0.5, 0.5], 5000) == pytest.approx(1.0)
+    se3 = 3 * np.sqrt(0.1 * 0.9 / 5000)  # 0.0127 > 0.01
+    assert gaussian_modes.mass_error_over_tolerance([se3] + [0.0] * 9, [0.1] * 10, 5000) == pytest.approx(1.0)
     steps = gaussian_modes.eval_steps(5000)
     assert steps[:3] == [10, 20, 30] and steps[-1] == 5000 and steps == sorted(set(steps))
 

@@ -15,8 +15,8 @@ from keras import layers
 from ..data_spec import DataSpec
 from ..errors import ModelError
 from ..registry import DISCRIMINATORS, GENERATORS
-from .layers import Abs
 from ._checks import bounded, positive_int, positive_ints, require_kind, require_vector, value_range
+from .layers import Abs
 
 
 def _check_activation(activation: str, factory: str) -> str:

@@ -36,6 +36,7 @@ def study_parser(name: str, description: str, seeds: int = 3) -> argparse.Argume
 
 
 def n_seeds(args: argparse.Namespace) -> int:
+    check_jobs(args.jobs)  # before any training starts
     n = args.seeds if args.seeds is not None else (1 if args.quick else args.default_seeds)
     if n < 1:
         raise ConfigError(f"--seeds must be a positive integer, got {n}")
@@ -55,6 +56,9 @@ def output_dir(name: str, out: str | Path | None):
     from ..training.trainer import next_run_dir
 
     path = Path(out) if out else next_run_dir(DEFAULT_ROOT / name)
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise ConfigError(f"output folder {path} already exists and is not empty; choose another --out "
+                          "(a study never mixes its runs with an earlier one's)")
     created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
     try:
@@ -92,9 +96,13 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[dict[str, Any]], jobs: int
     with ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_quiet_worker) as pool:
         futures = [pool.submit(fn, **task) for task in tasks]
         out = []
-        for i, (f, task) in enumerate(zip(futures, tasks, strict=True), 1):
-            out.append(f.result())
-            done(i, task)
+        try:
+            for i, (f, task) in enumerate(zip(futures, tasks, strict=True), 1):
+                out.append(f.result())
+                done(i, task)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)  # don't train the rest of a failed study
+            raise
         return out
 
 
@@ -154,17 +162,24 @@ def markdown_table(df: pd.DataFrame, digits: int = 4) -> str:
     return "\n".join(lines) + "\n"
 
 
-def mean_std(df: pd.DataFrame, by: str | list[str], columns: Iterable[str], digits: int = 4) -> pd.DataFrame:
-    """Per group: ``mean ± std`` strings over seeds (std with ddof=1; just the mean for one seed)."""
+def mean_std(df: pd.DataFrame, by: str | list[str], columns: Iterable[str], digits: int = 4,
+             sort: bool = False) -> pd.DataFrame:
+    """Per group (in order of appearance, or sorted): ``mean ± std`` strings over the non-missing
+    values (std with ddof=1; just the mean for one value; "—" for none); ``seeds`` counts rows."""
     columns = list(columns)
-    groups = df.groupby(by, sort=False)[columns]
-    mean, std, count = groups.mean(), groups.std(ddof=1), groups.count()
+    groups = df.groupby(by, sort=sort)
+    mean, std, count = groups[columns].mean(), groups[columns].std(ddof=1), groups[columns].count()
     out = mean.copy().astype(object)
     for c in columns:
-        out[c] = [f"{m:.{digits}f} ± {s:.{digits}f}" if k > 1 else f"{m:.{digits}f}"
+        out[c] = ["—" if k == 0 else f"{m:.{digits}f} ± {s:.{digits}f}" if k > 1 else f"{m:.{digits}f}"
                   for m, s, k in zip(mean[c], std[c], count[c], strict=True)]
-    out.insert(0, "seeds", count[columns[0]].to_numpy())
+    out.insert(0, "seeds", groups.size().to_numpy())
     return out.reset_index()
+
+
+def unique(values: Iterable[Any]) -> list[Any]:
+    """``values`` without repeats, in order (a repeated setting would share a run folder)."""
+    return list(dict.fromkeys(values))
 
 
 def write_results(out: Path, results: pd.DataFrame, summary: pd.DataFrame | None = None,

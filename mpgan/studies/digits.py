@@ -63,3 +63,17 @@ def epoch_rows(trainer, **labels: Any) -> pd.DataFrame:
     for k, v in reversed(list(labels.items())):
         df.insert(0, k, v)
     return df
+
+
+def warm_extractor(dataset: str, quick: bool, jobs: int) -> None:
+    """Train (or load) the FID feature extractor once, before worker processes start, so
+    that parallel runs all load the same cached extractor instead of each training one."""
+    if jobs <= 1:
+        return
+    from ..config import load_config
+    from ..metrics.features import classifier_extractor
+    from .common import config_path
+
+    cfg = load_config(config_path(BASE), dataset_sets(dataset, quick))
+    params = {k: v for k, v in cfg.data.params.items() if k != "limit"}
+    classifier_extractor(cfg.data.name, params, seed=0)

@@ -29,16 +29,17 @@ from .common import (
     output_dir,
     run_tasks,
     study_parser,
+    unique,
     write_results,
 )
 
 NAME = "gaussian_modes"
 MODES = (1, 2, 3, 5, 10)
-WIDTHS = (4, 8, 16, 32)
+WIDTHS = (4, 8, 12, 16, 32)  # 4, 8, 12: seed 001's widths for 1, 2, 3 modes
 MAX_STEPS = 5000  # seed 001's budget
 SPACING, STD = 3.0, 0.5
 CRITERIA = {"strict": 0.1, "loose": 0.25}  # W1 thresholds: a fifth / half of a mode's std
-MASS_TOL = 0.10  # relative: |mass - w| <= 0.1 w
+MASS_TOL = 0.10  # relative: |mass - w| <= 0.1 w, or 3 binomial standard errors if larger
 N_EVAL = 5000
 SNAPSHOT_STEPS = (0, 30, 300, 3000)
 ARTICLE = {1: "20–30", 2: "20–30", 3: "300"}  # seed 001's steps to convergence (widths 4, 8, 12)
@@ -78,15 +79,15 @@ def run_one(modes: int, width: int, seed: int, max_steps: int) -> dict[str, Any]
     trainer = Trainer.from_config(cfg, progress=False)
     ppf = _quantile_table(means, stds)
 
-    def measure():
-        x = trainer.sample(N_EVAL, seed=1000 + seed).ravel()
+    def measure(step):
+        # fresh latents at every evaluation: a lucky or unlucky sample does not persist
+        x = trainer.sample(N_EVAL, seed=10_000_000 * (seed + 1) + step).ravel()
         w1 = wasserstein1_to_cdf(x, ppf, n_grid=0)["w1"]
         mm = mode_masses(x, means, stds, assign="posterior")
-        rel = max(abs(e) / w for e, w in zip(mm["errors"], mm["weights"], strict=True))
-        return x, w1, rel
+        return x, w1, mass_error_over_tolerance(mm["errors"], mm["weights"], N_EVAL)
 
     snapshots: dict[int, np.ndarray] = {}
-    x, w1, rel = measure()
+    x, w1, rel = measure(0)
     snapshots[0] = x
     curve = [(0, w1, rel)]
     done = 0
@@ -94,7 +95,7 @@ def run_one(modes: int, width: int, seed: int, max_steps: int) -> dict[str, Any]
     for step in eval_steps(max_steps):
         trainer.train_steps(step - done)
         done = step
-        x, w1, rel = measure()
+        x, w1, rel = measure(step)
         curve.append((step, w1, rel))
         if step in SNAPSHOT_STEPS:
             snapshots[step] = x
@@ -106,19 +107,30 @@ def run_one(modes: int, width: int, seed: int, max_steps: int) -> dict[str, Any]
     for name, w1_max in CRITERIA.items():
         at = steps_to(curve, w1_max)
         row[f"steps_{name}"], row[f"converged_{name}"] = at, not np.isnan(at)
-    row.update(steps_run=done, final_w1=w1, final_max_rel_mass_error=rel, seconds=seconds)
+    row.update(steps_run=done, final_w1=w1, final_mass_error_over_tol=rel, seconds=seconds)
     return {
         "row": row,
-        "curve": pd.DataFrame(curve, columns=["step", "w1", "max_rel_mass_error"]).assign(
+        "curve": pd.DataFrame(curve, columns=["step", "w1", "mass_error_over_tol"]).assign(
             modes=modes, width=width, seed=seed),
         "snapshots": {k: v[::2] for k, v in snapshots.items()},
     }
 
 
+def mass_error_over_tolerance(errors: Sequence[float], weights: Sequence[float], n: int) -> float:
+    """max over modes of |mass - weight| / tolerance; <= 1 means every mode's mass is right.
+    The tolerance is ``MASS_TOL`` x weight, or three binomial standard errors of a mass
+    estimated from ``n`` samples if that is larger (with 10 modes and 5000 samples a perfect
+    generator would otherwise miss the ±10% band at some mode one evaluation in six)."""
+    w = np.asarray(weights, float)
+    tol = np.maximum(MASS_TOL * w, 3 * np.sqrt(w * (1 - w) / n))
+    tol = np.where(tol > 0, tol, np.inf)  # one mode: its mass is 1 by construction
+    return float(np.max(np.abs(np.asarray(errors, float)) / tol))
+
+
 def steps_to(curve: Sequence[tuple[int, float, float]], w1_max: float) -> float:
-    """The first evaluated step of two in a row with W1 <= ``w1_max`` and every mode's
-    mass within ``MASS_TOL`` of its weight (NaN if never); ``curve`` holds (step, w1, rel)."""
-    ok = [w <= w1_max and r <= MASS_TOL for _, w, r in curve]
+    """The first evaluated step of two in a row with W1 <= ``w1_max`` and every mode's mass
+    within tolerance (NaN if never); ``curve`` holds (step, w1, mass error over tolerance)."""
+    ok = [w <= w1_max and r <= 1 for _, w, r in curve]
     for i in range(1, len(curve)):
         if ok[i] and ok[i - 1] and curve[i - 1][0] > 0:
             return float(curve[i - 1][0])
@@ -156,7 +168,8 @@ def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     for name in CRITERIA:
         res[f"c_{name}"] = res[f"converged_{name}"].astype(int)
         conv = res.groupby(["modes", "width"], sort=True)[f"c_{name}"].sum().to_numpy()
-        spread = mean_std(res, ["modes", "width"], [f"steps_{name}"], digits=0)
+        spread = mean_std(res, ["modes", "width"], [f"steps_{name}"], digits=0, sort=True)
+        assert spread[["modes", "width"]].values.tolist() == table[["modes", "width"]].values.tolist()
         table[f"{name}: converged"] = [f"{c}/{s}" for c, s in zip(conv, table["seeds"], strict=True)]
         table[f"{name}: steps (mean ± std, converged seeds)"] = spread[f"steps_{name}"].str.replace(
             "nan", "—").to_numpy()
@@ -165,7 +178,8 @@ def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     table = table.drop(columns=["seeds"])
     notes = ["Converged: W1 to the true mixture ≤ threshold (strict "
              f"{CRITERIA['strict']}, loose {CRITERIA['loose']}) and every mode's mass within ±{MASS_TOL:.0%} of "
-             f"its weight at two evaluations in a row (5000 samples each); budget "
+             f"its weight (or 3 binomial standard errors, if larger) at two evaluations in a row ({N_EVAL} fresh "
+             "samples each); budget "
              f"{int(results['steps_run'].max())} steps; {int(results['seed'].nunique())} seeds. The article "
              "column sits at seed 001's widths (4 per mode).", ""]
     for name in CRITERIA:
@@ -203,8 +217,9 @@ def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame) -> 
             continue
         means, stds = mixture(r["modes"])
         dens.append(GaussianMixture1D(means, stds).pdf)
+        support = (min(means) - 3 * STD, max(means) + 3 * STD)  # missed modes stay in view
         rows.append([{"title": f"{r['modes']} modes, width {width}: step {s}", "samples": {"generated": x},
-                      "density": dens[-1]} for s, x in sorted(o["snapshots"].items())])
+                      "density": dens[-1], "support": support} for s, x in sorted(o["snapshots"].items())])
     if rows:
         plots.plot_histogram_grid(rows, fig_dir / "densities.png", density_label="true density", share_x="row")
 
@@ -213,6 +228,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
         modes: Sequence[int] = MODES, widths: Sequence[int] = WIDTHS, max_steps: int = MAX_STEPS) -> Path:
     if quick:
         modes, widths, max_steps = [m for m in modes if m <= 2] or [1], [8], min(max_steps, 200)
+    modes, widths = sorted(unique(int(m) for m in modes)), sorted(unique(int(w) for w in widths))
     with output_dir(NAME, out) as folder:
         tasks = [{"modes": int(k), "width": int(w), "seed": s, "max_steps": int(max_steps)}
                  for k in modes for w in widths for s in range(seeds)]

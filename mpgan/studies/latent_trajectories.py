@@ -37,9 +37,12 @@ N_DIRECTIONS = 200
 PLANES = ((0, 1), (2, 3))
 
 
-def radii(latent_dim: int) -> list[float]:
-    typical = float(np.sqrt(latent_dim))
-    return sorted({0.0, *[round(f * typical, 3) for f in (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)]})
+FACTORS = (0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)  # radii in units of the typical radius
+
+
+def typical_radius(latent_dim: int, latent_std: float = 1.0) -> float:
+    """Where N(0, latent_std^2 I) latents concentrate: latent_std * sqrt(latent_dim)."""
+    return float(latent_std * np.sqrt(latent_dim))
 
 
 def _probs(trainer, z: np.ndarray) -> np.ndarray:
@@ -57,31 +60,34 @@ def _confidence(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def analyse(trainer, seed: int) -> dict[str, Any]:
     """Grids, interpolations and the radius study for one trained generator."""
-    dim = trainer.latent_dim
+    dim, std = trainer.latent_dim, float(trainer.config.train.latent_std)
+    typical = typical_radius(dim, std)
     rows = []
     examples = {}
-    for r in radii(dim):
+    for f in FACTORS:
+        r = f * typical
         z = L.at_radius(r, N_DIRECTIONS, dim, seed=seed + 1)
         conf, ent = _confidence(_probs(trainer, z))
-        rows.append({"seed": seed, "radius": r, "radius_over_sqrt_dim": r / np.sqrt(dim),
+        rows.append({"seed": seed, "radius": r, "radius_over_typical": f,
                      "confidence": float(conf.mean()), "entropy": float(ent.mean()),
                      "confident_share": float((conf > 0.9).mean())})
-        examples[r] = trainer.dataset.inverse_transform(trainer.generate(z[:8]))
+        examples[round(r, 2)] = trainer.dataset.inverse_transform(trainer.generate(z[:8]))
     real = trainer.dataset.x[np.random.default_rng(seed).choice(len(trainer.dataset), min(500, len(trainer.dataset)), replace=False)]
     from ..metrics.features import classifier_extractor
 
     params = {k: v for k, v in trainer.config.data.params.items() if k != "limit"}
     real_conf, real_ent = _confidence(classifier_extractor(trainer.config.data.name, params, seed=0)
                                       .probabilities(real))
-    origin = np.random.default_rng(seed + 2).standard_normal(dim)
-    planes = {f"dims {a},{b}, others 0": L.plane_grid(dim, (a, b), 7) for a, b in PLANES if max(a, b) < dim}
-    planes.update({f"dims {a},{b}, others random": L.plane_grid(dim, (a, b), 7, origin=origin)
+    origin = trainer.latents(1, seed=seed + 2)[0]
+    planes = {f"dims {a},{b}, others 0": L.plane_grid(dim, (a, b), 7, extent=3 * std)
+              for a, b in PLANES if max(a, b) < dim}
+    planes.update({f"dims {a},{b}, others random": L.plane_grid(dim, (a, b), 7, extent=3 * std, origin=origin)
                    for a, b in PLANES[:1]})
     grids = {k: trainer.dataset.inverse_transform(trainer.generate(z)) for k, z in planes.items()}
     zs = trainer.latents(8, seed=seed + 3)
     interp = {kind: [trainer.dataset.inverse_transform(trainer.generate(fn(zs[2 * i], zs[2 * i + 1], 8)))
                      for i in range(4)] for kind, fn in (("linear", L.lerp), ("spherical", L.slerp))}
-    return {"rows": rows, "examples": examples, "grids": grids, "interp": interp,
+    return {"rows": rows, "examples": examples, "grids": grids, "interp": interp, "latent_dim": dim,
             "real_confidence": float(real_conf.mean()), "real_entropy": float(real_ent.mean())}
 
 
@@ -98,27 +104,40 @@ def run_one(seed: int, run_dir: str, quick: bool, dataset: str, epochs: int, run
 
 
 def verdict(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Confidence near 0 (radius <= 0.1 sqrt(d)) against the typical shell (radius = sqrt(d))."""
+    """Confidence near 0 (radius <= 0.1 x typical) against the typical shell (radius = typical),
+    per seed; with 3 or more seeds a one-sided paired t-test of "lower near 0" (p < 0.05)."""
+    from scipy import stats as st
+
     per_seed = []
     for seed, g in results.groupby("seed"):
-        near = g[g["radius_over_sqrt_dim"] <= 0.1 + 1e-9]
-        typ = g[np.isclose(g["radius_over_sqrt_dim"], 1.0)]
+        near = g[g["radius_over_typical"] <= 0.1 + 1e-9]
+        typ = g[g["radius_over_typical"] == 1.0]
         per_seed.append({"seed": seed, "near0": near["confidence"].mean(), "typical": typ["confidence"].mean(),
                          "near0_entropy": near["entropy"].mean(), "typical_entropy": typ["entropy"].mean()})
     ps = pd.DataFrame(per_seed)
-    diff = ps["typical"] - ps["near0"]
+    diff = (ps["typical"] - ps["near0"]).to_numpy()
     n = len(ps)
-    holds = bool((diff > 0).all() and (n == 1 or diff.mean() > 2 * diff.std(ddof=1) / np.sqrt(n)))
 
     def sd(s: pd.Series) -> str:
         return f" ± {s.std(ddof=1):.3f}" if n > 1 else ""
 
-    text = (f"Classifier confidence near latent 0 (radius ≤ 0.1·√d): {ps['near0'].mean():.3f}{sd(ps['near0'])}; "
-            f"on the typical shell (radius √d): {ps['typical'].mean():.3f}{sd(ps['typical'])} "
-            f"(entropy {ps['near0_entropy'].mean():.3f} vs {ps['typical_entropy'].mean():.3f}), over {n} "
-            f"seed{'s' if n > 1 else ''}. Verdict: the article's claim that the region near 0 does not map to "
-            f"a meaningful digit {'HOLDS' if holds else 'DOES NOT HOLD'} here "
-            f"({'confidence is lower near 0 in every seed' if holds else 'near-0 points are not less confident'}).")
+    if n >= 3:
+        p = float(st.ttest_1samp(diff, 0.0, alternative="greater").pvalue)
+        if p < 0.05:
+            word, why = "HOLDS", f"confidence is lower near 0 (one-sided paired t-test over seeds, p = {p:.3g})"
+        elif (diff > 0).all():
+            word, why = "is NOT ESTABLISHED", f"lower near 0 in every seed, but not significantly (p = {p:.3g})"
+        else:
+            word, why = "DOES NOT HOLD", f"near-0 points are not less confident in every seed (p = {p:.3g})"
+    else:
+        word = "is NOT TESTED"
+        why = (f"{'lower' if (diff > 0).all() else 'not lower'} near 0 in {n} seed{'s' if n > 1 else ''}; "
+               "a test needs 3 or more")
+    text = (f"Classifier confidence near latent 0 (radius ≤ 0.1 × typical): {ps['near0'].mean():.3f}"
+            f"{sd(ps['near0'])}; on the typical shell (radius = latent_std·√d): {ps['typical'].mean():.3f}"
+            f"{sd(ps['typical'])} (entropy {ps['near0_entropy'].mean():.3f} vs "
+            f"{ps['typical_entropy'].mean():.3f}), over {n} seed{'s' if n > 1 else ''}. Verdict: the article's "
+            f"claim that the region near 0 does not map to a meaningful digit {word} here ({why}).")
     return ps, text
 
 
@@ -141,18 +160,20 @@ def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame, dim
         d = long[long["variable"] == var].assign(group=var)
         plots.plot_metric_bands(d, "radius", "value", "group", fig / f"{var}_vs_radius.png",
                                 ylabel=f"classifier {var} (mean over {N_DIRECTIONS} directions)",
-                                title=f"typical radius √{dim} = {np.sqrt(dim):.1f}")
+                                title=f"latent_dim {dim}: typical radius = latent_std·√{dim}")
 
 
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
         dataset: str = "digits", epochs: int | None = None, run_dir: str | None = None) -> Path:
-    epochs = epochs or (2 if quick else EPOCHS)
+    epochs = epochs if epochs is not None else (2 if quick else EPOCHS)
     with output_dir(NAME, out) as folder:
         if run_dir:
             tasks = [{"seed": 0, "run_dir": "", "quick": quick, "dataset": dataset, "epochs": epochs, "run": run_dir}]
         else:
             tasks = [{"seed": k, "run_dir": str(folder / "runs" / f"seed{k}"), "quick": quick, "dataset": dataset,
                       "epochs": epochs} for k in range(seeds)]
+        if not run_dir:
+            D.warm_extractor(dataset, quick, jobs)
         outputs = run_tasks(run_one, tasks, jobs)
         results = pd.DataFrame([r for o in outputs for r in o["rows"]])
         per_seed, text = verdict(results)
@@ -160,7 +181,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
             confidence=("confidence", "mean"), confidence_std=("confidence", "std"),
             entropy=("entropy", "mean"), confident_share=("confident_share", "mean")).reset_index()
         real = np.mean([o["real_confidence"] for o in outputs])
-        dim = int(round((results["radius"] / results["radius_over_sqrt_dim"]).dropna().iloc[0] ** 2))
+        dim = int(outputs[0]["latent_dim"])
         figures(folder, outputs, results, dim)
         write_results(folder, results, summary, title="Latent trajectories (MP-GAN experiment 3)", digits=3,
                       notes=f"Mean over seeds at each radius (latent_dim {dim}); real digits score confidence "

@@ -28,6 +28,7 @@ from .common import (
     run_tasks,
     study_parser,
     train_run,
+    unique,
     write_results,
 )
 
@@ -116,6 +117,7 @@ def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]]) -> None:
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
         settings: Sequence[str] = tuple(SETTINGS)) -> Path:
     with output_dir(NAME, out) as folder:
+        settings = unique(settings)
         tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), "quick": quick}
                  for s in settings for k in range(seeds)]
         outs = run_tasks(run_one, tasks, jobs)

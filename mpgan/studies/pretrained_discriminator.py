@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..errors import ConfigError
 from . import digits as D
 from .common import (
     config_path,
@@ -27,6 +28,7 @@ from .common import (
     run_tasks,
     study_parser,
     train_run,
+    unique,
     write_results,
 )
 
@@ -84,7 +86,7 @@ def run_one(setting: str, seed: int, run_dir: str, quick: bool, dataset: str, ep
 def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     scored = results.dropna(subset=["fid"]) if "fid" in results else results
     epochs = sorted(scored["epoch"].unique())
-    picks = sorted({epochs[0], epochs[len(epochs) // 2], epochs[-1]})
+    picks = sorted({epochs[0], epochs[(len(epochs) - 1) // 2], epochs[-1]})
     parts = []
     for e in picks:
         t = mean_std(scored[scored["epoch"] == e], "setting", ["fid", "missing_digits"], digits=1)
@@ -95,7 +97,11 @@ def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     steady = results[results["epoch"] > 1] if results["epoch"].max() > 1 else results
     table["seconds per epoch"] = mean_std(steady, "setting", ["seconds"], digits=2).set_index("setting")["seconds"]
     sec = steady.groupby("setting")["seconds"].mean()
-    notes = ["FID (digits classifier features, 500 samples) and missing digits, mean ± std over seeds."]
+    notes = ["FID (the digit classifier's features) and missing digits, mean ± std over seeds; seconds per "
+             "epoch leave out epoch 1 (tracing).",
+             "Caveat: the `classifier` discriminator starts from a classifier of the same architecture, trained "
+             "on the same images, as the FID feature extractor, so FID partly measures in that discriminator's "
+             "own feature space; compare it with `classifier_scratch` and read the sample grids too."]
     if {"pretrained", "pretrained_frozen"} <= set(sec.index):
         notes.append(f"Freezing the discriminator: {sec['pretrained'] / sec['pretrained_frozen']:.2f}x faster "
                      f"per epoch than updating it ({sec['pretrained']:.2f} s vs {sec['pretrained_frozen']:.2f} s).")
@@ -118,9 +124,12 @@ def figures(out: Path, results: pd.DataFrame, outputs: dict[tuple[str, int], dic
 
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
         dataset: str = "digits", epochs: int | None = None, only: Sequence[str] | None = None) -> Path:
-    epochs = epochs or (2 if quick else EPOCHS)
-    names = list(only or SETTINGS)
+    epochs = epochs if epochs is not None else (2 if quick else EPOCHS)
+    names = unique(only or SETTINGS)
+    if epochs < 1:
+        raise ConfigError(f"--epochs must be a positive integer, got {epochs}")
     with output_dir(NAME, out) as folder:
+        D.warm_extractor(dataset, quick, jobs)
         donor, classifier = prepare(folder, quick, dataset, epochs)
         tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), "quick": quick,
                   "dataset": dataset, "epochs": epochs, "donor": donor, "classifier": classifier}

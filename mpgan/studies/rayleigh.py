@@ -29,6 +29,7 @@ from .common import (
     run_tasks,
     study_parser,
     train_run,
+    unique,
     write_results,
 )
 
@@ -146,6 +147,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
         settings: Sequence[str] = tuple(SETTINGS)) -> Path:
     """Run the study and return its output folder."""
     with output_dir(NAME, out) as folder:
+        settings = unique(settings)
         tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), "quick": quick}
                  for s in settings for k in range(seeds)]
         outs = run_tasks(run_one, tasks, jobs)
