@@ -74,9 +74,10 @@ def test_latent_trajectories_quick(tmp_path):
     assert res["radius"].iloc[0] == 0 and res["radius_over_typical"].max() == pytest.approx(1.5)
     assert res["radius"].max() == pytest.approx(1.5 * 16 ** 0.5)  # quick: latent_dim 16, latent_std 1
     assert res["confidence"].between(0.1 - 1e-6, 1).all()  # max of 10 class probabilities
+    assert res["realism"].between(0, 1).all() and res["ink"].between(0, 1).all()
     md = (out / "results.md").read_text()
     assert "Verdict: the article's claim" in md and "is NOT TESTED" in md  # one seed: no test
-    for f in ("confidence_vs_radius.png", "interpolation_spherical.png", "plane_dims_0_1_others_0.png",
+    for f in ("realism_vs_radius.png", "confidence_vs_radius.png", "interpolation_spherical.png", "plane_dims_0_1_others_0.png",
               "samples_by_radius.png"):
         assert (out / "figures" / f).is_file(), f
 
