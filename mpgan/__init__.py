@@ -9,7 +9,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
-from . import data, metrics, models, objectives  # noqa: E402  (registers the built-in entries)
+from . import data, latent, metrics, models, objectives, studies  # noqa: E402  (registers the built-in entries)
 from .config import Config, load_config  # noqa: E402
 from .data import load_dataset  # noqa: E402
 from .data_spec import Column, Dataset, DataSpec  # noqa: E402
@@ -30,6 +30,7 @@ from .registry import (  # noqa: E402
     Registry,
     load_plugins,
 )
+from .studies import STUDIES, run_study  # noqa: E402
 from .training import Callback, Trainer  # noqa: E402
 
 
@@ -50,7 +51,7 @@ def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs:
 
 __all__ = [
     "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
-    "data", "metrics", "models", "objectives",
+    "data", "latent", "metrics", "models", "objectives", "studies", "STUDIES", "run_study",
     "Column", "Dataset", "DataSpec",
     "ConfigError", "DataError", "DivergenceError", "ModelError", "MpganError", "UnknownNameError",
     "DATASETS", "DISCRIMINATORS", "GENERATORS", "OBJECTIVES", "Registry", "load_plugins",
