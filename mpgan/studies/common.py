@@ -191,3 +191,10 @@ def write_results(out: Path, results: pd.DataFrame, summary: pd.DataFrame | None
     if notes:
         md += "\n" + notes.strip() + "\n"
     atomic_write_text(out / "results.md", md)
+
+
+def report(folder: Path) -> int:
+    """Print a finished study's results.md and where it is (the end of every study's main)."""
+    print((folder / "results.md").read_text())
+    print(f"wrote {folder}")
+    return 0

@@ -77,3 +77,22 @@ def warm_extractor(dataset: str, quick: bool, jobs: int) -> None:
     cfg = load_config(config_path(BASE), dataset_sets(dataset, quick))
     params = {k: v for k, v in cfg.data.params.items() if k != "limit"}
     classifier_extractor(cfg.data.name, params, seed=0)
+
+
+def image_figures(out, results: pd.DataFrame, outputs: dict, missing: bool = True) -> None:
+    """FID (and missing digits) against epoch with a band over seeds, and the first seed's
+    sample grids from the same latents, one row per setting, one column per chosen epoch."""
+    from .. import plots
+
+    fig = out / "figures"
+    if "fid" in results:
+        plots.plot_metric_bands(results.dropna(subset=["fid"]), "epoch", "fid", "setting", fig / "fid_vs_epoch.png",
+                                ylabel="FID (lower is better)", logy=True)
+    if missing and "missing_digits" in results:
+        plots.plot_metric_bands(results.dropna(subset=["missing_digits"]), "epoch", "missing_digits", "setting",
+                                fig / "missing_digits_vs_epoch.png", ylabel="digits under half their share")
+    first = min(s for _, s in outputs)
+    names = [k for k, s in outputs if s == first]
+    epochs = sorted(outputs[(names[0], first)]["images"])
+    rows = [[outputs[(n, first)]["images"][e] for e in epochs] for n in names]
+    plots.save_image_table(rows, fig / "samples_by_epoch.png", names, [f"epoch {e}" for e in epochs], ncols=4)

@@ -27,6 +27,7 @@ from .common import (
     mean_std,
     n_seeds,
     output_dir,
+    report,
     run_tasks,
     study_parser,
     unique,
@@ -248,6 +249,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--max-steps", type=int, default=MAX_STEPS, help=f"step budget per run (default {MAX_STEPS})")
     args: argparse.Namespace = p.parse_args(argv)
     folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.modes, args.widths, args.max_steps)
-    print((folder / "results.md").read_text())
-    print(f"wrote {folder}")
-    return 0
+    return report(folder)

@@ -26,6 +26,7 @@ from .common import (
     mean_std,
     n_seeds,
     output_dir,
+    report,
     run_tasks,
     study_parser,
     train_run,
@@ -216,6 +217,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--run", help="analyse this trained run instead of training new ones")
     args: argparse.Namespace = p.parse_args(argv)
     folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.dataset, args.epochs, args.run)
-    print((folder / "results.md").read_text())
-    print(f"wrote {folder}")
-    return 0
+    return report(folder)

@@ -22,6 +22,7 @@ from .common import (
     mean_std,
     n_seeds,
     output_dir,
+    report,
     run_tasks,
     study_parser,
     train_run,
@@ -71,23 +72,6 @@ def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return table, notes
 
 
-def figures(out: Path, results: pd.DataFrame, outputs: dict[tuple[str, int], dict[str, Any]]) -> None:
-    from .. import plots
-
-    fig = out / "figures"
-    if "fid" in results:
-        plots.plot_metric_bands(results.dropna(subset=["fid"]), "epoch", "fid", "setting", fig / "fid_vs_epoch.png",
-                                ylabel="FID (lower is better)", logy=True)
-    if "missing_digits" in results:
-        plots.plot_metric_bands(results.dropna(subset=["missing_digits"]), "epoch", "missing_digits", "setting",
-                                fig / "missing_digits_vs_epoch.png", ylabel="digits under half their share")
-    first = min(s for _, s in outputs)
-    names = [k for k, s in outputs if s == first]
-    epochs = sorted(outputs[(names[0], first)]["images"])
-    rows = [[outputs[(n, first)]["images"][e] for e in epochs] for n in names]
-    plots.save_image_table(rows, fig / "samples_by_epoch.png", names, [f"epoch {e}" for e in epochs], ncols=4)
-
-
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
         dataset: str = "digits", epochs: int | None = None, only: Sequence[str] | None = None) -> Path:
     epochs = epochs if epochs is not None else (2 if quick else EPOCHS)
@@ -102,7 +86,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
         outputs = {(t["setting"], t["seed"]): o for t, o in zip(tasks, outs, strict=True)}
         results = pd.concat([o["rows"] for o in outs], ignore_index=True)
         table, notes = summarize(results)
-        figures(folder, results, outputs)
+        D.image_figures(folder, results, outputs, missing=True)
         write_results(folder, results, table, title="Optimizer comparison (MP-GAN experiment 1)", notes=notes,
                       digits=2)
     return folder
@@ -116,6 +100,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--settings", nargs="+", choices=list(settings(EPOCHS)), help="only these settings")
     args: argparse.Namespace = p.parse_args(argv)
     folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.dataset, args.epochs, args.settings)
-    print((folder / "results.md").read_text())
-    print(f"wrote {folder}")
-    return 0
+    return report(folder)

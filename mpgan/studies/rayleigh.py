@@ -26,6 +26,7 @@ from .common import (
     mean_std,
     n_seeds,
     output_dir,
+    report,
     run_tasks,
     study_parser,
     train_run,
@@ -166,6 +167,4 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="which settings to run (default: both)")
     args: argparse.Namespace = p.parse_args(argv)
     folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.settings)
-    print((folder / "results.md").read_text())
-    print(f"wrote {folder}")
-    return 0
+    return report(folder)
