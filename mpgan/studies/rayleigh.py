@@ -113,11 +113,15 @@ def summarize(results: pd.DataFrame, real_mean: float, real_std: float, sigma: f
     table = pd.concat([table, ref_rows], ignore_index=True)
     notes = []
     for setting, grp in last.groupby("setting", sort=False):
+        avg = {k: float(grp[k].mean()) for k in TARGET}
         worst = {k: float(grp[k].max()) for k in TARGET}
-        met = all(worst[k] <= v for k, v in TARGET.items())
-        notes.append(f"- {setting}: worst seed |mean error| {worst['abs_mean_error']:.4f}, |std error| "
-                     f"{worst['abs_std_error']:.4f}, KS {worst['ks']:.4f} — target (≤ 0.01, ≤ 0.01, ≤ 0.02 on "
-                     f"every seed) {'met' if met else 'not met'}")
+        met_avg = all(avg[k] <= v for k, v in TARGET.items())
+        met_all = all(worst[k] <= v for k, v in TARGET.items())
+        notes.append(f"- {setting}: mean over seeds |mean error| {avg['abs_mean_error']:.4f}, |std error| "
+                     f"{avg['abs_std_error']:.4f}, KS {avg['ks']:.4f} — target (≤ 0.01, ≤ 0.01, ≤ 0.02) "
+                     f"{'met' if met_avg else 'not met'} on average; worst seed {worst['abs_mean_error']:.4f}, "
+                     f"{worst['abs_std_error']:.4f}, {worst['ks']:.4f} — {'met' if met_all else 'not met'} "
+                     "on every seed")
     notes.append(f"- theory for σ={sigma:g}: mean σ√(π/2) = {mu:.4f}, std σ√((4−π)/2) = {sd:.4f}; the article's "
                  f"'real' figures (1.19, 0.58) are {abs(1.19 - mu):.3f} and {abs(0.58 - sd):.3f} away from "
                  f"them, while the real data here is within {abs(real_mean - mu):.4f} and "
