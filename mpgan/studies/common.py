@@ -106,6 +106,16 @@ def run_tasks(fn: Callable[..., Any], tasks: Sequence[dict[str, Any]], jobs: int
         return out
 
 
+def run_settings(fn: Callable[..., Any], folder: Path, settings: Iterable[str], seeds: int, jobs: int = 1,
+                 **common: Any) -> dict[tuple[str, int], Any]:
+    """``fn(setting=..., seed=..., run_dir=FOLDER/runs/SETTING_seedK, **common)`` for every
+    setting (repeats dropped) and seed, through :func:`run_tasks`; keyed by (setting, seed)."""
+    tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), **common}
+             for s in unique(settings) for k in range(seeds)]
+    outs = run_tasks(fn, tasks, jobs)
+    return {(t["setting"], t["seed"]): o for t, o in zip(tasks, outs, strict=True)}
+
+
 def _quiet_worker() -> None:
     import os
 

@@ -28,6 +28,16 @@ METRICS = {"metric.fid.value": "fid", "metric.mode_coverage.n_missing": "missing
            "metric.mode_coverage.entropy": "class_entropy"}
 
 
+def study_epochs(epochs: int | None, quick: bool, default: int) -> int:
+    """``--epochs``, or the study's default (2 with --quick); a positive integer."""
+    from ..errors import ConfigError
+
+    epochs = epochs if epochs is not None else (2 if quick else default)
+    if epochs < 1:
+        raise ConfigError(f"--epochs must be a positive integer, got {epochs}")
+    return epochs
+
+
 def dataset_sets(name: str, quick: bool) -> list[str]:
     from ..errors import ConfigError
 

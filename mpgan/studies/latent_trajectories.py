@@ -185,7 +185,7 @@ def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame, dim
 
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
         dataset: str = "digits", epochs: int | None = None, run_dir: str | None = None) -> Path:
-    epochs = epochs if epochs is not None else (2 if quick else EPOCHS)
+    epochs = D.study_epochs(epochs, quick, EPOCHS)
     with output_dir(NAME, out) as folder:
         if run_dir:
             tasks = [{"seed": 0, "run_dir": "", "quick": quick, "dataset": dataset, "epochs": epochs, "run": run_dir}]

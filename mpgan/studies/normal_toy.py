@@ -26,10 +26,9 @@ from .common import (
     n_seeds,
     output_dir,
     report,
-    run_tasks,
+    run_settings,
     study_parser,
     train_run,
-    unique,
     write_results,
 )
 
@@ -118,12 +117,8 @@ def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]]) -> None:
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
         settings: Sequence[str] = tuple(SETTINGS)) -> Path:
     with output_dir(NAME, out) as folder:
-        settings = unique(settings)
-        tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), "quick": quick}
-                 for s in settings for k in range(seeds)]
-        outs = run_tasks(run_one, tasks, jobs)
-        outputs = {(t["setting"], t["seed"]): o for t, o in zip(tasks, outs, strict=True)}
-        results = pd.DataFrame([r for o in outs for r in o["rows"]])
+        outputs = run_settings(run_one, folder, settings, seeds, jobs, quick=quick)
+        results = pd.DataFrame([r for o in outputs.values() for r in o["rows"]])
         table, notes = summarize(results)
         figures(folder, outputs)
         write_results(folder, results, table, title="Normal toy (seed 003)", notes=notes, digits=3)

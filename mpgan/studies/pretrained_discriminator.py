@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import ConfigError
 from . import digits as D
 from .common import (
     config_path,
@@ -26,10 +25,9 @@ from .common import (
     n_seeds,
     output_dir,
     report,
-    run_tasks,
+    run_settings,
     study_parser,
     train_run,
-    unique,
     write_results,
 )
 
@@ -111,19 +109,13 @@ def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
 
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
         dataset: str = "digits", epochs: int | None = None, only: Sequence[str] | None = None) -> Path:
-    epochs = epochs if epochs is not None else (2 if quick else EPOCHS)
-    names = unique(only or SETTINGS)
-    if epochs < 1:
-        raise ConfigError(f"--epochs must be a positive integer, got {epochs}")
+    epochs = D.study_epochs(epochs, quick, EPOCHS)
     with output_dir(NAME, out) as folder:
         D.warm_extractor(dataset, quick, jobs)
         donor, classifier = prepare(folder, quick, dataset, epochs)
-        tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), "quick": quick,
-                  "dataset": dataset, "epochs": epochs, "donor": donor, "classifier": classifier}
-                 for s in names for k in range(seeds)]
-        outs = run_tasks(run_one, tasks, jobs)
-        outputs = {(t["setting"], t["seed"]): o for t, o in zip(tasks, outs, strict=True)}
-        results = pd.concat([o["rows"] for o in outs], ignore_index=True)
+        outputs = run_settings(run_one, folder, only or SETTINGS, seeds, jobs, quick=quick, dataset=dataset,
+                               epochs=epochs, donor=donor, classifier=classifier)
+        results = pd.concat([o["rows"] for o in outputs.values()], ignore_index=True)
         table, notes = summarize(results)
         D.image_figures(folder, results, outputs, missing=False)
         write_results(folder, results, table, title="Scratch vs pretrained discriminator (MP-GAN experiment 2)",

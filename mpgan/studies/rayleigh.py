@@ -27,10 +27,9 @@ from .common import (
     n_seeds,
     output_dir,
     report,
-    run_tasks,
+    run_settings,
     study_parser,
     train_run,
-    unique,
     write_results,
 )
 
@@ -152,11 +151,8 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
         settings: Sequence[str] = tuple(SETTINGS)) -> Path:
     """Run the study and return its output folder."""
     with output_dir(NAME, out) as folder:
-        settings = unique(settings)
-        tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), "quick": quick}
-                 for s in settings for k in range(seeds)]
-        outs = run_tasks(run_one, tasks, jobs)
-        outputs = {(t["setting"], t["seed"]): o for t, o in zip(tasks, outs, strict=True)}
+        outputs = run_settings(run_one, folder, settings, seeds, jobs, quick=quick)
+        outs = list(outputs.values())
         results = pd.DataFrame([r for o in outs for r in o["rows"]])
         first = outs[0]
         summary, notes = summarize(results, first["real_mean"], first["real_std"], first["sigma"])
