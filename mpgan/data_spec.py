@@ -21,9 +21,11 @@ Kind = Literal["image", "tabular", "toy"]
 class Column:
     """One column of a table as the model sees it: a block of ``width`` features.
 
-    ``kind`` is "numeric" (``width`` linear outputs; 1 for plain scaling, more for
-    mode-specific normalisation) or "categorical" (``width`` = number of categories,
-    generated through one softmax block).
+    ``kind`` is "numeric" (``width`` linear outputs) or "categorical" (``width`` =
+    number of categories, generated through one softmax block). One table column may
+    give several blocks: mode-specific normalisation gives a numeric value block and a
+    categorical ``"<name>.mode"`` block, a numeric column with missing values adds a
+    categorical ``"<name>.missing"`` block.
     """
 
     name: str
@@ -46,6 +48,8 @@ class DataSpec:
       matching a tanh output), or ``None`` for unbounded values.
     - ``columns``: the tabular layout; ``sum(c.width) == shape[0]``.
     - ``num_classes``: number of label classes when the dataset has labels.
+    - ``target``: for tables with labels, the name of the class column; its categorical
+      block in ``columns`` is what a conditional generator is conditioned on.
     """
 
     kind: Kind
@@ -54,6 +58,7 @@ class DataSpec:
     columns: tuple[Column, ...] = ()
     num_classes: int | None = None
     name: str = ""
+    target: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
@@ -78,6 +83,7 @@ class DataSpec:
             "columns": [c.to_dict() for c in self.columns],
             "num_classes": self.num_classes,
             "name": self.name,
+            "target": self.target,
         }
 
     @classmethod
@@ -92,6 +98,7 @@ class DataSpec:
             ),
             num_classes=d.get("num_classes"),
             name=d.get("name", ""),
+            target=d.get("target"),
         )
 
 
@@ -106,6 +113,8 @@ class Dataset:
     ``x`` is float32 of shape ``(n, *spec.shape)``; ``y`` holds integer labels when
     the data has them. ``inverse_transform`` maps model-space samples back to the
     original space (uint8 pixels, a DataFrame with the original columns, raw values).
+    Tables also keep their rows in the original space: ``frame`` (the training rows)
+    and ``holdout`` (rows held out from training, for honest utility scores, or None).
     """
 
     x: np.ndarray
@@ -114,6 +123,8 @@ class Dataset:
     class_names: tuple[str, ...] | None = None
     inverse: Callable[[np.ndarray], Any] = field(default=_identity, repr=False)
     info: dict[str, Any] = field(default_factory=dict)
+    frame: Any = field(default=None, repr=False)
+    holdout: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.x = np.ascontiguousarray(self.x, dtype=np.float32)

@@ -353,19 +353,43 @@ def test_transformer_round_trip():
     x = tr.fit_transform(df)
     assert x.dtype == np.float32 and x.shape == (40, sum(c.width for c in tr.columns))
     kinds = {c.name: (c.kind, c.width) for c in tr.columns}
-    assert kinds == {"height": ("numeric", 1), "children": ("categorical", 4), "income": ("numeric", 1),
+    assert kinds == {"height": ("numeric", 1), "height.missing": ("categorical", 2),
+                     "children": ("categorical", 4), "income": ("numeric", 1),
                      "member": ("categorical", 2), "city": ("categorical", 4), "size": ("categorical", 3)}
-    assert tr.columns[4].categories == ("Lima", "Oslo", "Pune", "<NA>")
+    assert tr.columns[5].categories == ("Lima", "Oslo", "Pune", "<NA>")
+    # the missing-indicator block: row 5 is "missing", its value slot holds the median
+    np.testing.assert_array_equal(x[:, 1:3].argmax(1), (np.arange(40) == 5).astype(int))
+    assert x[5, 0] == pytest.approx((df["height"].median() - df["height"].mean()) / df["height"].std(ddof=0),
+                                    rel=1e-5)
     back = tr.inverse_transform(x)
     assert list(back.columns) == list(df.columns)
     assert back.dtypes.to_dict() == df.dtypes.to_dict()
-    # numeric NaN -> the median; everything else exact (floats approximately)
-    expected = df["height"].fillna(df["height"].median())
-    np.testing.assert_allclose(back["height"], expected, rtol=1e-5)
+    # numeric NaN comes back as NaN (the indicator); everything else exact (floats approximately)
+    np.testing.assert_allclose(back["height"], df["height"], rtol=1e-5)
+    assert back["height"].isna().tolist() == df["height"].isna().tolist()
     for col in ("children", "income", "member", "size"):
         pd.testing.assert_series_equal(back[col], df[col])
     pd.testing.assert_series_equal(back["city"], df["city"])  # categorical NaN comes back as NaN
     assert pd.isna(back.loc[7, "city"])
+
+
+def test_mode_specific_normalisation_finds_modes_and_round_trips():
+    rng = np.random.default_rng(1)
+    v = np.r_[rng.normal(-5, 0.3, 300), rng.normal(5, 0.3, 300)]
+    df = pd.DataFrame({"v": v, "n": rng.integers(0, 5000, 600)})
+    tr = TabularTransformer(numeric="mode")
+    x = tr.fit_transform(df)
+    blocks = {c.name: (c.kind, c.width) for c in tr.columns}
+    assert blocks["v"] == ("numeric", 1) and blocks["v.mode"] == ("categorical", 2)  # two modes found
+    enc = tr.encoders[0]
+    np.testing.assert_allclose(sorted(enc.means), [-5, 5], atol=0.1)
+    # the mode one-hot says which bump each value is in; the value is (v - mu) / (4 sigma)
+    mode = x[:, 1:3].argmax(1)
+    assert (enc.means[mode] < 0).tolist() == (v < 0).tolist()
+    assert np.abs(x[:, 0]).max() <= 1
+    back = tr.inverse_transform(x)
+    np.testing.assert_allclose(back["v"], v, atol=1e-4)
+    pd.testing.assert_series_equal(back["n"], df["n"])
 
 
 def test_transformer_minmax_and_clipping():

@@ -59,7 +59,8 @@ class ColumnEncoder:
     """Encodes one DataFrame column into ``width`` features and back.
 
     Subclasses implement :meth:`fit`, :meth:`transform`, :meth:`inverse` and
-    :meth:`column`; the transformer only concatenates their blocks.
+    :meth:`blocks` (the column's model-side layout, one or more ``Column`` blocks whose
+    widths sum to ``width``); the transformer only concatenates them.
     """
 
     kind: str = "numeric"
@@ -78,8 +79,8 @@ class ColumnEncoder:
     def inverse(self, block: np.ndarray) -> pd.Series:
         raise NotImplementedError
 
-    def column(self) -> Column:
-        return Column(str(self.name), self.kind, self.width)  # type: ignore[arg-type]
+    def blocks(self) -> tuple[Column, ...]:
+        return (Column(str(self.name), self.kind, self.width),)  # type: ignore[arg-type]
 
     def _restore(self, values: Any) -> pd.Series:
         """``values`` as a Series of the fitted dtype and name."""
@@ -87,7 +88,13 @@ class ColumnEncoder:
 
 
 class NumericEncoder(ColumnEncoder):
-    """One feature per column: z-score (``"standard"``) or [-1, 1] (``"minmax"``) scaling."""
+    """A numeric column: one scaled feature, z-score (``"standard"``) or [-1, 1] (``"minmax"``).
+
+    When the fitted column has missing values, a two-way categorical block
+    ``"<name>.missing"`` (present / missing) follows the value, so the generator learns
+    where values are missing and the inverse puts them back; the value itself is then
+    filled with the median.
+    """
 
     kind = "numeric"
 
@@ -117,26 +124,101 @@ class NumericEncoder(ColumnEncoder):
         self.median = float(np.median(ok))
         self.mean, self.std = float(ok.mean()), float(ok.std())
         self.missing = int(np.isnan(v).sum())
+        self._fit_values(ok)
+        self.value_width = self.width
+        self.width = self.value_width + (2 if self.missing else 0)
+        return self
+
+    def _fit_values(self, ok: np.ndarray) -> None:
         if self.scaling == "minmax":
             self.shift, self.scale = (self.max + self.min) / 2, (self.max - self.min) / 2
         else:
             self.shift, self.scale = self.mean, self.std
         if not self.scale > 0:
             self.scale = 1.0
-        return self
+
+    def _encode(self, v: np.ndarray) -> np.ndarray:
+        return ((v - self.shift) / self.scale)[:, None]
+
+    def _decode(self, block: np.ndarray) -> np.ndarray:
+        return block[:, 0] * self.scale + self.shift
 
     def transform(self, s: pd.Series) -> np.ndarray:
         v = self._values(s)
         self._check_finite(s, v)
-        v = np.where(np.isnan(v), self.median, v)
-        return ((v - self.shift) / self.scale)[:, None]
+        nan = np.isnan(v)
+        out = self._encode(np.where(nan, self.median, v))
+        if self.missing:
+            out = np.concatenate([out, np.eye(2)[nan.astype(int)]], axis=1)
+        return out
 
     def inverse(self, block: np.ndarray) -> pd.Series:
-        v = np.asarray(block, dtype=np.float64)[:, 0] * self.scale + self.shift
-        v = np.clip(np.nan_to_num(v, nan=self.median), self.min, self.max)
+        block = np.asarray(block, dtype=np.float64)
+        v = self._decode(np.nan_to_num(block[:, :self.value_width]))
+        v = np.clip(v, self.min, self.max)
         if self.is_integer:
             v = np.rint(v)
+        if self.missing:
+            v = np.where(np.argmax(block[:, self.value_width:], axis=1) == 1, np.nan, v)
         return self._restore(v)
+
+    def _value_blocks(self) -> tuple[Column, ...]:
+        return (Column(str(self.name), "numeric", self.value_width),)
+
+    def blocks(self) -> tuple[Column, ...]:
+        extra = (Column(f"{self.name}.missing", "categorical", 2, ("present", "missing")),) if self.missing else ()
+        return self._value_blocks() + extra
+
+
+class ModeEncoder(NumericEncoder):
+    """CTGAN's mode-specific normalisation: a variational Gaussian mixture per column.
+
+    A value ``x`` is encoded as its most likely mode ``k`` (a one-hot block
+    ``"<name>.mode"``) and ``(x - mu_k) / (4 sigma_k)`` clipped to [-1, 1] (a numeric
+    block). Modes with less than ``min_weight`` of the mass are dropped. Unlike CTGAN,
+    the mode is the arg-max, not a draw, so ``transform`` is a function of the data.
+    """
+
+    def __init__(self, name: Any, dtype: Any, max_modes: int = 10, min_weight: float = 0.005, seed: int = 0):
+        super().__init__(name, dtype, "mode")
+        self.max_modes, self.min_weight, self.seed = int(max_modes), float(min_weight), int(seed)
+
+    def _fit_values(self, ok: np.ndarray) -> None:
+        from sklearn.mixture import BayesianGaussianMixture
+
+        distinct = np.unique(ok)
+        if distinct.size < 2:
+            self.means, self.stds = np.array([distinct[0]]), np.array([1.0])
+        else:
+            gm = BayesianGaussianMixture(
+                n_components=min(self.max_modes, distinct.size), weight_concentration_prior_type="dirichlet_process",
+                weight_concentration_prior=1e-3, max_iter=200, random_state=self.seed)
+            with warnings.catch_warnings():  # a few iterations short of tolerance is fine here
+                warnings.simplefilter("ignore")
+                gm.fit(ok[:, None])
+            keep = gm.weights_ > self.min_weight
+            self.means = gm.means_[keep, 0]
+            self.stds = np.sqrt(gm.covariances_[keep].reshape(-1))
+            self._gm, self._keep = gm, keep
+        self.stds = np.maximum(self.stds, 1e-3 * max(self.std, 1e-12))
+        self.width = 1 + len(self.means)
+
+    def _encode(self, v: np.ndarray) -> np.ndarray:
+        if len(self.means) == 1:
+            mode = np.zeros(len(v), dtype=int)
+        else:
+            prob = self._gm.predict_proba(v[:, None])[:, self._keep]
+            mode = np.argmax(prob, axis=1)
+        value = np.clip((v - self.means[mode]) / (4 * self.stds[mode]), -1, 1)
+        return np.concatenate([value[:, None], np.eye(len(self.means))[mode]], axis=1)
+
+    def _decode(self, block: np.ndarray) -> np.ndarray:
+        mode = np.argmax(block[:, 1:], axis=1)
+        return np.clip(block[:, 0], -1, 1) * 4 * self.stds[mode] + self.means[mode]
+
+    def _value_blocks(self) -> tuple[Column, ...]:
+        return (Column(str(self.name), "numeric", 1),
+                Column(f"{self.name}.mode", "categorical", len(self.means), tuple(range(len(self.means)))))
 
 
 class CategoricalEncoder(ColumnEncoder):
@@ -189,15 +271,16 @@ class CategoricalEncoder(ColumnEncoder):
             lookup[-1] = self.na_value
         return self._restore(lookup[idx])
 
-    def column(self) -> Column:
+    def blocks(self) -> tuple[Column, ...]:
         cats = tuple(self.categories) + ((NA_LABEL,) if self.has_na else ())
-        return Column(str(self.name), "categorical", self.width, cats)
+        return (Column(str(self.name), "categorical", self.width, cats),)
 
 
 #: Numeric scaling name -> encoder factory ``(name, dtype) -> ColumnEncoder``; extend to add schemes.
 NUMERIC_ENCODERS: dict[str, Callable[[Any, Any], ColumnEncoder]] = {
     "standard": lambda name, dtype: NumericEncoder(name, dtype, "standard"),
     "minmax": lambda name, dtype: NumericEncoder(name, dtype, "minmax"),
+    "mode": lambda name, dtype: ModeEncoder(name, dtype),
 }
 
 
@@ -295,9 +378,9 @@ class TabularTransformer:
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        """The model-side layout: one ``Column`` per original column, in order."""
+        """The model-side layout: each original column's ``Column`` blocks, in order."""
         self._check_fitted()
-        return tuple(e.column() for e in self.encoders)
+        return tuple(b for e in self.encoders for b in e.blocks())
 
     @property
     def output_dim(self) -> int:
@@ -343,6 +426,49 @@ class TabularTransformer:
 # --------------------------------------------------------------------------- datasets
 
 
+def id_columns(df: pd.DataFrame, exclude: Sequence[Any] = ()) -> dict[Any, str]:
+    """Columns that look like unique row IDs: ``{name: "text" | "integer"}``.
+
+    A text column whose values are all distinct, or an integer column whose values are
+    all distinct and consecutive (max - min = rows - 1). Needs at least 20 rows, so a tiny
+    table of distinct labels is not mistaken for IDs.
+    """
+    out: dict[Any, str] = {}
+    if len(df) < 20:
+        return out
+    for name in df.columns:
+        if name in exclude:
+            continue
+        s = df[name]
+        if s.isna().any() or s.nunique() != len(s):
+            continue
+        if pd.api.types.is_integer_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+            if int(s.max()) - int(s.min()) == len(s) - 1:
+                out[name] = "integer"
+        elif pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+            if pd.to_numeric(s.astype(str), errors="coerce").isna().any():  # numbers as text are values
+                out[name] = "text"
+    return out
+
+
+def _holdout_split(df: pd.DataFrame, holdout: float, target: str | None, seed: int, name: str
+                   ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    if not holdout:
+        return df, None
+    if not 0 < holdout < 1:
+        raise DataError(f"dataset '{name}': holdout must be a fraction between 0 and 1, got {holdout!r}")
+    from sklearn.model_selection import train_test_split
+
+    strat = df[target] if target is not None else None
+    try:
+        train, test = train_test_split(df, test_size=holdout, random_state=seed, stratify=strat)
+    except ValueError as exc:
+        raise DataError(f"dataset '{name}': cannot hold out {holdout:.0%} of {len(df)} rows"
+                        + (f" stratified by '{target}'" if target is not None else "")
+                        + f" ({exc}); use a larger table or a different holdout") from None
+    return train.sort_index(), test.sort_index()
+
+
 def table_dataset(
     df: pd.DataFrame,
     name: str,
@@ -355,16 +481,22 @@ def table_dataset(
     max_categories: int = 200,
     seed: int = 0,
     limit: int | None = None,
+    holdout: float = 0.0,
     class_names: Sequence[str] | None = None,
     info: dict[str, Any] | None = None,
 ) -> Dataset:
     """Encode ``df`` with a :class:`TabularTransformer` into a tabular Dataset.
 
     ``target`` names a class-label column: it stays in the table as a categorical
-    block and also becomes ``y``.
+    block and also becomes ``y`` (and ``spec.target``). Columns that look like unique
+    row IDs (:func:`id_columns`) are dropped with a warning and listed in
+    ``info["ids"]``. ``holdout`` keeps that fraction of the rows (stratified by the
+    target) out of training, in ``Dataset.holdout``, for train-on-synthetic/test-on-real
+    scores; ``Dataset.frame`` holds the training rows as they were read.
     """
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"dataset '{name}' expects a pandas DataFrame, got {type(df).__name__}")
+    check_table(df)
     cols = list(df.columns)
     drop_list = [drop] if isinstance(drop, str) else list(drop or [])
     unknown = [c for c in drop_list if c not in cols]
@@ -377,10 +509,24 @@ def table_dataset(
         n_missing = int(df[target].isna().sum())
         if n_missing:
             raise DataError(f"dataset '{name}': target column '{target}' has {n_missing} missing labels; drop those rows")
+        classes = df[target].unique()
+        if len(classes) < 2:
+            raise DataError(f"dataset '{name}': target column '{target}' has a single class ({classes[0]!r}); "
+                            "a class target needs at least two classes")
+    forced = (categorical,) if isinstance(categorical, str) else tuple(categorical)
+    ids = id_columns(df, exclude=forced + ((target,) if target is not None else ()))
+    if ids:
+        warnings.warn(f"dataset '{name}': {', '.join(repr(str(c)) for c in ids)} "
+                      f"{'looks' if len(ids) == 1 else 'look'} like unique row IDs (all values distinct) "
+                      "and carry nothing a model can learn; dropped (list a column in categorical= to keep it)",
+                      UserWarning, stacklevel=3)
+        df = df.drop(columns=list(ids))
+        if df.shape[1] == 0:
+            raise DataError(f"dataset '{name}': every column looks like a row ID; nothing is left to model")
     idx = subset_indices(len(df), limit, seed, name)
     if idx is not None:
         df = df.iloc[idx]
-    forced = (categorical,) if isinstance(categorical, str) else tuple(categorical)
+    df, held = _holdout_split(df, float(holdout or 0.0), target, seed, name)
     tr = TabularTransformer(numeric=numeric, max_categories_int=max_categories_int,
                             categorical=forced + ((target,) if target is not None else ()),
                             max_categories=max_categories)
@@ -393,70 +539,124 @@ def table_dataset(
         num_classes = enc.width
         names = tuple(class_names) if class_names is not None else tuple(str(c) for c in enc.categories)
     spec = DataSpec(kind="tabular", shape=(x.shape[1],), value_range=None, columns=tr.columns,
-                    num_classes=num_classes, name=name)
-    meta = {"rows": len(df), "target": target, "dropped": drop_list, **(info or {})}
-    return Dataset(x=x, spec=spec, y=y, class_names=names, inverse=tr.inverse_transform, info=meta)
+                    num_classes=num_classes, name=name, target=None if target is None else str(target))
+    meta = {"rows": len(df), "target": target, "dropped": drop_list, "ids": {str(k): v for k, v in ids.items()},
+            "holdout_rows": 0 if held is None else len(held), **(info or {})}
+    return Dataset(x=x, spec=spec, y=y, class_names=names, inverse=tr.inverse_transform, info=meta,
+                   frame=df, holdout=held)
 
 
 def _sklearn_table(loader: Callable[..., Any], name: str, seed: int, limit: int | None,
-                   numeric: str) -> Dataset:
+                   numeric: str, holdout: float) -> Dataset:
     bunch = loader(as_frame=True)
     return table_dataset(bunch.frame, name, target="target", numeric=numeric, seed=seed, limit=limit,
-                         class_names=[str(n) for n in bunch.target_names],
+                         holdout=holdout, class_names=[str(n) for n in bunch.target_names],
                          info={"source": f"sklearn.datasets.{loader.__name__}"})
 
 
 @DATASETS.register("breast_cancer")
-def breast_cancer(seed: int = 0, limit: int | None = None, numeric: str = "standard") -> Dataset:
+def breast_cancer(seed: int = 0, limit: int | None = None, numeric: str = "standard",
+                  holdout: float = 0.0) -> Dataset:
     """scikit-learn's bundled Wisconsin breast-cancer table (569 x 30 + target), no download.
 
     The ``target`` column (0 malignant, 1 benign) is a categorical block and ``y``.
     """
     from sklearn.datasets import load_breast_cancer
 
-    return _sklearn_table(load_breast_cancer, "breast_cancer", seed, limit, numeric)
+    return _sklearn_table(load_breast_cancer, "breast_cancer", seed, limit, numeric, holdout)
 
 
 @DATASETS.register("wine")
-def wine(seed: int = 0, limit: int | None = None, numeric: str = "standard") -> Dataset:
+def wine(seed: int = 0, limit: int | None = None, numeric: str = "standard", holdout: float = 0.0) -> Dataset:
     """scikit-learn's bundled wine table (178 x 13 + target, 3 cultivars), no download.
 
     The ``target`` column is a categorical block and ``y``.
     """
     from sklearn.datasets import load_wine
 
-    return _sklearn_table(load_wine, "wine", seed, limit, numeric)
+    return _sklearn_table(load_wine, "wine", seed, limit, numeric, holdout)
+
+
+def load_penguins() -> pd.DataFrame:
+    """The Palmer penguins table (344 rows, 8 mixed-type columns with missing values),
+    from the ``palmerpenguins`` package's bundled CSV (no download)."""
+    try:
+        import palmerpenguins
+    except ImportError:
+        raise DataError("the penguins table comes from the palmerpenguins package; "
+                        "install it with `pip install palmerpenguins`") from None
+    return palmerpenguins.load_penguins()
+
+
+@DATASETS.register("penguins")
+def penguins(seed: int = 0, limit: int | None = None, numeric: str = "standard", holdout: float = 0.0,
+             target: str | None = "species") -> Dataset:
+    """Palmer penguins (344 x 8: species, island, sex and year are categorical, four
+    measurements numeric, some missing), bundled with the palmerpenguins package.
+
+    ``target`` (default ``species``) is a categorical block and ``y``.
+    """
+    return table_dataset(load_penguins(), "penguins", target=target, numeric=numeric, seed=seed, limit=limit,
+                         holdout=holdout, info={"source": "palmerpenguins.load_penguins"})
+
+
+#: Table file suffixes :func:`read_table` understands.
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".pkl", ".pickle", ".parquet")
+
+
+def read_table(path: str | os.PathLike[str], sep: str | None = None) -> pd.DataFrame:
+    """A table file as a DataFrame: CSV/TSV (pandas ``read_csv``), a pandas pickle, or Parquet.
+
+    Pickles and Parquet keep dtypes exactly; CSV dtypes are pandas' inference. A relative
+    ``path`` is also looked up in the data root (``$MPGAN_DATA`` or datasets/).
+    """
+    p = resolve_path(path, "table file")
+    if p.is_dir():
+        raise DataError(f"table path '{p}' is a folder; pass the file itself")
+    suffix = p.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError(f"table file '{p}' has the suffix {suffix!r}; expected one of {', '.join(TABLE_SUFFIXES)}")
+    try:
+        if suffix in (".pkl", ".pickle"):
+            df = pd.read_pickle(p)
+        elif suffix == ".parquet":
+            df = pd.read_parquet(p)
+        else:
+            df = pd.read_csv(p, sep=sep or ("\t" if suffix == ".tsv" else ","))
+    except pd.errors.EmptyDataError:
+        raise DataError(f"table file '{p}' is empty; pass a file with a header row and data") from None
+    except ImportError as exc:
+        raise DataError(f"reading '{p}' needs an optional package ({exc})") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
+        raise DataError(f"table file '{p}' could not be parsed ({exc}); check its format, separator (sep=) "
+                        "and encoding") from None
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"table file '{p}' holds a {type(df).__name__}, not a pandas DataFrame")
+    return df
 
 
 @DATASETS.register("csv")
 def csv(path: str, target: str | None = None, numeric: str = "standard", max_categories_int: int = 10,
         drop: str | list[str] | None = None, categorical: str | list[str] = (),
-        max_categories: int = 200, sep: str = ",", seed: int = 0, limit: int | None = None) -> Dataset:
-    """Any CSV table (read with pandas), encoded column by column; `target` adds class labels.
+        max_categories: int = 200, sep: str | None = None, seed: int = 0, limit: int | None = None,
+        holdout: float = 0.0) -> Dataset:
+    """Any table file (CSV/TSV, pandas pickle or Parquet), encoded column by column; `target` adds class labels.
 
     A relative ``path`` is also looked up in the data root (``$MPGAN_DATA`` or datasets/).
     """
-    p = resolve_path(path, "CSV file")
-    if p.is_dir():
-        raise DataError(f"CSV path '{p}' is a folder; pass the .csv file itself")
-    try:
-        df = pd.read_csv(p, sep=sep)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"CSV file '{p}' is empty; pass a file with a header row and data") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"CSV file '{p}' could not be parsed ({exc}); check its separator (sep=) and encoding") from None
+    df = read_table(path, sep)
     return table_dataset(df, "csv", target=target, numeric=numeric, max_categories_int=max_categories_int,
                          drop=drop, categorical=categorical, max_categories=max_categories,
-                         seed=seed, limit=limit, info={"source": os.fspath(p)})
+                         seed=seed, limit=limit, holdout=holdout, info={"source": os.fspath(path)})
 
 
 @DATASETS.register("dataframe")
 def dataframe(df: pd.DataFrame, target: str | None = None, numeric: str = "standard",
               max_categories_int: int = 10, drop: str | list[str] | None = None,
               categorical: str | list[str] = (), max_categories: int = 200, seed: int = 0,
-              limit: int | None = None) -> Dataset:
+              limit: int | None = None, holdout: float = 0.0) -> Dataset:
     """An in-memory pandas DataFrame (Python API only), encoded like `csv`."""
     return table_dataset(df, "dataframe", target=target, numeric=numeric,
                          max_categories_int=max_categories_int, drop=drop, categorical=categorical,
-                         max_categories=max_categories, seed=seed, limit=limit,
+                         max_categories=max_categories, seed=seed, limit=limit, holdout=holdout,
                          info={"source": "in-memory DataFrame"})
