@@ -201,7 +201,7 @@ class ModeEncoder(NumericEncoder):
             self.stds = np.sqrt(gm.covariances_[keep].reshape(-1))
             self._gm, self._keep = gm, keep
         self.stds = np.maximum(self.stds, 1e-3 * max(self.std, 1e-12))
-        self.width = 1 + len(self.means)
+        self.width = 1 + (len(self.means) if len(self.means) > 1 else 0)  # one mode: no mode block
 
     def _encode(self, v: np.ndarray) -> np.ndarray:
         if len(self.means) == 1:
@@ -210,15 +210,19 @@ class ModeEncoder(NumericEncoder):
             prob = self._gm.predict_proba(v[:, None])[:, self._keep]
             mode = np.argmax(prob, axis=1)
         value = np.clip((v - self.means[mode]) / (4 * self.stds[mode]), -1, 1)
+        if len(self.means) == 1:
+            return value[:, None]
         return np.concatenate([value[:, None], np.eye(len(self.means))[mode]], axis=1)
 
     def _decode(self, block: np.ndarray) -> np.ndarray:
-        mode = np.argmax(block[:, 1:], axis=1)
+        mode = np.argmax(block[:, 1:], axis=1) if block.shape[1] > 1 else np.zeros(len(block), dtype=int)
         return np.clip(block[:, 0], -1, 1) * 4 * self.stds[mode] + self.means[mode]
 
     def _value_blocks(self) -> tuple[Column, ...]:
-        return (Column(str(self.name), "numeric", 1),
-                Column(f"{self.name}.mode", "categorical", len(self.means), tuple(range(len(self.means)))))
+        value = (Column(str(self.name), "numeric", 1),)
+        if len(self.means) == 1:
+            return value
+        return value + (Column(f"{self.name}.mode", "categorical", len(self.means), tuple(range(len(self.means)))),)
 
 
 class CategoricalEncoder(ColumnEncoder):
@@ -540,7 +544,8 @@ def table_dataset(
         names = tuple(class_names) if class_names is not None else tuple(str(c) for c in enc.categories)
     spec = DataSpec(kind="tabular", shape=(x.shape[1],), value_range=None, columns=tr.columns,
                     num_classes=num_classes, name=name, target=None if target is None else str(target))
-    meta = {"rows": len(df), "target": target, "dropped": drop_list, "ids": {str(k): v for k, v in ids.items()},
+    meta = {"rows": len(df), "target": target, "dropped": drop_list,
+            "classes": None if target is None else list(enc.categories), "ids": {str(k): v for k, v in ids.items()},
             "holdout_rows": 0 if held is None else len(held), **(info or {})}
     return Dataset(x=x, spec=spec, y=y, class_names=names, inverse=tr.inverse_transform, info=meta,
                    frame=df, holdout=held)

@@ -56,3 +56,52 @@ class Abs(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+@keras.saving.register_keras_serializable(package="mpgan")
+class BlockSoftmax(keras.layers.Layer):
+    """One layer for every categorical block of a row: softmax within each block
+    ``(start, width)`` (Gumbel-softmax with ``gumbel=True``, temperature ``tau``),
+    other features passed through unchanged.
+
+    A table with dozens of columns would otherwise need dozens of small Dense+softmax
+    heads, and on a CPU the per-op cost of those heads, not their arithmetic, sets the
+    step time. Block sums and maxima are products with a 0/1 membership matrix.
+    """
+
+    def __init__(self, blocks, tau: float = 1.0, gumbel: bool = False, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.blocks = [(int(s), int(w)) for s, w in blocks]
+        self.tau, self.gumbel, self.seed = float(tau), bool(gumbel), seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, input_shape):
+        import numpy as np
+
+        n = int(input_shape[-1])
+        member = np.zeros((n, max(1, len(self.blocks))), dtype="float32")
+        for b, (s, w) in enumerate(self.blocks):
+            member[s:s + w, b] = 1.0
+        self._member = member
+        self._is_cat = member.sum(axis=1)
+
+    def call(self, x, training=None):
+        ops = keras.ops
+        member = ops.convert_to_tensor(self._member, dtype=x.dtype)
+        is_cat = ops.convert_to_tensor(self._is_cat, dtype=x.dtype)
+        logits = x
+        if self.gumbel and training:
+            u = keras.random.uniform(ops.shape(x), minval=1e-7, maxval=1.0 - 1e-7,
+                                     seed=self.seed_generator, dtype=x.dtype)
+            logits = logits - ops.log(-ops.log(u))
+        logits = logits / self.tau
+        # each feature's block maximum, for a stable exp
+        masked = ops.where(member[None] > 0, logits[:, :, None], ops.full_like(logits[:, :, None], -1e9))
+        shift = ops.matmul(ops.max(masked, axis=1), ops.transpose(member)) * is_cat
+        e = ops.exp(logits - shift) * is_cat
+        denom = ops.matmul(ops.matmul(e, member), ops.transpose(member)) + (1.0 - is_cat)
+        return ops.where(is_cat > 0, e / denom, x)
+
+    def get_config(self):
+        return {**super().get_config(), "blocks": self.blocks, "tau": self.tau, "gumbel": self.gumbel,
+                "seed": self.seed}

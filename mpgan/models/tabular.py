@@ -2,8 +2,16 @@
 
 The generator's output layer follows ``data_spec.columns``: one Dense block per
 column, concatenated in column order, so categorical columns come out as proper
-one-hot-like probability vectors (softmax) instead of free numbers the data
-transformer would have to guess back into categories.
+one-hot-like probability vectors (softmax or Gumbel-softmax) instead of free numbers
+the data transformer would have to guess back into categories.
+
+A *conditional* generator (``conditional=True``, for tables with a class target) takes
+``latent_dim + K`` inputs: the noise, then a one-hot class (K = the target's width). The
+hidden layers see both, and the target's output block *is* the input class, so the
+discriminator, which sees whole rows, judges each row together with its class: a
+conditional GAN in which the discriminator needs no extra input. The model carries
+``condition_dim = K``; the trainer then draws the class part of each latent from the
+data's class frequencies, and sampling can ask for given classes.
 """
 
 from __future__ import annotations
@@ -25,10 +33,11 @@ from ._checks import (
     require_vector,
     value_range,
 )
-from .layers import BatchNormalization
+from .layers import BatchNormalization, BlockSoftmax
 
 _KINDS = ("tabular", "toy")
 _ACTIVATIONS = ("relu", "leaky_relu")
+_CATEGORICAL = ("softmax", "gumbel")
 
 
 def _columns(data_spec: DataSpec, n: int) -> tuple[Column, ...]:
@@ -59,12 +68,16 @@ def mlp_generator(
     hidden: Sequence[int] = (128, 128),
     activation: str = "relu",
     batchnorm: bool = True,
+    categorical: str = "softmax",
+    tau: float = 0.2,
+    conditional: bool = False,
 ) -> keras.Model:
     """Column-aware MLP generator for tables: Dense+BN+ReLU -> one block per column (softmax for categoricals).
 
-    Numeric blocks are linear, or tanh (rescaled) when the spec has a value
-    range; categorical blocks are a softmax over the column's categories.
-    Also accepts 'toy' specs (a single numeric block).
+    Numeric blocks are linear, or tanh (rescaled) when the spec has a value range;
+    categorical blocks are a softmax, or a Gumbel-softmax with temperature ``tau``
+    (``categorical: gumbel``). ``conditional: true`` conditions on the table's target
+    class (see the module docstring). Also accepts 'toy' specs (a single numeric block).
     """
     name = "mlp_generator"
     require_kind(data_spec, _KINDS, name)
@@ -74,23 +87,51 @@ def mlp_generator(
     vr = value_range(data_spec, name)
     columns = _columns(data_spec, n)
     _activation(activation, name)  # validate before building anything
+    if categorical not in _CATEGORICAL:
+        raise ModelError(f"{name} categorical must be one of {', '.join(_CATEGORICAL)}, got {categorical!r}")
+    if not (isinstance(tau, int | float) and tau > 0):
+        raise ModelError(f"{name} tau must be a positive number, got {tau!r}")
+    target = None
+    if conditional:
+        names = [c.name for c in columns]
+        if data_spec.target is None or data_spec.target not in names:
+            raise ModelError(f"{name} conditional=true needs a table with a class target "
+                             "(data.params.target); this dataset has none")
+        target = names.index(data_spec.target)
+    cond_dim = columns[target].width if target is not None else 0
 
-    z = keras.Input((latent_dim,), name="z")
+    z = keras.Input((latent_dim + cond_dim,), name="z")
     x = z
     for units in hidden:
         x = layers.Dense(units, use_bias=not batchnorm)(x)
         if batchnorm:
             x = BatchNormalization()(x)
         x = _activation(activation, name)(x)
-    blocks = []
-    for i, col in enumerate(columns):
-        block = f"col{i}_{col.kind}"
+    # One Dense for every generated feature and one BlockSoftmax over the categorical
+    # blocks (instead of a head per column); the target block of a conditional
+    # generator is the input class itself.
+    generated = [c for i, c in enumerate(columns) if i != target]
+    blocks, start = [], 0
+    for col in generated:
         if col.kind == "categorical":
-            blocks.append(layers.Dense(col.width, activation="softmax", name=block)(x))
-        else:
-            blocks.append(bounded(layers.Dense(col.width, name=block)(x), vr, block))
-    out = blocks[0] if len(blocks) == 1 else layers.Concatenate(name="columns")(blocks)
-    return keras.Model(z, out, name="generator_mlp")
+            blocks.append((start, col.width))
+        start += col.width
+    out = layers.Dense(start, name="features")(x)
+    if blocks:
+        out = BlockSoftmax(blocks, tau=tau if categorical == "gumbel" else 1.0,
+                           gumbel=categorical == "gumbel", name="categories")(out)
+    if vr is not None and len(blocks) == 0:
+        out = bounded(out, vr, "features")
+    if target is not None:
+        offset = sum(c.width for c in columns[:target])
+        parts = [out[:, :offset]] if offset else []
+        parts.append(z[:, latent_dim:])
+        if offset < start:
+            parts.append(out[:, offset:])
+        out = layers.Concatenate(name="columns")(parts) if len(parts) > 1 else parts[0]
+    model = keras.Model(z, out, name="generator_mlp")
+    model.condition_dim = cond_dim
+    return model
 
 
 @DISCRIMINATORS.register("mlp_discriminator")

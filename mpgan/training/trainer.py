@@ -164,7 +164,16 @@ class Trainer:
         d_cfgs = discriminator_configs(config)
         if len(d_cfgs) != len(models):
             d_cfgs = [DiscriminatorConfig(m.name) for m in models]
-        self.latent_dim = int(generator.input_shape[-1])
+        # A conditional generator takes [noise, one-hot class]; see models/tabular.py.
+        self.condition_dim = int(getattr(generator, "condition_dim", 0) or 0)
+        self.latent_dim = int(generator.input_shape[-1]) - self.condition_dim
+        self.class_prior = None
+        if self.condition_dim:
+            if dataset.y is None:
+                raise ConfigError("a conditional generator needs a dataset with class labels "
+                                  "(data.params.target)")
+            counts = np.bincount(dataset.y, minlength=self.condition_dim)[:self.condition_dim]
+            self.class_prior = counts / counts.sum()
         self.steps_per_epoch = t.steps_per_epoch or max(1, n // t.batch_size)
         self.total_epochs = t.epochs
 
@@ -323,6 +332,19 @@ class Trainer:
         d_batch = t.batch_size if joint else t.batch_size // 2
         smoothing = float(t.label_smoothing)
         latent, z_std = self.latent_dim, float(t.latent_std)
+        cond_dim = self.condition_dim
+        if cond_dim:
+            cdf = tf.constant(np.cumsum(self.class_prior)[:-1], tf.float32)
+
+        def draw_z(shape):
+            """Latents for ``shape`` samples: noise, then (conditional G) a one-hot class
+            drawn from the data's class frequencies."""
+            z = rng.normal([*shape, latent], stddev=z_std)
+            if not cond_dim:
+                return z
+            u = rng.uniform(shape)
+            k = tf.reduce_sum(tf.cast(u[..., None] >= cdf, tf.int32), axis=-1)
+            return tf.concat([z, tf.one_hot(k, cond_dim)], axis=-1)
         ema, ema_decay = self.ema_generator, t.ema
         aggregate = _aggregator(t.aggregate, t.aggregate_params)
         multi = len(slots) > 1
@@ -425,13 +447,13 @@ class Trainer:
             real_extra = sample_real(t.batch_size) if need_extra_real else tf.zeros([replicas, 1])
             if trained:
                 real_d = tf.stack([sample_real(d_batch) for _ in range(t.n_critic)])
-                z_d = rng.normal([t.n_critic, d_batch, latent], stddev=z_std)
+                z_d = draw_z([t.n_critic, d_batch])
                 eps_d = rng.uniform([t.n_critic, d_batch]) if obj.has_penalty else tf.zeros([t.n_critic, d_batch])
             else:  # every discriminator frozen: nothing to draw for their updates
                 real_d = tf.expand_dims(real_extra[:d_batch], 0)  # only its shape is read
-                z_d = tf.zeros([1, d_batch, latent])
+                z_d = tf.zeros([1, d_batch, latent + cond_dim])
                 eps_d = tf.zeros([1, d_batch])
-            z_g = rng.normal([t.batch_size, latent], stddev=z_std)
+            z_g = draw_z([t.batch_size])
             if replicas == 1:
                 values = replica_step(real_d, z_d, eps_d, real_extra, z_g)
             else:
@@ -659,14 +681,30 @@ class Trainer:
         seed draw their grids from the same latent points."""
         return self._fixed_z
 
-    def latents(self, n: int, seed: int = 0) -> np.ndarray:
-        """``n`` latent vectors from the training prior N(0, latent_std^2), seeded."""
-        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim))
-        return (z * self.train_config.latent_std).astype(np.float32)
+    def latents(self, n: int, seed: int = 0, labels: int | np.ndarray | None = None) -> np.ndarray:
+        """``n`` latent vectors from the training prior N(0, latent_std^2), seeded.
 
-    def sample(self, n: int, seed: int = 0) -> np.ndarray:
-        """``n`` samples in model space; the same seed and weights give the same samples."""
-        return self.generate(self.latents(n, seed))
+        For a conditional generator each vector ends with a one-hot class: ``labels``
+        (one class index, or one per row), else drawn from the data's class frequencies.
+        """
+        rng = np.random.default_rng(seed)
+        z = (rng.standard_normal((n, self.latent_dim)) * self.train_config.latent_std).astype(np.float32)
+        if not self.condition_dim:
+            if labels is not None:
+                raise MpganError("labels= needs a conditional generator (generator.params.conditional: true); "
+                                 "this run's generator is unconditional")
+            return z
+        if labels is None:
+            labels = rng.choice(self.condition_dim, size=n, p=self.class_prior)
+        labels = np.broadcast_to(np.asarray(labels), (n,))
+        if labels.dtype.kind not in "iu" or labels.min(initial=0) < 0 or labels.max(initial=0) >= self.condition_dim:
+            raise MpganError(f"labels must be class indices in 0..{self.condition_dim - 1}, got {np.unique(labels)[:5]}")
+        return np.concatenate([z, np.eye(self.condition_dim, dtype=np.float32)[labels]], axis=1)
+
+    def sample(self, n: int, seed: int = 0, labels: int | np.ndarray | None = None) -> np.ndarray:
+        """``n`` samples in model space; the same seed and weights give the same samples.
+        ``labels`` asks a conditional generator for given classes (see :meth:`latents`)."""
+        return self.generate(self.latents(n, seed, labels))
 
     def save_samples(self, stem: Path) -> Path:
         """Samples from the fixed latents: a PNG grid (images), histogram (toys) or CSV (tables)."""

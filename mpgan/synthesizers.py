@@ -1,0 +1,386 @@
+"""Table synthesizers with one interface: ``fit(df)`` then ``sample(n)`` -> DataFrame.
+
+- :class:`TabularSynthesizer`: a GAN (by default a conditional MLP pair on
+  mode-specific-normalised columns) trained by mpgan's :class:`~mpgan.training.Trainer`,
+  saved as an ordinary run directory, reloadable with :meth:`TabularSynthesizer.load`.
+- :class:`GaussianCopula` and :class:`IndependentMarginals`: the two classic baselines
+  a GAN has to beat (``benchmarks/tabular_utility.py`` runs all three).
+
+Sampled tables have the fitted table's columns, order and dtypes. Columns that look
+like unique row IDs (see :func:`mpgan.data.tabular.id_columns`) are not modelled; the
+synthetic rows get fresh IDs (integers after the largest real one, or ``"synthetic-<i>"``).
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .data.tabular import check_table, read_table, table_dataset
+from .errors import DataError, MpganError
+
+__all__ = ["TabularSynthesizer", "GaussianCopula", "IndependentMarginals", "TABULAR_DEFAULTS"]
+
+#: The GAN's default config (any key can be overridden with ``overrides=["train.epochs=5"]``
+#: or a YAML file). Small tables get many short epochs: ``steps_per_epoch`` is fixed, so the
+#: number of updates does not depend on the table's size.
+TABULAR_DEFAULTS: dict[str, Any] = {
+    "name": "tabular",
+    "generator": {"name": "mlp_generator",
+                  "params": {"latent_dim": 32, "hidden": [256, 256], "conditional": True}},
+    "discriminator": {"name": "mlp_discriminator", "params": {"hidden": [256, 256], "dropout": 0.2}},
+    "objective": {"name": "non_saturating"},
+    "train": {
+        "epochs": 30, "batch_size": 64, "steps_per_epoch": 100, "schedule": "joint",
+        "g_optimizer": {"name": "adam", "learning_rate": 2e-4},
+        "d_optimizer": {"name": "adam", "learning_rate": 2e-4},
+        "sample_every": 0, "checkpoint_every": 0, "keep_checkpoints": 1, "steps_per_call": 100,
+        "tensorboard": False,
+    },
+}
+#: Fewest rows a table may have: below this no batch gives the discriminator a signal.
+MIN_ROWS = 8
+TABLE_FILE = "table.pkl"
+
+
+def _restore_ids(out: pd.DataFrame, original: pd.DataFrame, ids: Mapping[str, str],
+                 columns: Sequence[Any]) -> pd.DataFrame:
+    """Put fresh ID columns back, in the original order and dtypes."""
+    n = len(out)
+    for name, kind in ids.items():
+        col = next(c for c in columns if str(c) == name)
+        if kind == "integer":
+            start = int(original[col].max()) + 1
+            out[col] = pd.Series(np.arange(start, start + n), dtype=original[col].dtype, index=out.index)
+        else:
+            out[col] = pd.Series([f"synthetic-{i}" for i in range(n)], dtype=original[col].dtype, index=out.index)
+    return out[list(columns)]
+
+
+def _counts(n: int, classes: Sequence[Any], condition: Any, balance: bool) -> dict[Any, int] | None:
+    """Rows per class asked for by ``condition``/``balance`` (None: sample the learned mix)."""
+    if balance and condition is not None:
+        raise MpganError("pass either condition= or balance=True, not both")
+    if balance:
+        k = len(classes)
+        return {c: n // k + (i < n % k) for i, c in enumerate(classes)}
+    if condition is None:
+        return None
+    asked = dict(condition) if isinstance(condition, Mapping) else {condition: n}
+    lookup = {str(c): c for c in classes}
+    out = {}
+    for value, count in asked.items():
+        key = value if value in classes else lookup.get(str(value))
+        if key is None:
+            raise DataError(f"condition {value!r} is not a class of the target; the classes are {list(classes)}")
+        if int(count) < 0:
+            raise DataError(f"the row count for class {value!r} must be >= 0, got {count}")
+        out[key] = int(count)
+    return out
+
+
+class TabularSynthesizer:
+    """Train a GAN on a table and sample synthetic rows (optionally of chosen classes).
+
+    >>> syn = TabularSynthesizer(target="species").fit(df)          # doctest: +SKIP
+    >>> syn.sample(500, balance=True)                                # doctest: +SKIP
+
+    ``config`` is a YAML path or a dict merged over :data:`TABULAR_DEFAULTS`;
+    ``overrides`` are ``"key=value"`` strings as for ``mpgan train --set``. ``numeric``
+    picks the numeric encoding (``"mode"``: CTGAN's mode-specific normalisation,
+    ``"standard"``, ``"minmax"``). ``holdout`` keeps a stratified fraction of the rows out
+    of training so ``mpgan evaluate`` can score train-on-synthetic/test-on-real honestly.
+    Without ``run_dir`` the run goes to a numbered folder under ``runs/``.
+    """
+
+    def __init__(self, target: str | None = None, *, config: str | Path | Mapping[str, Any] | None = None,
+                 overrides: Sequence[str] = (), numeric: str = "mode", holdout: float = 0.0,
+                 categorical: Sequence[str] = (), seed: int = 0, run_dir: str | Path | None = None,
+                 progress: bool | None = False):
+        self.target = target
+        self.config_source = config
+        self.overrides = list(overrides)
+        self.numeric = numeric
+        self.holdout = float(holdout)
+        self.categorical = [categorical] if isinstance(categorical, str) else list(categorical)
+        self.seed = int(seed)
+        self.run_dir = Path(run_dir) if run_dir is not None else None
+        self.progress = progress
+        self.trainer = None
+        self.dataset = None
+        self._table: pd.DataFrame | None = None
+
+    # ------------------------------------------------------------------ config
+    def _config(self, n_rows: int, table_path: Path):
+        from .config import Config, _merge, apply_overrides, load_config
+
+        base = copy.deepcopy(TABULAR_DEFAULTS)
+        src = self.config_source
+        if isinstance(src, Mapping):
+            base = _merge(base, dict(src))
+        elif src is not None:
+            user = load_config(src).to_dict()  # validated; keep only what the file sets
+            import yaml
+
+            raw = yaml.safe_load(Path(src).read_text()) or {}
+            base = _merge(base, {k: user[k] for k in raw if k in user})
+        data = apply_overrides(base, self.overrides)
+        batch_set = any(o.split("=", 1)[0].strip() == "train.batch_size" for o in self.overrides)
+        train = data.setdefault("train", {})
+        if not batch_set and int(train.get("batch_size", 64)) > n_rows:
+            train["batch_size"] = n_rows - n_rows % 2  # small tables: one batch is the whole table
+        data["seed"] = self.seed
+        data["data"] = {"name": "csv", "params": {
+            "path": str(table_path.resolve()), "target": self.target, "numeric": self.numeric,
+            "holdout": self.holdout, "categorical": self.categorical, "seed": self.seed}}
+        merged = _merge(Config().to_dict(), {k: v for k, v in data.items()
+                                             if k not in ("generator", "discriminator", "objective")})
+        for key in ("generator", "discriminator", "objective"):
+            if key in data:
+                merged[key] = {"params": {}, **data[key]}
+        if not self.target and merged["generator"].get("params", {}).get("conditional"):
+            merged["generator"]["params"] = {**merged["generator"]["params"], "conditional": False}
+        return Config.from_dict(merged)
+
+    # ------------------------------------------------------------------ fitting
+    def _dataset(self, df: pd.DataFrame):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            ds = table_dataset(df, "table", target=self.target, numeric=self.numeric, holdout=self.holdout,
+                               categorical=self.categorical, seed=self.seed)
+        for w in caught:  # re-raise here so the user's code is blamed, not ours
+            warnings.warn(str(w.message), w.category, stacklevel=3)
+        return ds
+
+    def fit(self, data: pd.DataFrame | str | Path) -> TabularSynthesizer:
+        """Train on ``data`` (a DataFrame or a table file: CSV, pickle or Parquet)."""
+        from .io import atomic_save
+        from .training import Trainer
+        from .training.trainer import next_run_dir
+
+        df = read_table(data) if isinstance(data, str | Path) else data
+        check_table(df)
+        if self.target is not None and self.target not in df.columns:
+            raise DataError(f"target column '{self.target}' does not exist; the columns are {list(df.columns)}")
+        if len(df) < MIN_ROWS:
+            raise DataError(f"the table has {len(df)} rows, fewer than one batch of {MIN_ROWS}; "
+                            f"a GAN needs at least {MIN_ROWS} rows (and many more to learn anything)")
+        ds = self._dataset(df)
+        if self.run_dir is not None and self.run_dir.exists() and any(self.run_dir.iterdir()):
+            raise MpganError(f"run directory {self.run_dir} already exists and is not empty; "
+                             "choose another or load it with TabularSynthesizer.load")
+        run_dir = self.run_dir or next_run_dir(Path("runs") / "tabular")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        table_path = run_dir / TABLE_FILE
+        atomic_save(table_path, lambda p: df.to_pickle(p), suffix=".pkl")
+        try:
+            cfg = self._config(len(ds), table_path)
+            self.trainer = Trainer.from_config(cfg, run_dir=run_dir, dataset=ds, progress=self.progress)
+            self.trainer.fit()
+        except BaseException:
+            if self.run_dir is None or not any(p.name != TABLE_FILE for p in run_dir.iterdir()):
+                import shutil
+
+                shutil.rmtree(run_dir, ignore_errors=True)  # nothing half-written left behind
+            raise
+        self.run_dir, self.dataset, self._table = run_dir, ds, df
+        return self
+
+    @classmethod
+    def load(cls, run_dir: str | Path, progress: bool | None = False) -> TabularSynthesizer:
+        """A synthesizer from a run directory written by :meth:`fit` or ``mpgan synthesize``."""
+        from .config import load_config
+        from .training import Trainer
+
+        run_dir = Path(run_dir)
+        table_path = run_dir / TABLE_FILE
+        if not (run_dir / "config.yaml").is_file() or not table_path.is_file():
+            raise MpganError(f"{run_dir} is not a tabular synthesizer run (it needs config.yaml and {TABLE_FILE}); "
+                             "pass a folder written by `mpgan synthesize` or TabularSynthesizer.fit")
+        cfg = load_config(run_dir / "config.yaml")
+        p = cfg.data.params
+        syn = cls(target=p.get("target"), numeric=p.get("numeric", "mode"), holdout=p.get("holdout", 0.0),
+                  categorical=p.get("categorical", ()), seed=cfg.seed, run_dir=run_dir, progress=progress)
+        df = pd.read_pickle(table_path)
+        syn.dataset, syn._table = syn._dataset(df), df
+        syn.trainer = Trainer.from_run(run_dir, dataset=syn.dataset, progress=progress)
+        return syn
+
+    # ------------------------------------------------------------------ sampling
+    def _check_fitted(self) -> None:
+        if self.trainer is None:
+            raise MpganError("the synthesizer is not fitted; call fit(df) or TabularSynthesizer.load(run_dir)")
+
+    @property
+    def classes(self) -> list[Any]:
+        """The target's classes, in the order of the model's class indices."""
+        self._check_fitted()
+        return list(self.dataset.info.get("classes") or [])
+
+    def _decode(self, x: np.ndarray) -> pd.DataFrame:
+        return self.dataset.inverse_transform(x)
+
+    def sample(self, n: int, seed: int = 0, *, condition: Any = None, balance: bool = False) -> pd.DataFrame:
+        """``n`` synthetic rows with the fitted table's columns and dtypes.
+
+        ``condition``: one class of the target (all rows of that class) or ``{class: rows}``;
+        ``balance=True``: equal rows per class. A conditional generator is asked for the
+        classes directly; an unconditional one is sampled until each class has its rows.
+        """
+        self._check_fitted()
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise MpganError(f"the number of rows must be a positive integer, got {n!r}")
+        if (condition is not None or balance) and self.target is None:
+            raise MpganError("condition=/balance= need a synthesizer fitted with a target column")
+        counts = _counts(int(n), self.classes, condition, balance) if self.target is not None else None
+        t = self.trainer
+        if counts is None:
+            out = self._decode(t.sample(int(n), seed=seed))
+        elif t.condition_dim:
+            index = {c: i for i, c in enumerate(self.classes)}
+            labels = np.concatenate([np.full(k, index[c], dtype=np.int64) for c, k in counts.items()])
+            out = self._decode(t.sample(len(labels), seed=seed, labels=labels))
+        else:
+            out = self._rejection(counts, seed)
+        out = out.reset_index(drop=True)
+        return _restore_ids(out, self._table, self.dataset.info.get("ids", {}), list(self._table.columns))
+
+    def _rejection(self, counts: dict[Any, int], seed: int, max_draws: int = 50) -> pd.DataFrame:
+        """Rows of the asked classes from an unconditional generator, by drawing until enough."""
+        need = sum(counts.values())
+        parts: dict[Any, list[pd.DataFrame]] = {c: [] for c in counts}
+        have = dict.fromkeys(counts, 0)
+        for i in range(max_draws):
+            batch = self._decode(self.trainer.sample(max(256, 2 * need), seed=seed + i))
+            for c in counts:
+                if have[c] < counts[c]:
+                    rows = batch[batch[self.target] == c].iloc[:counts[c] - have[c]]
+                    parts[c].append(rows)
+                    have[c] += len(rows)
+            if all(have[c] >= counts[c] for c in counts):
+                return pd.concat([p for c in counts for p in parts[c]])
+        short = {c: counts[c] - have[c] for c in counts if have[c] < counts[c]}
+        raise MpganError(f"the generator rarely produces the classes {list(short)} (still {short} rows short "
+                         f"after {max_draws} draws); train a conditional generator "
+                         "(generator.params.conditional: true)")
+
+
+# --------------------------------------------------------------------------- baselines
+
+
+class _Baseline:
+    """Shared column handling of the baselines: numeric vs categorical, dtypes, IDs."""
+
+    def __init__(self, max_categories: int = 10):
+        self.max_categories = int(max_categories)
+
+    def _fit_columns(self, df: pd.DataFrame) -> None:
+        check_table(df)
+        self.columns = list(df.columns)
+        self.dtypes = df.dtypes.to_dict()
+        self.numeric = {}
+        self.categorical = {}
+        for c in df.columns:
+            s = df[c]
+            is_num = (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
+                      and s.nunique(dropna=True) > self.max_categories)
+            if is_num:
+                v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+                ok = np.sort(v[~np.isnan(v)])
+                if ok.size == 0:
+                    raise DataError(f"column '{c}' has no values; drop it")
+                self.numeric[c] = (ok, float(np.isnan(v).mean()), pd.api.types.is_integer_dtype(s.dtype))
+            else:
+                freq = s.value_counts(normalize=True, dropna=False)
+                self.categorical[c] = (list(freq.index), freq.to_numpy(dtype=np.float64))
+
+    def _frame(self, cols: dict[Any, np.ndarray]) -> pd.DataFrame:
+        out = {}
+        for c in self.columns:
+            v = cols[c]
+            dtype = self.dtypes[c]
+            if c in self.numeric and self.numeric[c][2]:
+                v = np.rint(v)
+                if np.isnan(v).any() and not pd.api.types.is_extension_array_dtype(dtype):
+                    dtype = "float64"
+            out[c] = pd.Series(v, dtype=dtype) if not (c in self.categorical and pd.isna(v).any()
+                                                       and pd.api.types.is_integer_dtype(dtype)) else pd.Series(v)
+        return pd.DataFrame(out, columns=self.columns)
+
+
+class IndependentMarginals(_Baseline):
+    """Each column drawn on its own from its real values: exact marginals, no dependence at all."""
+
+    def fit(self, df: pd.DataFrame) -> IndependentMarginals:
+        self._fit_columns(df)
+        self._values = {c: df[c].to_numpy() for c in df.columns}
+        return self
+
+    def sample(self, n: int, seed: int = 0) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        return self._frame({c: v[rng.integers(0, len(v), n)] for c, v in self._values.items()})
+
+
+class GaussianCopula(_Baseline):
+    """Gaussian copula: each column mapped to normal scores through its empirical CDF,
+    their correlation fitted, then new normal scores mapped back.
+
+    Numeric columns use rank-based scores and interpolated empirical quantiles (missing
+    values are drawn independently at their real rate); categorical columns get one
+    interval of [0, 1] per category (most frequent first, as SDV does) and the
+    interval's midpoint as their score.
+    """
+
+    def fit(self, df: pd.DataFrame) -> GaussianCopula:
+        from scipy.special import ndtri
+        from scipy.stats import rankdata
+
+        self._fit_columns(df)
+        n = len(df)
+        scores = []
+        for c in self.columns:
+            s = df[c]
+            if c in self.numeric:
+                v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+                u = np.full(n, 0.5)
+                ok = ~np.isnan(v)
+                u[ok] = rankdata(v[ok]) / (ok.sum() + 1)
+            else:
+                cats, p = self.categorical[c]
+                cum = np.concatenate([[0.0], np.cumsum(p)])
+                mid = (cum[:-1] + cum[1:]) / 2
+                idx = pd.Index(cats).get_indexer(s)
+                u = np.clip(mid[idx], 1e-6, 1 - 1e-6)
+            scores.append(ndtri(u))
+        z = np.stack(scores, axis=1)
+        corr = np.corrcoef(z, rowvar=False) if z.shape[1] > 1 else np.ones((1, 1))
+        corr = np.nan_to_num(corr) + 1e-6 * np.eye(len(corr))
+        np.fill_diagonal(corr, 1.0)
+        self.corr = corr
+        return self
+
+    def sample(self, n: int, seed: int = 0) -> pd.DataFrame:
+        from scipy.special import ndtr
+
+        rng = np.random.default_rng(seed)
+        u = ndtr(rng.multivariate_normal(np.zeros(len(self.columns)), self.corr, size=n, method="cholesky"))
+        cols = {}
+        for j, c in enumerate(self.columns):
+            if c in self.numeric:
+                values, missing, _ = self.numeric[c]
+                q = np.linspace(0, 1, len(values))
+                v = np.interp(u[:, j], q, values)
+                if missing:
+                    v[rng.random(n) < missing] = np.nan
+            else:
+                cats, p = self.categorical[c]
+                k = np.minimum(np.searchsorted(np.cumsum(p), u[:, j], side="right"), len(cats) - 1)
+                v = np.array(cats, dtype=object)[k]
+            cols[c] = v
+        return self._frame(cols)
