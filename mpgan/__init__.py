@@ -31,6 +31,7 @@ from .registry import (  # noqa: E402
     load_plugins,
 )
 from .studies import STUDIES, run_study  # noqa: E402
+from .synthesizers import GaussianCopula, IndependentMarginals, TabularSynthesizer  # noqa: E402
 from .training import Callback, Trainer  # noqa: E402
 
 
@@ -50,7 +51,7 @@ def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs:
 
 
 __all__ = [
-    "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
+    "Config", "load_config", "load_dataset", "TabularSynthesizer", "GaussianCopula", "IndependentMarginals", "Objective", "Callback", "Trainer", "train",
     "data", "latent", "metrics", "models", "objectives", "studies", "STUDIES", "run_study",
     "Column", "Dataset", "DataSpec",
     "ConfigError", "DataError", "DivergenceError", "ModelError", "MpganError", "UnknownNameError",

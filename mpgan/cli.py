@@ -1,4 +1,4 @@
-"""Command line: ``mpgan list | train | sample``.
+"""Command line: ``mpgan list | train | sample | evaluate | synthesize | experiment``.
 
 User mistakes (:class:`MpganError`) print one line, ``error: ...``, and exit 2;
 nothing is left half-written.
@@ -108,6 +108,49 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_synthesize(args: argparse.Namespace) -> int:
+    import warnings
+
+    from mpgan.io import atomic_save
+    from mpgan.synthesizers import TabularSynthesizer
+
+    out = Path(args.out)
+    writers = {".csv": lambda df, p: df.to_csv(p, index=False), ".pkl": lambda df, p: df.to_pickle(p),
+               ".parquet": lambda df, p: df.to_parquet(p, index=False)}
+    if out.suffix.lower() not in writers:
+        raise _usage(f"--out must end in .csv, .pkl or .parquet, got {out.name!r}")
+    if args.rows is not None and args.rows < 1:
+        raise _usage(f"--rows must be a positive integer, got {args.rows}")
+    if args.balance and args.condition is not None:
+        raise _usage("pass either --balance or --condition, not both")
+    if args.run:
+        if args.data or args.config or args.set or args.run_dir or args.target:
+            raise _usage("--run reuses a trained synthesizer as it is; drop --data/--target/--config/--set/--run-dir")
+        syn = TabularSynthesizer.load(args.run, progress=args.progress)
+        print(f"loaded {args.run} (epoch {int(syn.trainer.epoch.numpy())})")
+    else:
+        if not args.data:
+            raise _usage("pass --data TABLE to train a synthesizer, or --run RUN_DIR to reuse one")
+        overrides = list(args.set) + ([f"train.epochs={args.epochs}"] if args.epochs is not None else [])
+        syn = TabularSynthesizer(target=args.target, config=args.config, overrides=overrides,
+                                 numeric=args.numeric, holdout=args.holdout, seed=args.seed,
+                                 run_dir=args.run_dir, progress=args.progress)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = lambda m, *a, **k: print(f"warning: {m}", file=sys.stderr)
+            syn.fit(args.data)
+        print(f"trained {syn.trainer.total_epochs} epochs in {syn.run_dir}")
+    rows = args.rows if args.rows is not None else int(syn.dataset.info["rows"])
+    table = syn.sample(rows, seed=args.seed, condition=args.condition, balance=args.balance)
+    atomic_save(out, lambda p: writers[out.suffix.lower()](table, p), suffix=out.suffix)
+    summary = ""
+    if syn.target is not None:
+        counts = table[syn.target].value_counts().to_dict()
+        summary = " (" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")"
+    print(f"wrote {rows} rows x {table.shape[1]} columns to {out}{summary}")
+    return 0
+
+
 def _cmd_experiment(args: argparse.Namespace) -> int:
     from mpgan.studies import STUDIES, run_study
 
@@ -173,6 +216,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     p.add_argument("--out", help="output folder (default RUN/eval)")
     p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("synthesize", help="train a GAN on a table and write synthetic rows",
+                       description="Train a conditional table GAN on a CSV (or pickle/Parquet) file, or reuse "
+                                   "a trained one with --run, and write N synthetic rows with the same columns "
+                                   "and dtypes. The run folder also works with `mpgan evaluate --run` and "
+                                   "`mpgan sample --run`.")
+    p.add_argument("--data", help="table file to learn from (.csv, .tsv, .pkl, .parquet)")
+    p.add_argument("--target", help="class column: the generator is conditioned on it (needed for "
+                                    "--balance/--condition)")
+    p.add_argument("--rows", type=int, help="rows to write (default: as many as the training table)")
+    p.add_argument("--out", required=True, help="output table: .csv, .pkl (exact dtypes) or .parquet")
+    p.add_argument("--balance", action="store_true", help="equal rows per target class")
+    p.add_argument("--condition", metavar="CLASS", help="only rows of this target class")
+    p.add_argument("--config", "-c", help="YAML config merged over the tabular defaults")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set train.epochs=50 (repeatable)")
+    p.add_argument("--epochs", type=int, help="training epochs (shortcut for --set train.epochs=N)")
+    p.add_argument("--numeric", default="mode", choices=["mode", "standard", "minmax"],
+                   help="numeric encoding: mode-specific normalisation (default), z-score or min-max")
+    p.add_argument("--holdout", type=float, default=0.0,
+                   help="fraction of rows kept out of training for `mpgan evaluate` (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="training and sampling seed (default 0)")
+    p.add_argument("--run-dir", help="run directory to create (default: runs/tabular, numbered)")
+    p.add_argument("--run", help="reuse this trained run instead of training")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: only on a terminal)")
+    p.set_defaults(func=_cmd_synthesize)
 
     from mpgan.studies import STUDIES
 

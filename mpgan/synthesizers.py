@@ -149,12 +149,12 @@ class TabularSynthesizer:
         return Config.from_dict(merged)
 
     # ------------------------------------------------------------------ fitting
-    def _dataset(self, df: pd.DataFrame):
+    def _dataset(self, df: pd.DataFrame, quiet: bool = False):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ds = table_dataset(df, "table", target=self.target, numeric=self.numeric, holdout=self.holdout,
                                categorical=self.categorical, seed=self.seed)
-        for w in caught:  # re-raise here so the user's code is blamed, not ours
+        for w in caught if not quiet else ():  # re-raised here so the user's call is blamed
             warnings.warn(str(w.message), w.category, stacklevel=3)
         return ds
 
@@ -208,7 +208,7 @@ class TabularSynthesizer:
         syn = cls(target=p.get("target"), numeric=p.get("numeric", "mode"), holdout=p.get("holdout", 0.0),
                   categorical=p.get("categorical", ()), seed=cfg.seed, run_dir=run_dir, progress=progress)
         df = pd.read_pickle(table_path)
-        syn.dataset, syn._table = syn._dataset(df), df
+        syn.dataset, syn._table = syn._dataset(df, quiet=True), df  # warned at fit time
         syn.trainer = Trainer.from_run(run_dir, dataset=syn.dataset, progress=progress)
         return syn
 

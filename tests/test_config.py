@@ -42,6 +42,14 @@ def test_bad_values_are_one_clear_sentence(override, message):
     assert str(err.value).startswith("config error:")
 
 
+def test_exponent_without_a_dot_is_a_number():
+    # YAML 1.1 reads 1e-3 as text; a float field takes it as the number it means
+    cfg = load_config(None, ["train.g_optimizer.learning_rate=1e-3", "train.label_smoothing=1E-1"])
+    assert cfg.train.g_optimizer.learning_rate == 0.001 and cfg.train.label_smoothing == 0.1
+    with pytest.raises(ConfigError, match="train.latent_std must be a number, got 'wide'"):
+        load_config(None, ["train.latent_std=wide"])
+
+
 def test_odd_batch_allowed_for_joint_schedule():
     assert load_config(None, ["train.schedule=joint", "train.batch_size=7"]).train.batch_size == 7
 

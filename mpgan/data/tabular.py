@@ -1,24 +1,31 @@
 """Tables for GANs: a reversible DataFrame <-> float32 matrix transformer and table datasets.
 
 :class:`TabularTransformer` gives every column one small encoder object, so a richer
-scheme (e.g. CTGAN's mode-specific normalisation) is one more encoder class:
+scheme is one more encoder class:
 
 - **numeric** columns (floats, and integers with more than ``max_categories_int``
-  distinct values) -> one scaled feature: ``"standard"`` (z-score, the default) or
-  ``"minmax"`` (to [-1, 1]). The inverse clips to the fitted min/max, rounds integer
-  columns and restores the dtype.
+  distinct values) -> ``"standard"`` (z-score, the default), ``"minmax"`` (to [-1, 1])
+  or ``"mode"`` (CTGAN's mode-specific normalisation: a variational Gaussian mixture
+  per column; a one-hot mode block plus the value within the mode). The inverse clips
+  to the fitted min/max, rounds integer columns and restores the dtype.
 - **categorical** columns (object/str, pandas ``category``, bool, integers with at most
   ``max_categories_int`` distinct values, and any column named in ``categorical=``)
   -> a one-hot block; the inverse takes the argmax and restores values and dtype.
 
-Missing values: a numeric NaN is filled with the column's median (so generated numeric
-values are never NaN); a categorical NaN becomes its own category, shown as ``"<NA>"``,
-and is restored as the column's missing value. Inf is refused. Constant columns are kept
-with a warning (they cost one feature and round-trip exactly); all-missing columns,
-stray text in a numeric-looking column, and one-hot columns wider than
-``max_categories`` are refused with a DataError.
+Each encoder reports its model-side layout as ``Column`` blocks (numeric value blocks,
+categorical blocks), which drive the tabular generator's output heads.
 
-Table datasets take ``limit=N``: a seeded random subset of N rows, kept in order.
+Missing values: a numeric column with missing values gets a two-way ``"<name>.missing"``
+block (present / missing) after its value, the value slot holding the median; the
+generator learns where values are missing and the inverse puts NaN there. A categorical
+NaN becomes its own category, shown as ``"<NA>"``, restored as the column's missing
+value. Inf is refused. Constant columns are kept with a warning (they cost one feature
+and round-trip exactly); all-missing columns, stray text in a numeric-looking column,
+and one-hot columns wider than ``max_categories`` are refused with a DataError.
+
+Table datasets (:func:`table_dataset`) also drop columns that look like unique row IDs
+(with a warning), may hold rows out of training (``holdout``), and take ``limit=N``: a
+seeded random subset of N rows, kept in order.
 """
 
 from __future__ import annotations
@@ -433,8 +440,8 @@ class TabularTransformer:
 def id_columns(df: pd.DataFrame, exclude: Sequence[Any] = ()) -> dict[Any, str]:
     """Columns that look like unique row IDs: ``{name: "text" | "integer"}``.
 
-    A text column whose values are all distinct, or an integer column whose values are
-    all distinct and consecutive (max - min = rows - 1). Needs at least 20 rows, so a tiny
+    A text column whose values are all distinct (and not mostly numbers written as
+    text), or an integer column whose values are all distinct and consecutive (max - min = rows - 1). Needs at least 20 rows, so a tiny
     table of distinct labels is not mistaken for IDs.
     """
     out: dict[Any, str] = {}
@@ -450,7 +457,8 @@ def id_columns(df: pd.DataFrame, exclude: Sequence[Any] = ()) -> dict[Any, str]:
             if int(s.max()) - int(s.min()) == len(s) - 1:
                 out[name] = "integer"
         elif pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
-            if pd.to_numeric(s.astype(str), errors="coerce").isna().any():  # numbers as text are values
+            numbers = pd.to_numeric(s.astype(str).str.strip(), errors="coerce").notna().mean()
+            if numbers < NUMERIC_LOOKING:  # numbers written as text are values, not IDs
                 out[name] = "text"
     return out
 

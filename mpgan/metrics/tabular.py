@@ -447,7 +447,7 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
                    target: Any = None, out_dir: str | Path | None = None, *,
                    numeric: str | Sequence[Any] | None = None, categorical: str | Sequence[Any] | None = None,
                    max_categories: int = 10, classifiers: Sequence[Any] = CLASSIFIERS, seed: int = 0,
-                   n_max: int = 5000) -> dict[str, Any]:
+                   n_max: int = 5000, note: str | None = None) -> dict[str, Any]:
     """Every table metric of ``synthetic`` against ``real_train`` in one dict (JSON-serialisable).
 
     - ``columns``: summary of :func:`column_report` (mean/max KS and TVD, counts) and
@@ -459,7 +459,8 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
     ``target`` is a class-label column and counts as categorical. With ``out_dir``, writes
     ``report.md`` (markdown tables of all four), ``columns.csv``, ``utility.csv`` (with a
     target), ``histograms.png`` and ``correlations.png`` (with ≥ 2 numeric columns), each
-    atomically, and lists them in ``files``.
+    atomically, and lists them in ``files``. ``note`` (e.g. where the test rows come
+    from) is kept in the dict and printed under the report's title.
     """
     _check_table(real_train, "real training")
     synthetic = _aligned(real_train, synthetic, "synthetic", "real training")
@@ -488,6 +489,7 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
         "n_real_test": int(len(real_test)) if real_test is not None else 0,
         "n_synthetic": int(len(synthetic)),
         "target": None if target is None else str(target),
+        "note": note,
         "columns": {"n_numeric": int(len(numeric_rows)), "n_categorical": int(len(cat_rows)),
                     **_summary(numeric_rows, "ks"), **_summary(cat_rows, "tvd"),
                     "per_column": _records(cols)},
@@ -535,6 +537,7 @@ def _write_report(out: Path, report: dict[str, Any], cols: pd.DataFrame, corr: d
         f"Real training rows: {report['n_real_train']}, real test rows: {report['n_real_test']}, "
         f"synthetic rows: {report['n_synthetic']}"
         + (f", target: `{report['target']}`." if report["target"] is not None else "."), "",
+        *([report["note"], ""] if report.get("note") else []),
         "## Columns", "",
         f"{c['n_numeric']} numeric (two-sample KS statistic; mean {_fmt(c['mean_ks'])}, max {_fmt(c['max_ks'])}) "
         f"and {c['n_categorical']} categorical (total-variation distance of category frequencies; "

@@ -105,3 +105,23 @@ class BlockSoftmax(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "blocks": self.blocks, "tau": self.tau, "gumbel": self.gumbel,
                 "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="mpgan")
+class Pack(keras.layers.Layer):
+    """PacGAN packing (Lin et al., 2018): ``(n, d)`` rows -> ``(n / pac, pac * d)``, so a
+    discriminator judges ``pac`` rows at once and can see a lack of diversity (CTGAN
+    uses pac = 10). The batch must be a multiple of ``pac``."""
+
+    def __init__(self, pac: int, **kwargs):
+        super().__init__(**kwargs)
+        self.pac = int(pac)
+
+    def call(self, x):
+        return keras.ops.reshape(x, (-1, self.pac * x.shape[-1]))
+
+    def compute_output_shape(self, input_shape):
+        return (None, self.pac * input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "pac": self.pac}

@@ -33,7 +33,7 @@ from ._checks import (
     require_vector,
     value_range,
 )
-from .layers import BatchNormalization, BlockSoftmax
+from .layers import BatchNormalization, BlockSoftmax, Pack
 
 _KINDS = ("tabular", "toy")
 _ACTIVATIONS = ("relu", "leaky_relu")
@@ -139,9 +139,12 @@ def mlp_discriminator(
     data_spec: DataSpec,
     hidden: Sequence[int] = (128, 128),
     dropout: float = 0.2,
+    pac: int = 1,
 ) -> keras.Model:
     """MLP discriminator for tables: Dense+LeakyReLU(0.2)+Dropout layers -> Dense(1) logit.
 
+    ``pac > 1`` packs that many rows into one input (PacGAN) and gives one logit per
+    pack; batches (and the MP-GAN half batches) must then be multiples of ``pac``.
     Also accepts 'toy' specs.
     """
     name = "mlp_discriminator"
@@ -149,13 +152,16 @@ def mlp_discriminator(
     n = require_vector(data_spec, name)
     hidden = positive_ints("hidden", hidden, name)
     dropout = rate("dropout", dropout, name)
+    pac = positive_int("pac", pac, name)
 
     inp = keras.Input((n,), name="x")
-    x = inp
+    x = Pack(pac, name="pack")(inp) if pac > 1 else inp
     for units in hidden:
         x = layers.Dense(units)(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
     logit = layers.Dense(1, name="logit")(x)
-    return keras.Model(inp, logit, name="discriminator_mlp")
+    model = keras.Model(inp, logit, name="discriminator_mlp")
+    model.pac = pac
+    return model

@@ -161,6 +161,11 @@ class Trainer:
             raise ConfigError(f"train.batch_size ({t.batch_size}) must split evenly over {replicas} replicas "
                               f"(and its discriminator half-batch too)")
         models = [discriminator] if isinstance(discriminator, keras.Model) else list(discriminator)
+        for m in models:
+            pac = int(getattr(m, "pac", 1) or 1)
+            if t.batch_size % pac or d_batch % pac:
+                raise ConfigError(f"train.batch_size ({t.batch_size}) and the discriminator's batch ({d_batch}) "
+                                  f"must be multiples of its pac ({pac}), which packs that many rows per logit")
         d_cfgs = discriminator_configs(config)
         if len(d_cfgs) != len(models):
             d_cfgs = [DiscriminatorConfig(m.name) for m in models]
