@@ -163,8 +163,8 @@ def test_tabular_generator_follows_columns():
     keras.utils.set_random_seed(0)
     g = M.mlp_generator(TABLE, latent_dim=8, hidden=(16,))
     assert g.output_shape == (None, 8)
-    widths = [g.get_layer(f"col{i}_{c.kind}").units for i, c in enumerate(COLUMNS)]
-    assert widths == [c.width for c in COLUMNS]
+    assert g.get_layer("features").units == sum(c.width for c in COLUMNS)  # one head for every column
+    assert g.get_layer("categories").blocks == [(1, 3), (6, 2)]  # softmax over job, over sex
     x = np.asarray(g(_z(4, 8, 5.0), training=False))
     np.testing.assert_allclose(x[:, 1:4].sum(axis=1), 1.0, atol=1e-5)  # job
     np.testing.assert_allclose(x[:, 6:8].sum(axis=1), 1.0, atol=1e-5)  # sex

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 from keras import layers
 
 from ..data_spec import Column, DataSpec
@@ -120,8 +121,11 @@ def mlp_generator(
     if blocks:
         out = BlockSoftmax(blocks, tau=tau if categorical == "gumbel" else 1.0,
                            gumbel=categorical == "gumbel", name="categories")(out)
-    if vr is not None and len(blocks) == 0:
-        out = bounded(out, vr, "features")
+    if vr is not None:  # numeric features in the value range; softmax blocks as they are
+        is_cat = np.zeros(start, dtype=bool)
+        for s, w in blocks:
+            is_cat[s:s + w] = True
+        out = keras.ops.where(is_cat, out, bounded(out, vr, "features")) if blocks else bounded(out, vr, "features")
     if target is not None:
         offset = sum(c.width for c in columns[:target])
         parts = [out[:, :offset]] if offset else []
