@@ -44,7 +44,7 @@ def load_table(name: str) -> tuple[pd.DataFrame, str]:
     return loader(as_frame=True).frame, "target"
 
 
-def run_one(table: str, seed: int, overrides: list[str], work: Path, numeric: str = "mode") -> list[dict]:
+def run_one(table: str, seed: int, overrides: list[str], work: Path, numeric: str = "standard") -> list[dict]:
     from sklearn.model_selection import train_test_split
 
     from mpgan.metrics.tabular import utility
@@ -119,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=3, help="number of seeds (splits), default 3")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override the GAN's config, e.g. --set train.epochs=10")
-    p.add_argument("--numeric", default="mode", choices=["mode", "standard", "minmax"],
-                   help="the GAN's numeric encoding (default: mode-specific normalisation)")
+    p.add_argument("--numeric", default="standard", choices=["mode", "standard", "minmax"],
+                   help="the GAN's numeric encoding (default: z-scores, as TabularSynthesizer)")
     p.add_argument("--check", action="store_true", help="exit 1 when the target is missed")
     p.add_argument("--out", default=str(Path(__file__).resolve().parent / "results" / "tabular_utility"))
     args = p.parse_args(argv)

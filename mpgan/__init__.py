@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 from . import data, latent, metrics, models, objectives, studies  # noqa: E402  (registers the built-in entries)
 from .config import Config, load_config  # noqa: E402
 from .data import load_dataset  # noqa: E402
+from .data.tabular import TabularTransformer  # noqa: E402
 from .data_spec import Column, Dataset, DataSpec  # noqa: E402
 from .errors import (  # noqa: E402
     ConfigError,
@@ -51,7 +52,8 @@ def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs:
 
 
 __all__ = [
-    "Config", "load_config", "load_dataset", "TabularSynthesizer", "GaussianCopula", "IndependentMarginals", "Objective", "Callback", "Trainer", "train",
+    "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
+    "TabularSynthesizer", "TabularTransformer", "GaussianCopula", "IndependentMarginals",
     "data", "latent", "metrics", "models", "objectives", "studies", "STUDIES", "run_study",
     "Column", "Dataset", "DataSpec",
     "ConfigError", "DataError", "DivergenceError", "ModelError", "MpganError", "UnknownNameError",

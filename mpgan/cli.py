@@ -136,7 +136,7 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
                                  numeric=args.numeric, holdout=args.holdout, seed=args.seed,
                                  run_dir=args.run_dir, progress=args.progress)
         with warnings.catch_warnings():
-            warnings.simplefilter("always")
+            warnings.simplefilter("always", UserWarning)  # the table's warnings, not libraries' deprecations
             warnings.showwarning = lambda m, *a, **k: print(f"warning: {m}", file=sys.stderr)
             syn.fit(args.data)
         print(f"trained {syn.trainer.total_epochs} epochs in {syn.run_dir}")
@@ -233,8 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.epochs=50 (repeatable)")
     p.add_argument("--epochs", type=int, help="training epochs (shortcut for --set train.epochs=N)")
-    p.add_argument("--numeric", default="mode", choices=["mode", "standard", "minmax"],
-                   help="numeric encoding: mode-specific normalisation (default), z-score or min-max")
+    p.add_argument("--numeric", default="standard", choices=["mode", "standard", "minmax"],
+                   help="numeric encoding: z-score (default), min-max or CTGAN's mode-specific normalisation")
     p.add_argument("--holdout", type=float, default=0.0,
                    help="fraction of rows kept out of training for `mpgan evaluate` (default 0)")
     p.add_argument("--seed", type=int, default=0, help="training and sampling seed (default 0)")

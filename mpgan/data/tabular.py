@@ -530,7 +530,7 @@ def table_dataset(
     if ids:
         warnings.warn(f"dataset '{name}': {', '.join(repr(str(c)) for c in ids)} "
                       f"{'looks' if len(ids) == 1 else 'look'} like unique row IDs (all values distinct) "
-                      "and carry nothing a model can learn; dropped (list a column in categorical= to keep it)",
+                      f"and {'carries' if len(ids) == 1 else 'carry'} nothing a model can learn; dropped (list a column in categorical= to keep it)",
                       UserWarning, stacklevel=3)
         df = df.drop(columns=list(ids))
         if df.shape[1] == 0:
