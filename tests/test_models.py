@@ -407,3 +407,59 @@ def test_fused_batchnorm_matches_keras(shape):
     np.testing.assert_allclose(fused.moving_variance, ref.moving_variance, rtol=1e-5)
     np.testing.assert_allclose(fused(x), ref(x), atol=1e-5)
     assert [w.path.split("/")[-1] for w in fused.weights] == ["gamma", "beta", "moving_mean", "moving_variance"]
+
+
+@pytest.mark.parametrize("kernel,filters,padding,bias", [(7, 1, "same", False), (4, 2, "same", True),
+                                                         (3, 1, "valid", True), (5, 8, "same", False)])
+def test_conv2d_matches_keras(kernel, filters, padding, bias):
+    """mpgan's Conv2D (a matmul plus shifted adds with a hand-written gradient for few
+    output channels) computes what Keras' Conv2D does, gradients included; filters=8 is
+    above SHIFT_CONV_MAX_FILTERS and checks the fallback."""
+    import tensorflow as tf
+
+    from mpgan.models.layers import SHIFT_CONV_MAX_FILTERS, Conv2D
+
+    shape = (3, 11, 9, 6)
+    x = tf.random.stateless_normal(shape, seed=(3, 4))
+    kw = dict(padding=padding, use_bias=bias, activation="tanh")
+    ref, ours = keras.layers.Conv2D(filters, kernel, **kw), Conv2D(filters, kernel, **kw)
+    ref.build(shape)
+    ours.build(shape)
+    ours.set_weights([w + 0.1 for w in ref.get_weights()])
+    ref.set_weights(ours.get_weights())
+    assert ours._shift_ok(x) == (filters <= SHIFT_CONV_MAX_FILTERS)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y_ref, y_ours = ref(x), ours(x)
+        l_ref, l_ours = tf.reduce_sum(tf.sin(3 * y_ref)), tf.reduce_sum(tf.sin(3 * y_ours))
+    assert y_ours.shape == y_ref.shape
+    np.testing.assert_allclose(y_ours, y_ref, atol=1e-5)
+    for a, b in zip(tape.gradient(l_ours, [x, *ours.trainable_variables]),
+                    tape.gradient(l_ref, [x, *ref.trainable_variables]), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_reference_generator_weights_load_into_a_stock_keras_model(tmp_path):
+    """The mpgan layers keep Keras' weight layout: the reference generator's .weights.h5
+    loads into the same architecture built from plain keras.layers, with equal outputs."""
+    from keras import layers
+
+    keras.utils.set_random_seed(0)
+    g = GENERATORS.build("mpgan_generator", MNIST)
+    g.save_weights(tmp_path / "g.weights.h5")
+    z = keras.Input((100,))
+    x = layers.Dense(7 * 7 * 128, use_bias=False)(z)
+    x = layers.BatchNormalization()(x)
+    x = layers.Reshape((7, 7, 128))(x)
+    x = layers.Conv2DTranspose(128, 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.LeakyReLU(negative_slope=0.2)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.Conv2DTranspose(128, 4, strides=2, padding="same", use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.LeakyReLU(negative_slope=0.2)(x)
+    x = layers.Conv2D(1, 7, padding="same", use_bias=False, activation="tanh")(x)
+    stock = keras.Model(z, x)
+    stock.load_weights(tmp_path / "g.weights.h5")
+    zs = np.random.default_rng(0).standard_normal((4, 100)).astype("float32")
+    np.testing.assert_allclose(stock(zs, training=True), g(zs, training=True), atol=1e-5)
+    np.testing.assert_allclose(stock(zs), g(zs), atol=1e-5)

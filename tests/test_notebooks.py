@@ -18,6 +18,7 @@ def test_the_four_notebooks_are_there():
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_in_quick_mode(name, monkeypatch):
     monkeypatch.setenv("MPGAN_QUICK", "1")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # conftest's Agg would hide the kernel's inline figures
     book = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(book, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
@@ -26,3 +27,37 @@ def test_notebook_runs_in_quick_mode(name, monkeypatch):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert "quick mode: True" in "".join(o.get("text", "") for o in outputs)
     assert any("image/png" in o.get("data", {}) for o in outputs)  # figures inline
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_notebook_carries_outputs_of_a_full_run(name):
+    """A reader on GitHub sees a full run's figures: outputs present, not from quick mode, no errors."""
+    book = nbformat.read(NOTEBOOKS / name, as_version=4)
+    code = [cell for cell in book.cells if cell.cell_type == "code"]
+    assert all(cell.get("execution_count") for cell in code), "every code cell was executed"
+    outputs = [o for cell in code for o in cell.get("outputs", [])]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "quick mode: False" in text
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    assert "cuInit" not in text  # TensorFlow's C++ log lines are stripped (notebooks/execute.py)
+
+
+def test_execute_script_strips_only_tensorflow_log_lines():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nb_execute", NOTEBOOKS / "execute.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    book = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+            "I0000 00:00:1796163389.918435    6474 port.cc:153] oneDNN custom operations are on.\n"
+            "UserWarning: column 'c' is constant\n")),
+        nbformat.v4.new_output("stream", name="stderr", text=(
+            "E0000 00:00:1796163393.268328    6474 cuda_platform.cc:52] failed call to cuInit\n")),
+        nbformat.v4.new_output("stream", name="stdout", text="I0000 kept: stdout is never touched\n"),
+    ])])
+    assert mod.clean(book) == 3
+    outs = book.cells[0].outputs
+    assert [o["text"] for o in outs] == ["UserWarning: column 'c' is constant\n", "I0000 kept: stdout is never touched\n"]

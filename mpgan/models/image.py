@@ -28,7 +28,7 @@ from ._checks import (
     rescale_from_tanh,
     value_range,
 )
-from .layers import BatchNormalization
+from .layers import BatchNormalization, Conv2D
 
 _NORMS = ("none", "batch", "layer")
 
@@ -58,7 +58,7 @@ def mpgan_generator(data_spec: DataSpec, latent_dim: int = 100, filters: int = 1
     x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
     x = BatchNormalization()(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
-    x = layers.Conv2D(c, 7, padding="same", use_bias=False, activation="tanh")(x)
+    x = Conv2D(c, 7, padding="same", use_bias=False, activation="tanh")(x)
     x = center_crop(x, h, w)
     x = rescale_from_tanh(x, vr)
     return keras.Model(z, x, name="generator_mpgan")
@@ -139,7 +139,7 @@ def dcgan_generator(
         )(x)
         x = BatchNormalization()(x)
         x = layers.ReLU()(x)
-    x = layers.Conv2D(c, kernel_size, padding="same", activation="tanh")(x)
+    x = Conv2D(c, kernel_size, padding="same", activation="tanh")(x)
     x = center_crop(x, h, w)
     x = rescale_from_tanh(x, vr)
     return keras.Model(z, x, name="generator_dcgan")
