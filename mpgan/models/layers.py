@@ -18,7 +18,12 @@ same results to float rounding). Other convolutions use Keras' path.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 
 @keras.saving.register_keras_serializable(package="mpgan")
@@ -59,7 +64,7 @@ class BatchNormalization(keras.layers.BatchNormalization):
 SHIFT_CONV_MAX_FILTERS = 4
 
 
-def shift_conv2d(x, kernel, padding: str = "same"):
+def shift_conv2d(x: tf.Tensor, kernel: tf.Tensor, padding: str = "same") -> tf.Tensor:
     """``tf.nn.conv2d(x, kernel, 1, padding)`` for NHWC ``x`` as one matmul to a map per
     kernel tap plus shifted adds, with a gradient of two matmuls (TensorFlow only).
 
