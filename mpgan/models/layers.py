@@ -77,20 +77,19 @@ def shift_conv2d(x: tf.Tensor, kernel: tf.Tensor, padding: str = "same") -> tf.T
 
     kh, kw, c, f = (int(d) for d in kernel.shape)
     taps = kh * kw
-    pt, pl = ((kh - 1) // 2, (kw - 1) // 2) if padding == "same" else (0, 0)
+    # rows/columns of zeros before and after the input, as tf.nn.conv2d pads it
+    (pt, pb), (pl, pr) = [((k - 1) // 2, k // 2) if padding == "same" else (0, 0) for k in (kh, kw)]
 
     @tf.custom_gradient
     def op(x, kernel):
         shape = tf.shape(x)
         b, h, w = shape[0], shape[1], shape[2]
+        ho, wo = h + pt + pb - kh + 1, w + pl + pr - kw + 1
         x2 = tf.reshape(x, (-1, c))
         kmat = tf.reshape(tf.transpose(kernel, (0, 1, 3, 2)), (taps * f, c))  # rows (dy, dx, f)
         p = tf.reshape(tf.matmul(kmat, x2, transpose_b=True), (taps, f, b, h, w))
         if padding == "same":
-            p = tf.pad(p, [[0, 0], [0, 0], [0, 0], [pt, kh - 1 - pt], [pl, kw - 1 - pl]])
-            ho, wo = h, w
-        else:
-            ho, wo = h - kh + 1, w - kw + 1
+            p = tf.pad(p, [[0, 0], [0, 0], [0, 0], [pt, pb], [pl, pr]])
         out = tf.add_n([p[dy * kw + dx, :, :, dy:dy + ho, dx:dx + wo] for dy in range(kh) for dx in range(kw)])
         out = out[0][..., None] if f == 1 else tf.transpose(out, (1, 2, 3, 0))  # (F, B, H, W) -> NHWC
 
@@ -98,10 +97,7 @@ def shift_conv2d(x: tf.Tensor, kernel: tf.Tensor, padding: str = "same") -> tf.T
             # g2[(dy, dx, f), b, m, n] = g[b, m - dy + pt, n - dx + pl, f] (zero outside):
             # both gradients are then one matmul each.
             gt = g[None, ..., 0] if f == 1 else tf.transpose(g, (3, 0, 1, 2))
-            if padding == "same":
-                gp = tf.pad(gt, [[0, 0], [0, 0], [kh - 1 - pt, pt], [kw - 1 - pl, pl]])
-            else:
-                gp = tf.pad(gt, [[0, 0], [0, 0], [kh - 1, kh - 1], [kw - 1, kw - 1]])
+            gp = tf.pad(gt, [[0, 0], [0, 0], [kh - 1 - pt, kh - 1 - pb], [kw - 1 - pl, kw - 1 - pr]])
             g2 = tf.stack([gp[:, :, kh - 1 - dy:kh - 1 - dy + h, kw - 1 - dx:kw - 1 - dx + w]
                            for dy in range(kh) for dx in range(kw)])
             g2 = tf.reshape(g2, (taps * f, -1))

@@ -122,10 +122,11 @@ def mlp_generator(
         out = BlockSoftmax(blocks, tau=tau if categorical == "gumbel" else 1.0,
                            gumbel=categorical == "gumbel", name="categories")(out)
     if vr is not None:  # numeric features in the value range; softmax blocks as they are
+        numeric = bounded(out, vr, "features")
         is_cat = np.zeros(start, dtype=bool)
         for s, w in blocks:
             is_cat[s:s + w] = True
-        out = keras.ops.where(is_cat, out, bounded(out, vr, "features")) if blocks else bounded(out, vr, "features")
+        out = keras.ops.where(is_cat, out, numeric) if blocks else numeric
     if target is not None:
         offset = sum(c.width for c in columns[:target])
         parts = [out[:, :offset]] if offset else []
