@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os as _os
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+#: Whether mpgan chose TensorFlow's C++ log level (``mpgan -v`` then lowers it again).
+TF_LOG_LEVEL_DEFAULTED = "TF_CPP_MIN_LOG_LEVEL" not in _os.environ
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
@@ -32,15 +35,31 @@ from .registry import (  # noqa: E402
     load_plugins,
 )
 from .studies import STUDIES, run_study  # noqa: E402
-from .synthesizers import GaussianCopula, IndependentMarginals, TabularSynthesizer  # noqa: E402
-from .training import Callback, Trainer  # noqa: E402
+from .training import Callback  # noqa: E402
+
+if _TYPE_CHECKING:
+    from .synthesizers import GaussianCopula, IndependentMarginals, TabularSynthesizer
+    from .training import Trainer
+
+# Names that load TensorFlow come on first use, so `import mpgan` (and `mpgan list`) stay fast.
+_LAZY = {"Trainer": ".training", "TabularSynthesizer": ".synthesizers",
+         "GaussianCopula": ".synthesizers", "IndependentMarginals": ".synthesizers"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs: int | None = None,
-          **kwargs) -> Trainer:
+          **kwargs) -> Trainer:  # noqa: F821
     """Build a trainer from a config (path, :class:`Config` or None for the defaults), train it
     and return it; ``trainer.run_dir`` holds the results."""
     from .metrics.callback import metrics_callbacks
+    from .training import Trainer
 
     if config is None or not isinstance(config, Config):
         config = load_config(config, overrides)

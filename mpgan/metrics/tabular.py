@@ -24,10 +24,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 from ..data.tabular import check_table
 from ..errors import DataError
+from ..lazy import lazy_module
+
+_st = lazy_module("scipy.stats")  # imported on first use: it costs ~1 s
 
 __all__ = [
     "column_kinds",

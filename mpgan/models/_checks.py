@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import keras
-from keras import layers
-
 from ..data_spec import DataSpec
 from ..errors import ModelError
+from ..lazy import lazy_module
+
+keras = lazy_module("keras")
+layers = lazy_module("keras.layers")
 
 
 def require_kind(data_spec: DataSpec, kinds: str | tuple[str, ...], factory: str) -> None:

@@ -17,14 +17,16 @@ import os
 import warnings
 from typing import Any
 
-import keras
 import numpy as np
-from keras import layers
 
 from ..data_spec import DataSpec
 from ..errors import ModelError
+from ..lazy import lazy_module
 from ..registry import DISCRIMINATORS
 from ._checks import positive_int, rate, require_image
+
+keras = lazy_module("keras")
+layers = lazy_module("keras.layers")
 
 FEATURES = "features"
 

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import math
 
-import keras
-from keras import layers
-
 from ..data_spec import DataSpec
 from ..errors import ModelError
+from ..lazy import lazy_module
 from ..registry import DISCRIMINATORS, GENERATORS
 from ._checks import (
     center_crop,
@@ -28,7 +26,10 @@ from ._checks import (
     rescale_from_tanh,
     value_range,
 )
-from .layers import BatchNormalization, Conv2D
+
+keras = lazy_module("keras")
+layers = lazy_module("keras.layers")
+mlayers = lazy_module("mpgan.models.layers")  # Keras subclasses: import on first use
 
 _NORMS = ("none", "batch", "layer")
 
@@ -50,15 +51,15 @@ def mpgan_generator(data_spec: DataSpec, latent_dim: int = 100, filters: int = 1
 
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(h0 * w0 * filters, use_bias=False)(z)
-    x = BatchNormalization()(x)
+    x = mlayers.BatchNormalization()(x)
     x = layers.Reshape((h0, w0, filters))(x)
     x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
-    x = BatchNormalization()(x)
+    x = mlayers.BatchNormalization()(x)
     x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
-    x = BatchNormalization()(x)
+    x = mlayers.BatchNormalization()(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
-    x = Conv2D(c, 7, padding="same", use_bias=False, activation="tanh")(x)
+    x = mlayers.Conv2D(c, 7, padding="same", use_bias=False, activation="tanh")(x)
     x = center_crop(x, h, w)
     x = rescale_from_tanh(x, vr)
     return keras.Model(z, x, name="generator_mpgan")
@@ -129,7 +130,7 @@ def dcgan_generator(
 
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(h0 * w0 * ch0, use_bias=False)(z)
-    x = BatchNormalization()(x)
+    x = mlayers.BatchNormalization()(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((h0, w0, ch0))(x)
     for level in range(depth):
@@ -137,9 +138,9 @@ def dcgan_generator(
         x = layers.Conv2DTranspose(
             channels, kernel_size, strides=2, padding="same", use_bias=False
         )(x)
-        x = BatchNormalization()(x)
+        x = mlayers.BatchNormalization()(x)
         x = layers.ReLU()(x)
-    x = Conv2D(c, kernel_size, padding="same", activation="tanh")(x)
+    x = mlayers.Conv2D(c, kernel_size, padding="same", activation="tanh")(x)
     x = center_crop(x, h, w)
     x = rescale_from_tanh(x, vr)
     return keras.Model(z, x, name="generator_dcgan")
@@ -178,7 +179,7 @@ def dcgan_discriminator(
             width * 2**level, kernel_size, strides=2, padding="same", use_bias=norm == "none" or level == 0
         )(x)
         if level > 0 and norm == "batch":
-            x = BatchNormalization()(x)
+            x = mlayers.BatchNormalization()(x)
         elif level > 0 and norm == "layer":
             x = layers.LayerNormalization(axis=(1, 2, 3))(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)

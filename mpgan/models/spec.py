@@ -22,13 +22,11 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import keras
-
 from ..data_spec import DataSpec
 from ..errors import ModelError
+from ..lazy import lazy_module
 from ..registry import DISCRIMINATORS, GENERATORS
 from ._checks import positive_int
-from .layers import BatchNormalization
 
 #: The layers a GAN spec usually needs; any other ``keras.layers`` class works too.
 COMMON_LAYERS: tuple[str, ...] = (
@@ -38,6 +36,9 @@ COMMON_LAYERS: tuple[str, ...] = (
     "LeakyReLU", "MaxPooling2D", "ReLU", "Rescaling", "Reshape", "Softmax",
     "SpatialDropout2D", "UpSampling2D", "ZeroPadding2D",
 )
+
+keras = lazy_module("keras")
+mlayers = lazy_module("mpgan.models.layers")  # Keras subclasses: import on first use
 
 # Keys that configure the model's input, which mpgan takes from the dataset instead.
 _INPUT_KEYS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
@@ -50,7 +51,7 @@ def _layer_classes() -> dict[str, type]:
         obj = getattr(keras.layers, attr)
         if isinstance(obj, type) and issubclass(obj, keras.layers.Layer) and attr not in _REJECTED:
             out[attr] = obj
-    out["BatchNormalization"] = BatchNormalization  # the fused-kernel variant, same weights
+    out["BatchNormalization"] = mlayers.BatchNormalization  # the fused-kernel variant, same weights
     return out
 
 

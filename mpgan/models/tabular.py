@@ -18,12 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import keras
 import numpy as np
-from keras import layers
 
 from ..data_spec import Column, DataSpec
 from ..errors import ModelError
+from ..lazy import lazy_module
 from ..registry import DISCRIMINATORS, GENERATORS
 from ._checks import (
     bounded,
@@ -34,7 +33,10 @@ from ._checks import (
     require_vector,
     value_range,
 )
-from .layers import BatchNormalization, BlockSoftmax, Pack
+
+keras = lazy_module("keras")
+layers = lazy_module("keras.layers")
+mlayers = lazy_module("mpgan.models.layers")  # Keras subclasses: import on first use
 
 _KINDS = ("tabular", "toy")
 _ACTIVATIONS = ("relu", "leaky_relu")
@@ -106,7 +108,7 @@ def mlp_generator(
     for units in hidden:
         x = layers.Dense(units, use_bias=not batchnorm)(x)
         if batchnorm:
-            x = BatchNormalization()(x)
+            x = mlayers.BatchNormalization()(x)
         x = _activation(activation, name)(x)
     # One Dense for every generated feature and one BlockSoftmax over the categorical
     # blocks (instead of a head per column); the target block of a conditional
@@ -119,7 +121,7 @@ def mlp_generator(
         start += col.width
     out = layers.Dense(start, name="features")(x)
     if blocks:
-        out = BlockSoftmax(blocks, tau=tau if categorical == "gumbel" else 1.0,
+        out = mlayers.BlockSoftmax(blocks, tau=tau if categorical == "gumbel" else 1.0,
                            gumbel=categorical == "gumbel", name="categories")(out)
     if vr is not None:  # numeric features in the value range; softmax blocks as they are
         numeric = bounded(out, vr, "features")
@@ -160,7 +162,7 @@ def mlp_discriminator(
     pac = positive_int("pac", pac, name)
 
     inp = keras.Input((n,), name="x")
-    x = Pack(pac, name="pack")(inp) if pac > 1 else inp
+    x = mlayers.Pack(pac, name="pack")(inp) if pac > 1 else inp
     for units in hidden:
         x = layers.Dense(units)(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)

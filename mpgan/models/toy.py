@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import keras
-from keras import layers
-
 from ..data_spec import DataSpec
 from ..errors import ModelError
+from ..lazy import lazy_module
 from ..registry import DISCRIMINATORS, GENERATORS
 from ._checks import bounded, positive_int, positive_ints, require_kind, require_vector, value_range
-from .layers import Abs
+
+keras = lazy_module("keras")
+layers = lazy_module("keras.layers")
+mlayers = lazy_module("mpgan.models.layers")  # Keras subclasses: import on first use
 
 
 def _check_activation(activation: str, factory: str) -> str:
@@ -117,7 +118,7 @@ def iid_generator(
         x = layers.Dense(units, activation=activation)(x)
     x = layers.Reshape((n,))(layers.Dense(1)(x))
     if output == "abs":
-        x = Abs(name="abs")(x)
+        x = mlayers.Abs(name="abs")(x)
     out = bounded(x, vr, "out")
     return keras.Model(z, out, name="generator_iid")
 

@@ -288,6 +288,8 @@ class Trainer:
         keras.utils.set_random_seed(config.seed)
         if dataset is None:
             dataset = load_dataset(config.data.name, **config.data.params)
+            # e.g. MNIST's source: auto -> subset, so a resume reads the same data
+            config.data.params.update(dataset.info.get("resolved_params", {}))
         spec = dataset.spec
         objective = OBJECTIVES.build(config.objective.name, **config.objective.params)
         previous = keras.config.dtype_policy()
@@ -500,7 +502,10 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "samples").mkdir(exist_ok=True)
         save_config(self.config, self.run_dir / "config.yaml")
-        atomic_write_text(self.run_dir / "data_spec.json", json.dumps(self.dataset.spec.to_dict(), indent=1))
+        spec = self.dataset.spec.to_dict()
+        if "source" in self.dataset.info:
+            spec["source"] = str(self.dataset.info["source"])
+        atomic_write_text(self.run_dir / "data_spec.json", json.dumps(spec, indent=1))
 
     @property
     def manager(self) -> tf.train.CheckpointManager:
