@@ -98,13 +98,16 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from mpgan.metrics.evaluate import evaluate, format_table
+    from mpgan.metrics.evaluate import evaluate, format_table, image_summary
     from mpgan.training import Trainer
 
     trainer = Trainer.from_run(args.run, progress=False)
     out = Path(args.out) if args.out else Path(args.run) / "eval"
     result = evaluate(trainer, n=args.n, metrics=args.metrics, seed=args.seed, out_dir=out)
     print(format_table(result))
+    summary = image_summary(result) if result["kind"] == "image" else []
+    if summary:
+        print("\n" + "\n".join(summary))
     print(f"wrote {out / 'metrics.json'} and {out / 'metrics.csv'}")
     return 0
 

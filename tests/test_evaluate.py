@@ -26,7 +26,12 @@ def test_evaluate_image_run(image_run, capsys, monkeypatch, tmp_path):
     result = json.loads((image_run / "eval" / "metrics.json").read_text())
     for name in ("fid", "kid", "is", "precision_recall", "mode_coverage", "discriminator_accuracy"):
         assert name in result, name
-    assert result["fid"]["n_fake"] == 120 and result["fid"]["n_real"] >= 120
+    # digits has no held-out split: half of the run's 200 images are the reference
+    assert result["fid"]["n_fake"] == 120 and result["fid"]["n_real"] == 100
+    assert result["reference"].startswith("100 training images")
+    ladder = result["fid"]["ladder"]
+    assert ladder["real"] < ladder["noise_0.3"] and result["fid"]["ladder_n"] == 100
+    assert "calibration ladder" in out and "reads as:" in out
     assert result["fid"]["value"] > 0 and result["extractor"].startswith("classifier:digits")
     flat = pd.read_csv(image_run / "eval" / "metrics.csv")
     assert flat.loc[0, "fid.value"] == pytest.approx(result["fid"]["value"])

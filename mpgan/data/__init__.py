@@ -50,7 +50,25 @@ def load_dataset(name: str, **params: Any) -> Dataset:
     return ds
 
 
+def load_heldout(name: str, params: dict[str, Any]) -> Dataset | None:
+    """The held-out ("test") split of a dataset trained on its "train" split, or None.
+
+    Only datasets whose factory takes a ``split`` parameter have one (MNIST-like);
+    ``limit`` is dropped so the whole held-out split is available.
+    """
+    import inspect
+
+    factory = DATASETS.get(name)
+    if "split" not in inspect.signature(factory).parameters or params.get("split", "train") != "train":
+        return None
+    held = {k: v for k, v in params.items() if k != "limit"}
+    try:
+        return load_dataset(name, **{**held, "split": "test"})
+    except DataError:  # e.g. local train files without their t10k pair
+        return None
+
+
 __all__ = [
-    "DATA_ROOT", "TabularTransformer", "check_dataset", "data_root", "load_dataset",
+    "DATA_ROOT", "TabularTransformer", "check_dataset", "data_root", "load_dataset", "load_heldout",
     "model_to_pixels", "pixels_to_model", "read_idx", "write_idx",
 ]

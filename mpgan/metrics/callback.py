@@ -24,7 +24,8 @@ class MetricsCallback(Callback):
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         if epoch % self.every and epoch != trainer.total_epochs:
             return
-        result = evaluate(trainer, n=self.n, metrics=self.metrics, seed=self.seed, plots=False)
+        result = evaluate(trainer, n=self.n, metrics=self.metrics, seed=self.seed, plots=False,
+                          ladder=False)
         for key, value in flatten(result).items():
             if key in ("step", "epoch", "seed", "run", "kind") or isinstance(value, (str, bool)) or value is None:
                 continue

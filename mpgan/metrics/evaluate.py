@@ -77,11 +77,12 @@ class GaussianMixture1D:
 
 
 def evaluate(trainer: Trainer, n: int = 1000, metrics: list[str] | None = None, seed: int = 0,
-             out_dir: str | Path | None = None, plots: bool = True) -> dict[str, Any]:
+             out_dir: str | Path | None = None, plots: bool = True, ladder: bool = True) -> dict[str, Any]:
     """Score ``n`` generated samples of ``trainer`` against its real data.
 
     Returns a dict of metric dicts (each with its sample sizes); with ``out_dir``
-    writes ``metrics.json``, ``metrics.csv`` (flattened) and the plots.
+    writes ``metrics.json``, ``metrics.csv`` (flattened) and the plots. For images,
+    ``ladder`` adds the FID calibration ladder (:mod:`mpgan.metrics.calibration`).
     """
     if n < 2:
         raise MpganError(f"--n must be at least 2 samples, got {n}")
@@ -90,12 +91,11 @@ def evaluate(trainer: Trainer, n: int = 1000, metrics: list[str] | None = None, 
     out = Path(out_dir) if out_dir is not None else None
     fake = trainer.sample(n, seed=seed)
     real_all = trainer.dataset.x
-    rng = np.random.default_rng(seed)
     result: dict[str, Any] = {"run": str(trainer.run_dir) if trainer.run_dir else None,
                               "step": int(trainer.step.numpy()), "epoch": int(trainer.epoch.numpy()),
                               "kind": kind, "n_fake": int(n), "seed": seed}
     if kind == "image":
-        result.update(_evaluate_images(trainer, real_all, fake, metrics, rng, seed, out if plots else None))
+        result.update(_evaluate_images(trainer, fake, metrics, seed, out if plots else None, ladder))
     elif kind == "toy":
         result.update(_evaluate_toy(trainer, real_all, fake, out if plots else None))
     else:
@@ -105,12 +105,36 @@ def evaluate(trainer: Trainer, n: int = 1000, metrics: list[str] | None = None, 
     return result
 
 
-def _evaluate_images(trainer, real_all, fake, metrics, rng, seed, out):
+def image_reference(trainer: Trainer, n: int, seed: int = 0) -> dict[str, Any]:
+    """The real images a run is scored against, and a disjoint pool for the calibration ladder.
+
+    With a held-out split (``split: test`` of MNIST-like datasets) the reference is up
+    to ``n`` held-out images and the pool is the training data; otherwise the training
+    data is split in two seeded halves (the reference at most half of it).
+    """
+    from ..data import load_heldout
+
+    ds = trainer.dataset
+    rng = np.random.default_rng(seed)
+    held = load_heldout(trainer.config.data.name, trainer.config.data.params)
+    if held is not None:
+        ref = held.x[rng.choice(len(held), min(n, len(held)), replace=False)]
+        return {"reference": ref, "pool_x": ds.x, "pool_y": ds.y,
+                "reference_source": f"{len(ref)} held-out images ({held.info.get('split', 'test')} split)"}
+    perm = rng.permutation(len(ds))
+    k = min(n, len(ds) // 2)
+    pool = perm[k:]
+    return {"reference": ds.x[perm[:k]], "pool_x": ds.x[pool],
+            "pool_y": None if ds.y is None else ds.y[pool],
+            "reference_source": f"{k} training images (the other {len(pool)} form the ladder's pool)"}
+
+
+def _evaluate_images(trainer, fake, metrics, seed, out, ladder):
     from .features import classifier_extractor
     from .images import discriminator_accuracy, evaluate_images
 
-    n_real = min(len(real_all), max(len(fake), 2))
-    real = real_all[rng.choice(len(real_all), n_real, replace=False)]
+    ref = image_reference(trainer, len(fake), seed)
+    real = ref["reference"]
     res: dict[str, Any] = {}
     feature_metrics = [m for m in metrics if m != "discriminator_accuracy"]
     if feature_metrics:
@@ -122,6 +146,14 @@ def _evaluate_images(trainer, real_all, fake, metrics, rng, seed, out):
         params = {k: v for k, v in trainer.config.data.params.items() if k != "limit"}
         extractor = classifier_extractor(trainer.config.data.name, params, seed=0)
         res.update(evaluate_images(real, fake, extractor, metrics=tuple(feature_metrics), seed=seed))
+        res["reference"] = ref["reference_source"]
+        if ladder and "fid" in res:
+            from .calibration import calibration_ladder, place
+
+            lad = calibration_ladder(real, ref["pool_x"], ref["pool_y"], extractor, seed=seed)
+            res["fid"]["ladder"] = {k: v["fid"] for k, v in lad["rungs"].items()}
+            res["fid"]["ladder_n"] = lad["n"]
+            res["fid"]["reads_as"] = place(res["fid"]["value"], lad)
     if "discriminator_accuracy" in metrics:
         res["discriminator_accuracy"] = discriminator_accuracy(trainer.discriminators[0], real, fake)
     if out is not None:
@@ -211,6 +243,29 @@ def write_results(result: dict[str, Any], out: Path) -> None:
     atomic_write_text(out / "metrics.json", json.dumps(_jsonable(result), indent=1))
     flat = flatten(result)
     atomic_save(out / "metrics.csv", lambda p: pd.DataFrame([flat]).to_csv(p, index=False), suffix=".csv")
+
+
+def image_summary(result: dict[str, Any]) -> list[str]:
+    """Readable lines for an image evaluation: FID on its ladder, class shares, confidence."""
+    lines = []
+    fid = result.get("fid")
+    if fid:
+        lines.append(f"FID {fid['value']:.2f} ({fid['n_fake']} samples vs {result.get('reference', 'real images')})")
+        if "ladder" in fid:
+            from .calibration import LADDER
+
+            labels = {r.name: r.label for r in LADDER}
+            lines.append(f"  reads as: {fid['reads_as']}")
+            lines.append(f"  calibration ladder (same extractor, n = {fid['ladder_n']}):")
+            lines += [f"    {labels.get(k, k):32s} {v:8.2f}" for k, v in fid["ladder"].items()]
+    cov = result.get("mode_coverage")
+    if cov:
+        shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(cov["class_names"], cov["histogram"], strict=True))
+        lines.append(f"class shares (classifier labels): {shares}")
+        lines.append(f"  classes below half their fair share: {cov['n_missing']} {cov['missing'] or ''}".rstrip())
+        lines.append(f"  mean classifier confidence {cov['mean_confidence']:.3f} "
+                     f"(real reference images: {cov['real_confidence']:.3f})")
+    return lines
 
 
 def format_table(result: dict[str, Any]) -> str:

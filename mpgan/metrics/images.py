@@ -360,8 +360,8 @@ def evaluate_images(real: np.ndarray, fake: np.ndarray, extractor: FeatureExtrac
     if not metrics:
         raise MpganError(f"evaluate_images got no metrics; pick from {', '.join(IMAGE_FEATURE_METRICS)}")
     f_fake, p_fake = extractor.features_and_probabilities(fake)
-    needs_real = any(m in ("fid", "kid", "precision_recall") for m in metrics)
-    f_real = extractor.features(real) if needs_real else None
+    needs_real = any(m in ("fid", "kid", "precision_recall", "mode_coverage") for m in metrics)
+    f_real, p_real = extractor.features_and_probabilities(real) if needs_real else (None, None)
     n_real = int(len(np.asarray(real)))
     out: dict[str, Any] = {}
     for name in metrics:
@@ -377,7 +377,10 @@ def evaluate_images(real: np.ndarray, fake: np.ndarray, extractor: FeatureExtrac
             names = extractor.info.get("class_names") or None
             if names is not None and len(names) != p_fake.shape[1]:
                 names = None
-            out[name] = {**mode_coverage(p_fake, class_names=names), "n_real": n_real}
+            # The classifier's mean confidence (max probability): real images set its scale.
+            out[name] = {**mode_coverage(p_fake, class_names=names), "n_real": n_real,
+                         "mean_confidence": float(p_fake.max(axis=1).mean()),
+                         "real_confidence": float(p_real.max(axis=1).mean())}
     out.update({"n_real": n_real, "n_fake": int(len(f_fake)), "extractor": extractor.id,
                 "extractor_info": extractor.info})
     return out
