@@ -19,8 +19,9 @@ from collections.abc import Iterator
 
 #: absl's C++ log format: severity + MMDD, time, thread id, file.cc:line]
 NOISE = re.compile(rb"^([IWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\] |"
-                   rb"WARNING: All log messages before absl::InitializeLog\(\) is called)")
-_PREFIXES = (b"I", b"W", b"E", b"F")
+                   rb"WARNING: All log messages before absl::InitializeLog\(\) is called|"
+                   rb"To enable the following instructions: .* rebuild TensorFlow with)")
+_PREFIXES = (b"I", b"W", b"E", b"F", b"T")
 
 
 def _pump(read_fd: int, write_fd: int) -> None:

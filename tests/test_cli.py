@@ -70,3 +70,49 @@ def test_console_script_exit_code_on_error(tmp_path):
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 2
     assert "error: config error: train.epochs must be a positive integer, got 0" in out.stderr
+
+
+def _run(args, tmp_path, **kw):
+    env = {k: v for k, v in __import__("os").environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    return subprocess.run([sys.executable, "-m", "mpgan.cli", *args], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path, env=env, **kw)
+
+
+def test_help_and_list_do_not_import_tensorflow():
+    code = ("import sys\nfrom mpgan.cli import main\nmain(['list'])\n"
+            "heavy = [m for m in ('tensorflow', 'keras', 'scipy.stats') if m in sys.modules]\n"
+            "assert not heavy, heavy\nprint('light')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "light" in out.stdout, out.stderr
+    import mpgan
+
+    assert mpgan.Trainer.__name__ == "Trainer"  # the lazy names still resolve
+
+
+START_UP = ("oneDNN custom operations", "cudart_stub", "absl::InitializeLog", "cuInit",
+            "To enable the following instructions")
+
+
+def test_commands_hide_tensorflow_start_up_lines_unless_verbose(tmp_path):
+    run = tmp_path / "run"
+    out = _run(["train", *sets(TINY + ["train.epochs=1"]), "--run-dir", str(run)], tmp_path)
+    assert out.returncode == 0, out.stderr
+    for line in START_UP:
+        assert line not in out.stderr, out.stderr
+    # a user-facing warning still reaches stderr through the filter
+    out = _run(["sample", "--run", str(run), "--out", str(tmp_path / "x.png")], tmp_path)
+    assert out.returncode == 0 and not any(s in out.stderr for s in START_UP), out.stderr
+    verbose = _run(["-v", "sample", "--run", str(run), "--out", str(tmp_path / "y.png")], tmp_path)
+    assert verbose.returncode == 0 and "oneDNN custom operations" in verbose.stderr
+
+
+def test_filter_passes_other_stderr_through():
+    code = ("import os, sys, warnings\nfrom mpgan.console import filtered_stderr\n"
+            "with filtered_stderr():\n"
+            "    os.write(2, b'I0000 00:00:1796350464.891794    5900 port.cc:153] oneDNN custom operations\\n')\n"
+            "    warnings.warn('a warning that matters')\n"
+            "    print('progress\\r', end='', file=sys.stderr, flush=True)\n"
+            "    print('error: kept', file=sys.stderr)\n")
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60).stderr
+    assert b"oneDNN" not in err
+    assert b"a warning that matters" in err and b"progress\r" in err and b"error: kept" in err
