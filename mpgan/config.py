@@ -45,14 +45,17 @@ class DiscriminatorConfig(Component):
 
     ``optimizer`` (default: ``train.d_optimizer``), ``freeze`` (default:
     ``train.freeze_discriminator``), ``pretrained`` (a run directory, a
-    ``.weights.h5`` file or a checkpoint prefix to initialise from) and ``view``
-    (an integer downsampling factor: the discriminator sees average-pooled images).
+    ``.weights.h5`` file or a checkpoint prefix to initialise from), ``view``
+    (an integer downsampling factor: the discriminator sees average-pooled images) and
+    ``spectral_norm`` (Miyato et al. 2018: every Dense/Conv layer normalised by its
+    largest singular value, estimated by power iteration).
     """
 
     optimizer: OptimizerConfig | None = None
     freeze: bool | None = None
     pretrained: str | None = None
     view: int | None = None
+    spectral_norm: bool = False  # wrap every Dense/Conv layer in spectral normalization
 
 
 @dataclass
@@ -71,7 +74,7 @@ class TrainConfig:
     epochs: int = 20
     batch_size: int = 64
     steps_per_epoch: int | None = None  # default: len(dataset) // batch_size
-    schedule: str = "mpgan"  # mpgan (half real, half fake, separate updates) | joint
+    schedule: str = "mpgan"  # a registered schedule: mpgan (half real, half fake) | joint | n_critic
     n_critic: int = 1
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     latent_std: float = 1.0  # latents are N(0, latent_std^2), in training and sampling
@@ -90,6 +93,8 @@ class TrainConfig:
     aggregate_params: dict[str, Any] = field(default_factory=dict)  # gman: {temperature}; hypervolume: {delta}
     mixed_precision: str | None = None  # mixed_bfloat16 (CPUs with BF16) | mixed_float16 (GPUs)
     tensorboard: bool = True  # write TensorBoard scalars and sample images
+    regularizers: list[Any] = field(default_factory=list)  # [{name: r1, weight: 10, every: 16}, ...]
+    augment: dict[str, Any] | None = None  # {policy: [translation, cutout, color], p: 1.0, ada: {...}}
 
 
 @dataclass
@@ -140,7 +145,6 @@ class Config:
         return cfg
 
 
-SCHEDULES = ("mpgan", "joint")
 AGGREGATES = ("mean", "gman", "hypervolume")
 PRECISIONS = ("mixed_bfloat16", "mixed_float16")
 STRATEGIES = ("default", "mirrored", "multi_worker")
@@ -154,8 +158,10 @@ def discriminator_configs(cfg: Config) -> list[DiscriminatorConfig]:
 def validate(cfg: Config) -> None:
     """Check value ranges that types alone don't catch."""
     t = cfg.train
+    from .registry import SCHEDULES  # filled by mpgan.training (and plugins)
+
     if t.schedule not in SCHEDULES:
-        raise ConfigError(f"train.schedule must be one of {', '.join(SCHEDULES)}, got {t.schedule!r}")
+        raise ConfigError(f"train.schedule must be one of {', '.join(SCHEDULES.names())}, got {t.schedule!r}")
     if t.batch_size <= 0 or (t.schedule == "mpgan" and t.batch_size % 2):
         kind = "positive even number (the mpgan schedule splits it into half real, half generated)"
         if t.schedule != "mpgan":
@@ -180,6 +186,12 @@ def validate(cfg: Config) -> None:
             raise ConfigError(f"train.{key}.learning_rate must be positive, got {lr}")
     if t.aggregate not in AGGREGATES:
         raise ConfigError(f"train.aggregate must be one of {', '.join(AGGREGATES)}, got {t.aggregate!r}")
+    allowed = {"mean": set(), "gman": {"temperature"}, "hypervolume": {"delta"}}[t.aggregate]
+    if set(t.aggregate_params) - allowed:
+        raise ConfigError(f"train.aggregate_params for {t.aggregate} take {sorted(allowed) or 'nothing'}, "
+                          f"got {sorted(t.aggregate_params)}")
+    if t.aggregate == "hypervolume" and not float(t.aggregate_params.get("delta", 1.5)) > 1:
+        raise ConfigError(f"train.aggregate_params.delta must be > 1, got {t.aggregate_params['delta']}")
     if t.mixed_precision is not None and t.mixed_precision not in PRECISIONS:
         raise ConfigError(f"train.mixed_precision must be null or one of {', '.join(PRECISIONS)}, "
                           f"got {t.mixed_precision!r}")

@@ -7,9 +7,8 @@ Losses are means over the batch, computed in float32.
 
 Two optional hooks serve objectives that need more than logits:
 
-- ``penalty(discriminator, real, fake, eps)``: added to the discriminator's loss on the
-  update that sees generated samples (the gradient penalty of WGAN-GP); ``eps`` holds
-  one uniform [0, 1) mixing weight per sample, drawn by the trainer;
+- ``regularizers``: ``(name, params)`` pairs of registered regularizers the objective
+  comes with (WGAN-GP's gradient penalty); the trainer adds them to the config's own;
 - ``needs_features``: ``g`` then also receives the discriminator's penultimate
   activations on a real and the fake batch (feature matching).
 
@@ -19,7 +18,7 @@ Weighted sums of objectives are built with ``combined``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import MpganError
 from .lazy import lazy_module
@@ -45,7 +44,7 @@ class Objective:
 
     name: str = "objective"
     needs_features = False
-    has_penalty = False
+    regularizers: ClassVar[tuple[tuple[str, dict[str, Any]], ...]] = ()
 
     def d_real(self, logits: tf.Tensor, smoothing: float = 0.0) -> tf.Tensor:
         raise NotImplementedError
@@ -56,9 +55,6 @@ class Objective:
     def g(self, fake_logits: tf.Tensor, real_features: tf.Tensor | None = None,
           fake_features: tf.Tensor | None = None) -> tf.Tensor:
         raise NotImplementedError
-
-    def penalty(self, discriminator, real: tf.Tensor, fake: tf.Tensor, eps: tf.Tensor) -> tf.Tensor:
-        return tf.constant(0.0)
 
     def __call__(self, real_logits: tf.Tensor, fake_logits: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         return self.d_real(real_logits) + self.d_fake(fake_logits), self.g(fake_logits)
@@ -118,12 +114,11 @@ class Hinge(Objective):
 
 
 @dataclass(frozen=True)
-class WassersteinGP(Objective):
-    """Critic scores real high and fake low; the gradient penalty keeps it 1-Lipschitz."""
+class Wasserstein(Objective):
+    """Critic scores real high and fake low (Arjovsky et al. 2017); needs a Lipschitz
+    constraint: the gradient penalty (``wasserstein_gp``) or spectral normalization."""
 
-    name: str = "wasserstein_gp"
-    gp_weight: float = 10.0
-    has_penalty = True
+    name: str = "wasserstein"
 
     def d_real(self, logits, smoothing=0.0):
         return -tf.reduce_mean(_f32(logits))
@@ -134,24 +129,17 @@ class WassersteinGP(Objective):
     def g(self, fake_logits, real_features=None, fake_features=None):
         return -tf.reduce_mean(_f32(fake_logits))
 
-    def penalty(self, discriminator, real, fake, eps):
-        return self.gp_weight * gradient_penalty(discriminator, real, fake, eps)
 
+@dataclass(frozen=True)
+class WassersteinGP(Wasserstein):
+    """Wasserstein critic plus the ``gradient_penalty`` regularizer (WGAN-GP)."""
 
-def gradient_penalty(discriminator, real: tf.Tensor, fake: tf.Tensor, eps: tf.Tensor) -> tf.Tensor:
-    """E[(||grad_x D(x)|| - 1)^2] at interpolates ``eps * real + (1 - eps) * fake``
-    (Gulrajani et al. 2017); ``eps`` has one weight per sample."""
-    n = tf.minimum(tf.shape(real)[0], tf.shape(fake)[0])
-    real, fake = real[:n], tf.cast(fake[:n], real.dtype)
-    eps_shape = tf.concat([[n], tf.ones([tf.rank(real) - 1], tf.int32)], 0)
-    eps = tf.reshape(tf.cast(eps[:n], real.dtype), eps_shape)
-    mixed = eps * real + (1.0 - eps) * fake
-    with tf.GradientTape() as tape:
-        tape.watch(mixed)
-        out = _f32(discriminator(mixed, training=True))
-    grads = tf.reshape(_f32(tape.gradient(out, mixed)), [n, -1])
-    norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + 1e-12)
-    return tf.reduce_mean(tf.square(norm - 1.0))
+    name: str = "wasserstein_gp"
+    gp_weight: float = 10.0
+
+    @property
+    def regularizers(self):  # type: ignore[override]
+        return (("gradient_penalty", {"weight": self.gp_weight}),)
 
 
 @dataclass(frozen=True)
@@ -187,8 +175,11 @@ class Combined(Objective):
         return any(t.needs_features for t, _ in self.terms)
 
     @property
-    def has_penalty(self) -> bool:  # type: ignore[override]
-        return any(t.has_penalty for t, _ in self.terms)
+    def regularizers(self):  # type: ignore[override]
+        out = []
+        for term, w in self.terms:
+            out += [(name, {**p, "weight": p.get("weight", 1.0) * w}) for name, p in term.regularizers]
+        return tuple(out)
 
     def d_real(self, logits, smoothing=0.0):
         return tf.add_n([w * t.d_real(logits, smoothing) for t, w in self.terms])
@@ -198,10 +189,6 @@ class Combined(Objective):
 
     def g(self, fake_logits, real_features=None, fake_features=None):
         return tf.add_n([w * t.g(fake_logits, real_features, fake_features) for t, w in self.terms])
-
-    def penalty(self, discriminator, real, fake, eps):
-        terms = [w * t.penalty(discriminator, real, fake, eps) for t, w in self.terms if t.has_penalty]
-        return tf.add_n(terms) if terms else tf.constant(0.0)
 
 
 @OBJECTIVES.register("non_saturating")
@@ -228,9 +215,15 @@ def hinge() -> Objective:
     return Hinge()
 
 
+@OBJECTIVES.register("wasserstein")
+def wasserstein() -> Objective:
+    """Wasserstein critic loss (Arjovsky et al. 2017); pair it with a Lipschitz constraint."""
+    return Wasserstein()
+
+
 @OBJECTIVES.register("wasserstein_gp")
 def wasserstein_gp(gp_weight: float = 10.0) -> Objective:
-    """Wasserstein critic with gradient penalty (Gulrajani et al. 2017); use n_critic 5."""
+    """Wasserstein critic with the gradient_penalty regularizer (Gulrajani et al. 2017); use n_critic 5."""
     if gp_weight < 0:
         raise MpganError(f"wasserstein_gp: gp_weight must be >= 0, got {gp_weight}")
     return WassersteinGP(gp_weight=float(gp_weight))
@@ -264,7 +257,3 @@ def combined(terms: list[dict[str, Any]]) -> Objective:
             raise MpganError(f"objective 'combined': terms[{i}].weight must be a number, got {weight!r}")
         built.append((OBJECTIVES.build(term["name"], **term.get("params", {})), float(weight)))
     return Combined(terms=tuple(built))
-
-
-def build_objective(name: str, **params) -> Objective:
-    return OBJECTIVES.build(name, **params)

@@ -469,3 +469,33 @@ def plot_metric_bands(df: pd.DataFrame, x: str, y: str, group: str, path: str | 
     if title:
         ax.set_title(title, fontsize=9)
     return _save(fig, path)
+
+
+def plot_quality_curve(curve: pd.DataFrame, ladder: dict[str, float], path: str | Path,
+                       title: str | None = None) -> Path:
+    """FID (left) and classifier confidence (right) against training minutes, with the
+    calibration ladder's rungs as dashed reference lines on the FID axis.
+
+    ``curve`` has columns ``minutes``, ``fid`` and, optionally, ``confidence``; ``ladder``
+    maps rung labels to their FID.
+    """
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax.plot(curve["minutes"], curve["fid"], "o-", ms=3, color="C0", label="run")
+    for i, (label, value) in enumerate(ladder.items()):
+        ax.axhline(value, ls="--", lw=0.8, color=f"C{i + 1}", label=f"{label} ({value:.1f})")
+    ax.set_yscale("log")
+    ax.set_xlabel("training minutes")
+    ax.set_ylabel("FID vs held-out real (log)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    if "confidence" in curve:
+        ax2.plot(curve["minutes"], curve["confidence"], "o-", ms=3, color="C0")
+        ax2.set_xlabel("training minutes")
+        ax2.set_ylabel("mean classifier confidence")
+        ax2.grid(alpha=0.3)
+    else:
+        ax2.axis("off")
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)

@@ -1,4 +1,5 @@
-"""Named, pluggable factories for generators, discriminators, datasets and objectives.
+"""Named, pluggable factories: generators, discriminators, datasets, objectives, and the
+training step's parts (schedules, regularizers, augmentations).
 
 A fork adds an entry by decorating a factory::
 
@@ -134,12 +135,18 @@ GENERATORS = Registry("generator")
 DISCRIMINATORS = Registry("discriminator")
 DATASETS = Registry("dataset")
 OBJECTIVES = Registry("objective")
+SCHEDULES = Registry("schedule")
+REGULARIZERS = Registry("regularizer")
+AUGMENTATIONS = Registry("augmentation")
 
 REGISTRIES: dict[str, Registry] = {
     "generators": GENERATORS,
     "discriminators": DISCRIMINATORS,
     "datasets": DATASETS,
     "objectives": OBJECTIVES,
+    "schedules": SCHEDULES,
+    "regularizers": REGULARIZERS,
+    "augmentations": AUGMENTATIONS,
 }
 
 _plugins_loaded = False

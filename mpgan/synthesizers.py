@@ -163,7 +163,7 @@ class TabularSynthesizer:
         """Train on ``data`` (a DataFrame or a table file: CSV, pickle or Parquet)."""
         from .io import atomic_save
         from .training import Trainer
-        from .training.trainer import next_run_dir
+        from .training.run_dir import next_run_dir
 
         df = read_table(data) if isinstance(data, str | Path) else data
         check_table(df)

@@ -26,7 +26,7 @@ def test_yaml_file_and_component_shorthand(tmp_path):
     ("train.epochs=0", "train.epochs must be a positive integer, got 0"),
     ("train.epochs=abc", "train.epochs must be an integer, got 'abc'"),
     ("train.bogus=1", "unknown key 'train.bogus'; valid keys under train: epochs"),
-    ("train.schedule=weird", "train.schedule must be one of mpgan, joint"),
+    ("train.schedule=weird", "train.schedule must be one of joint, mpgan, n_critic"),
     ("train.label_smoothing=1.5", "train.label_smoothing must be in [0, 1)"),
     ("train.latent_std=0", "train.latent_std must be positive, got 0"),
     ("distribute.strategy=horovod", "distribute.strategy must be one of default, mirrored, multi_worker"),

@@ -116,7 +116,7 @@ def test_divergence_stops_with_message_and_keeps_last_checkpoint(tmp_path):
     good.fit()
     bad = Trainer.from_run(run)
     bad.objective = _Exploding()
-    bad._step_fns.clear()
+    bad._steps.clear()
     with pytest.raises(DivergenceError, match="the last good checkpoint is .*ckpt-3"):
         bad.fit(epochs=2)
     again = Trainer.from_run(run)

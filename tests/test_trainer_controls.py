@@ -9,7 +9,7 @@ import tensorflow as tf
 from mpgan import OBJECTIVES, ModelError, Trainer, load_config
 from mpgan.data import load_dataset
 from mpgan.models import build_classifier
-from mpgan.training.trainer import _aggregator
+from mpgan.training.step import aggregator
 from tests.helpers import TINY
 
 
@@ -134,13 +134,13 @@ def test_several_discriminators_with_views(tmp_path):
 
 def test_aggregators_by_value():
     losses = [tf.constant(0.5), tf.constant(1.0), tf.constant(2.0)]
-    assert float(_aggregator("mean", {})(losses)) == pytest.approx(3.5 / 3)
-    assert float(_aggregator("gman", {"temperature": 0.0})(losses)) == pytest.approx(3.5 / 3)
+    assert float(aggregator("mean", {})(losses)) == pytest.approx(3.5 / 3)
+    assert float(aggregator("gman", {"temperature": 0.0})(losses)) == pytest.approx(3.5 / 3)
     w = np.exp([0.5, 1.0, 2.0]) / np.exp([0.5, 1.0, 2.0]).sum()
-    assert float(_aggregator("gman", {"temperature": 1.0})(losses)) == pytest.approx(float(w @ [0.5, 1, 2]), rel=1e-6)
-    assert float(_aggregator("gman", {"temperature": 50.0})(losses)) == pytest.approx(2.0, rel=1e-4)
+    assert float(aggregator("gman", {"temperature": 1.0})(losses)) == pytest.approx(float(w @ [0.5, 1, 2]), rel=1e-6)
+    assert float(aggregator("gman", {"temperature": 50.0})(losses)) == pytest.approx(2.0, rel=1e-4)
     eta = 1.5 * 2.0
-    assert float(_aggregator("hypervolume", {})(losses)) == pytest.approx(
+    assert float(aggregator("hypervolume", {})(losses)) == pytest.approx(
         -np.log([eta - 0.5, eta - 1.0, eta - 2.0]).sum(), rel=1e-6)
 
 
@@ -212,13 +212,20 @@ def test_feature_matching_combined_trains(tmp_path):
 
 def test_gradient_penalty_by_value():
     """For a linear critic D(x) = w.x the input gradient is w everywhere: penalty = (|w| - 1)^2."""
+    from types import SimpleNamespace
+
     import keras
+
+    from mpgan.registry import REGULARIZERS
 
     d = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, use_bias=False)])
     d.layers[0].kernel.assign([[2.0], [0.0], [0.0]])
     obj = OBJECTIVES.build("wasserstein_gp", gp_weight=10.0)
-    pen = obj.penalty(d, tf.ones((4, 3)), tf.zeros((4, 3)), tf.constant([0.1, 0.5, 0.7, 0.9]))
-    assert float(pen) == pytest.approx(10.0 * (2.0 - 1.0) ** 2, rel=1e-5)
+    assert obj.regularizers == (("gradient_penalty", {"weight": 10.0}),)
+    gp = REGULARIZERS.build("gradient_penalty", **obj.regularizers[0][1])
+    u = SimpleNamespace(real=tf.ones((4, 3)), fake=tf.zeros((4, 3)), eps=tf.constant([0.1, 0.5, 0.7, 0.9]),
+                        real_labels=None, fake_labels=None, discriminate=lambda x, y: d(x))
+    assert gp.weight * float(gp.fake_loss(u)) == pytest.approx(10.0 * (2.0 - 1.0) ** 2, rel=1e-5)
     assert float(obj.d_real(tf.constant([[1.0], [3.0]]))) == pytest.approx(-2.0)
     assert float(obj.g(tf.constant([[1.0], [3.0]]))) == pytest.approx(-2.0)
 

@@ -149,6 +149,38 @@ def _shape(model: keras.Model, attr: str) -> tuple[Any, ...]:
     return tuple(shape)
 
 
+CONDITIONAL_D = ("projection", "concat")
+
+
+def num_classes_for(data_spec: DataSpec, factory: str, param: str) -> int:
+    """The class count a conditional model needs, or a ModelError naming the parameter."""
+    k = data_spec.num_classes
+    if not k or k < 2:
+        raise ModelError(f"{factory} {param} needs a labelled dataset (with at least 2 classes); "
+                         f"'{data_spec.name or data_spec.kind}' has no labels")
+    return int(k)
+
+
+def conditional_logit(h: Any, labels: Any, mode: str) -> Any:
+    """The logit of a conditional discriminator with flat features ``h``: ``projection``
+    adds ``<embed(y), h>`` to a linear logit (Miyato & Koyama 2018); ``concat`` was
+    applied at the input, so only the linear logit remains."""
+    logit = layers.Dense(1, name="logit")(h)
+    if mode == "projection":
+        embed = layers.Dense(h.shape[-1], use_bias=False, name="class_embedding")(labels)
+        proj = layers.Dot(axes=1, name="projection")([embed, h])
+        logit = layers.Add(name="logit_projected")([logit, proj])
+    return logit
+
+
+def concat_labels(x: Any, labels: Any) -> Any:
+    """cGAN-style input: the one-hot class broadcast to maps and joined to the image channels."""
+    h, w = x.shape[1], x.shape[2]
+    maps = layers.RepeatVector(h * w)(labels)
+    maps = layers.Reshape((h, w, labels.shape[-1]))(maps)
+    return layers.Concatenate(axis=-1)([x, maps])
+
+
 def latent_dim_of(generator: keras.Model) -> int:
     """The latent size a generator expects, read from its input shape (batch, latent_dim)."""
     shape = _shape(generator, "input_shape")
@@ -174,7 +206,18 @@ def check_pair(generator: keras.Model, discriminator: keras.Model, data_spec: Da
             f"generator output shape {g_out} does not match the dataset's sample shape {sample}; "
             f"the generator must produce (None, {', '.join(map(str, sample))})"
         )
-    d_in = _shape(discriminator, "input_shape")
+    k_d = int(getattr(discriminator, "condition_dim", 0) or 0)
+    if k_d:
+        k_g = int(getattr(generator, "condition_dim", 0) or 0)
+        if k_g != k_d:
+            raise ModelError(
+                f"discriminator '{discriminator.name}' is conditional on {k_d} classes but the generator "
+                + (f"on {k_g}" if k_g else "is unconditional")
+                + "; set generator.params.conditional: true to pair them"
+            )
+        d_in = tuple(discriminator.inputs[0].shape)
+    else:
+        d_in = _shape(discriminator, "input_shape")
     if tuple(d_in[1:]) != sample:
         raise ModelError(
             f"discriminator input shape {d_in} does not match the dataset's sample shape {sample}; "

@@ -53,7 +53,7 @@ def check_jobs(jobs: int) -> int:
 def output_dir(name: str, out: str | Path | None):
     """The study's output folder: created on entry, removed again if the study fails
     (a study's results are all or nothing)."""
-    from ..training.trainer import next_run_dir
+    from ..training.run_dir import next_run_dir
 
     path = Path(out) if out else next_run_dir(DEFAULT_ROOT / name)
     if path.exists() and (not path.is_dir() or any(path.iterdir())):

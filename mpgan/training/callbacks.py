@@ -4,10 +4,10 @@ at the end. Metrics (computed every K epochs) and TensorBoard plug in here."""
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .trainer import Trainer
+#: The trainer passed to callbacks (typed loosely: callbacks must not import the trainer).
+Trainer = Any
 
 
 class Callback:

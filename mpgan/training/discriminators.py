@@ -1,9 +1,8 @@
-"""Building the discriminators of a run: views, pretrained sources, freeze flags,
-and the (logits, features) companion model that feature matching needs."""
+"""Building the discriminators of a run: views, spectral normalization, pretrained
+sources, and the (logits, features) companion model that feature matching needs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -13,21 +12,38 @@ from ..data_spec import DataSpec
 from ..errors import ModelError
 from ..registry import DISCRIMINATORS
 
+#: Layers whose kernel spectral normalization rescales.
+SN_LAYERS = (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv2DTranspose,
+             keras.layers.Embedding)
+_CARRIED = ("condition_dim", "pac", "_mpgan_inner")
 
-@dataclass
-class DiscriminatorSlot:
-    """One discriminator with its training settings; ``optimizers`` has one per phase."""
 
-    model: keras.Model
-    name: str
-    frozen: bool
-    optimizers: list = field(default_factory=list)
-    features: keras.Model | None = None  # (logits, penultimate features), built on demand
+def spectral_normalize(model: keras.Model, power_iterations: int = 1) -> keras.Model:
+    """A copy of a functional ``model`` with every Dense/Conv layer wrapped in Keras'
+    ``SpectralNormalization`` (Miyato et al. 2018): in training calls each kernel is
+    divided by its largest singular value, estimated by power iteration."""
+
+    def clone(layer):
+        fresh = layer.__class__.from_config(layer.get_config())
+        if isinstance(layer, SN_LAYERS):
+            return keras.layers.SpectralNormalization(fresh, power_iterations=power_iterations,
+                                                      name=f"sn_{layer.name}")
+        return fresh
+
+    try:
+        out = keras.models.clone_model(model, clone_function=clone)
+    except ValueError as exc:
+        raise ModelError(f"spectral_norm needs a functional or Sequential discriminator; "
+                         f"'{model.name}': {exc}") from None
+    for attr in _CARRIED:
+        if hasattr(model, attr):
+            setattr(out, attr, getattr(model, attr))
+    return out
 
 
 def build_discriminator(cfg: DiscriminatorConfig, spec: DataSpec, index: int = 0) -> keras.Model:
-    """The registry model, wrapped to see a downsampled view if ``cfg.view`` > 1, and
-    initialised from ``cfg.pretrained`` if given."""
+    """The registry model, spectrally normalized if ``cfg.spectral_norm``, wrapped to see
+    a downsampled view if ``cfg.view`` > 1, and initialised from ``cfg.pretrained``."""
     if cfg.view and cfg.view > 1:
         if spec.kind != "image":
             raise ModelError(f"discriminator view={cfg.view} downsamples images, but the data is {spec.kind}")
@@ -37,12 +53,18 @@ def build_discriminator(cfg: DiscriminatorConfig, spec: DataSpec, index: int = 0
         small = DataSpec(spec.kind, (h // cfg.view, w // cfg.view, c), spec.value_range, spec.columns,
                          spec.num_classes, spec.name)
         inner = DISCRIMINATORS.build(cfg.name, small, **cfg.params)
+        if cfg.spectral_norm:
+            inner = spectral_normalize(inner)
+        if getattr(inner, "condition_dim", 0):
+            raise ModelError("a conditional discriminator cannot take a view yet; drop view or conditional")
         inp = keras.Input(spec.shape)
         pooled = keras.layers.AveragePooling2D(cfg.view, name=f"view_x{cfg.view}")(inp)
         model = keras.Model(inp, inner(pooled), name=f"{inner.name}_view{cfg.view}")
         model._mpgan_inner = inner  # for the features model
     else:
         model = DISCRIMINATORS.build(cfg.name, spec, **cfg.params)
+        if cfg.spectral_norm:
+            model = spectral_normalize(model)
     if cfg.pretrained:
         load_pretrained(model, cfg.pretrained, index)
     return model
@@ -93,7 +115,8 @@ def features_model(model: keras.Model) -> keras.Model:
         both = features_model(inner)
         pooled = model.layers[1](model.inputs[0])
         return keras.Model(model.inputs, both(pooled))
-    last = model.layers[-1]
+    names = [layer.name for layer in model.layers]
+    last = model.get_layer("logit") if "logit" in names else model.layers[-1]  # projection heads add more
     try:
         penultimate = last.input
     except (AttributeError, ValueError) as exc:

@@ -17,7 +17,7 @@ OPTIMIZERS: dict[str, type] = {
     "adamw": keras.optimizers.AdamW,
 }
 
-SCHEDULES = {
+LR_SCHEDULES = {
     "exponential": keras.optimizers.schedules.ExponentialDecay,
     "cosine": keras.optimizers.schedules.CosineDecay,
 }
@@ -25,15 +25,15 @@ SCHEDULES = {
 
 def _schedule(lr: float, spec: Any, where: str) -> Any:
     if not isinstance(spec, dict) or "name" not in spec:
-        raise ConfigError(f"{where}.schedule must be a mapping with a name ({', '.join(SCHEDULES)})")
+        raise ConfigError(f"{where}.schedule must be a mapping with a name ({', '.join(LR_SCHEDULES)})")
     spec = dict(spec)
     name = spec.pop("name")
-    if name not in SCHEDULES:
-        raise ConfigError(f"{where}.schedule.name must be one of {', '.join(SCHEDULES)}, got {name!r}")
+    if name not in LR_SCHEDULES:
+        raise ConfigError(f"{where}.schedule.name must be one of {', '.join(LR_SCHEDULES)}, got {name!r}")
     try:
         if name == "exponential":
-            return SCHEDULES[name](initial_learning_rate=lr, **spec)
-        return SCHEDULES[name](initial_learning_rate=lr, **spec)
+            return LR_SCHEDULES[name](initial_learning_rate=lr, **spec)
+        return LR_SCHEDULES[name](initial_learning_rate=lr, **spec)
     except TypeError as exc:
         raise ConfigError(f"{where}.schedule: {exc}") from None
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from .callbacks import Callback
-
-if TYPE_CHECKING:
-    from .trainer import Trainer
+from .callbacks import Callback, Trainer
 
 
 class TensorBoard(Callback):
@@ -42,7 +39,7 @@ class TensorBoard(Callback):
             if due and trainer.dataset.spec.kind == "image":
                 from ..plots import grid_array
 
-                x = trainer.generate(trainer._fixed_z[:64])
+                x = trainer.generate(trainer.fixed_latents[:64])
                 grid = grid_array(trainer.dataset.inverse_transform(x))
                 tf.summary.image("samples", grid[None, :, :, None], step=int(logs["step"]))
         self.writer.flush()
