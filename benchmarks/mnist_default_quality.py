@@ -30,7 +30,7 @@ TARGET = {"fid_below": "noise_0.2", "aim_below": "noise_0.1", "min_share": 0.05,
           "minutes": 5.0}
 
 
-def run_seed(config: Path, seed: int, work: Path, n: int, extra: list[str]) -> dict:
+def run_seed(config: Path, seed: int, work: Path, n: int, extra: list[str], conditional: bool = False) -> dict:
     run = work / f"seed_{seed}"
     if run.exists():
         shutil.rmtree(run)
@@ -41,8 +41,9 @@ def run_seed(config: Path, seed: int, work: Path, n: int, extra: list[str]) -> d
     seconds = time.perf_counter() - t0
     if done.returncode:
         raise SystemExit(f"training seed {seed} failed:\n{done.stderr[-2000:]}")
+    metrics = ["fid", "mode_coverage"] + (["label_agreement"] if conditional else [])
     ev = subprocess.run([sys.executable, "-m", "mpgan.cli", "evaluate", "--run", str(run), "--n", str(n),
-                         "--metrics", "fid", "mode_coverage"], capture_output=True, text=True)
+                         "--metrics", *metrics], capture_output=True, text=True)
     if ev.returncode:
         raise SystemExit(f"evaluating seed {seed} failed:\n{ev.stderr[-2000:]}")
     res = json.loads((run / "eval" / "metrics.json").read_text())
@@ -51,6 +52,9 @@ def run_seed(config: Path, seed: int, work: Path, n: int, extra: list[str]) -> d
            "n": fid["n_fake"], "reads_as": fid["reads_as"], "min_class_share": min(cov["histogram"]),
            "n_missing": cov["n_missing"], "mean_confidence": cov["mean_confidence"],
            "real_confidence": cov["real_confidence"], "extractor": res["extractor"]}
+    if conditional:
+        agree = res["label_agreement"]
+        row.update({"label_agreement": agree["value"], "label_agreement_min_class": agree["min_class"]})
     row.update({f"ladder_{k}": v for k, v in fid["ladder"].items()})
     row.update({f"share_{c}": s for c, s in zip(cov["class_names"], cov["histogram"], strict=True)})
     return row
@@ -94,8 +98,10 @@ def report(df: pd.DataFrame, config: Path) -> str:
     lines = [f"# `{config.relative_to(ROOT) if config.is_relative_to(ROOT) else config}`, "
              f"{len(df)} training seeds", "",
              "FID of n generated samples against n held-out real images, beside the calibration "
-             "ladder (the same FID for damaged real images, same extractor and n). Each seed is one "
-             "training run; the ladder varies with the seed because its images are drawn with it.", "",
+             "ladder (the same FID for damaged real images, same extractor and n). Each row is one "
+             "training seed; `mpgan evaluate` draws the samples, the held-out reference and the "
+             "ladder's images with its own seed 0, so the ladder is the same in every row and the "
+             "spread between rows is the spread over training seeds.", "",
              "| seed | command | steps | FID | " + " | ".join(c.removeprefix("ladder_") for c in ladder_cols)
              + " | min class share | missing | confidence (real) |",
              "| ---: | ---: | ---: | ---: | " + " | ".join("---:" for _ in ladder_cols) + " | ---: | ---: | ---: |"]
@@ -105,7 +111,7 @@ def report(df: pd.DataFrame, config: Path) -> str:
                      + f" | {r.min_class_share:.3f} | {r.n_missing} | {r.mean_confidence:.3f} "
                        f"({r.real_confidence:.3f}) |")
     m = df[["command_seconds", "fid", "min_class_share", "mean_confidence"]].agg(["mean", "std"])
-    lines += ["", f"Mean ± std over the {len(df)} training seeds: FID {m.fid['mean']:.2f} ± {m.fid['std']:.2f}, "
+    lines += ["", f"Mean ± std (sample std) over the {len(df)} training seeds: FID {m.fid['mean']:.2f} ± {m.fid['std']:.2f}, "
               f"smallest class share {m.min_class_share['mean']:.3f} ± {m.min_class_share['std']:.3f}, "
               f"confidence {m.mean_confidence['mean']:.3f} ± {m.mean_confidence['std']:.3f}, "
               f"command {m.command_seconds['mean'] / 60:.2f} ± {m.command_seconds['std'] / 60:.2f} min.", "",
@@ -118,6 +124,11 @@ def report(df: pd.DataFrame, config: Path) -> str:
     for _, r in checks.iterrows():
         lines.append("| " + " | ".join(str(r[c]) if c == "seed" else ("yes" if r[c] else "**no**")
                                        for c in checks.columns) + " |")
+    if "label_agreement" in df:
+        lines += ["", "Label agreement (conditional run: share of samples the classifier puts in the requested "
+                  "class, overall / worst class): " + "; ".join(
+                      f"seed {r.seed}: {r.label_agreement:.1%} / {r.label_agreement_min_class:.1%}"
+                      for _, r in df.iterrows()) + "."]
     lines += ["", f"Extractor: `{df.extractor.iloc[0]}`."]
     return "\n".join(lines) + "\n"
 
@@ -130,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], help="config override passed to every run")
     ap.add_argument("--work", default="runs/mnist_default_quality", help="where the runs are written")
     ap.add_argument("--out", help="folder for results.csv and results.md")
+    ap.add_argument("--conditional", action="store_true", help="the config is conditional: score label agreement")
     ap.add_argument("--curve-every", type=int, default=0,
                     help="also train the first seed once more, scoring it every N epochs (curve.csv/.png)")
     args = ap.parse_args(argv)
@@ -137,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     rows = []
     for seed in args.seeds:
-        rows.append(run_seed(config, seed, work, args.n, args.set))
+        rows.append(run_seed(config, seed, work, args.n, args.set, args.conditional))
         print(f"seed {seed}: FID {rows[-1]['fid']:.2f} ({rows[-1]['reads_as']}), "
               f"{rows[-1]['command_seconds']:.0f} s, confidence {rows[-1]['mean_confidence']:.3f}", flush=True)
     df = pd.DataFrame(rows)

@@ -86,6 +86,17 @@ VARIANTS = {
     "frozen": Method("trainer_frozen", "trainer", ("train.freeze_discriminator=true",),
                      schedule="frozen_d", required=False),
 }
+# The stabilizer switches (--switches): each one alone, timed as a ratio to the plain step.
+SWITCHES = (
+    Method("trainer_r1", "trainer", ("train.regularizers=[r1]",), required=False),
+    Method("trainer_r1_lazy16", "trainer", ("train.regularizers=[{name: r1, every: 16}]",), required=False),
+    Method("trainer_lecam", "trainer", ("train.regularizers=[lecam]",), required=False),
+    Method("trainer_diffaugment", "trainer", ("train.augment={policy: [translation, cutout, color]}",),
+           required=False),
+    Method("trainer_ada", "trainer", ("train.augment={policy: [translation, cutout, color], ada: {}}",),
+           required=False),
+    Method("trainer_spectral_norm", "trainer", ("discriminator.spectral_norm=true",), required=False),
+)
 
 
 class SkipMethod(Exception):
@@ -494,7 +505,8 @@ def nice_steps(n: float) -> int:
 
 
 def selected_methods(args: argparse.Namespace) -> list[Method]:
-    return [*BASE_METHODS, *(m for flag, m in VARIANTS.items() if getattr(args, flag))]
+    methods = [*BASE_METHODS, *(m for flag, m in VARIANTS.items() if getattr(args, flag))]
+    return methods + (list(SWITCHES) if args.switches else [])
 
 
 def measure(args: argparse.Namespace, process: int, steps_map: dict[int, int] | None) -> dict[str, Any]:
@@ -658,7 +670,7 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, argv: Sequen
     trainer_like = [m for m in dict.fromkeys(s.method for s in summaries) if m.startswith("trainer")]
     lines += ["", "Speedups (ratio of median steps/s; targets from the issue: trainer ≥ 3.5× naive at "
               "batch 8, ≥ 1.5× at batch 64, never below fit):", "",
-              "| method | batch | × naive | × fit |", "| --- | ---: | ---: | ---: |"]
+              "| method | batch | × naive | × fit | × trainer (plain step) |", "| --- | ---: | ---: | ---: | ---: |"]
     for m in trainer_like:
         for b in sorted({s.batch for s in summaries}):
             if (m, b) not in med:
@@ -673,7 +685,8 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, argv: Sequen
                 if m == "trainer" and target is not None:
                     verdict = f" ({'meets' if ratio >= target else 'misses'} ≥ {target:g}×)"
                 cells.append(f"{ratio:.2f}×{verdict}")
-            lines.append(f"| {m} | {b} | {cells[0]} | {cells[1]} |")
+            plain = f"{med[m, b] / med['trainer', b]:.2f}×" if ("trainer", b) in med else "–"
+            lines.append(f"| {m} | {b} | {cells[0]} | {cells[1]} | {plain} |")
 
     profiled = results[0]["profiled_flops"]
     if profiled:
@@ -740,6 +753,8 @@ def parser() -> argparse.ArgumentParser:
                    help="also time the trainer with train.mixed_precision=mixed_bfloat16")
     p.add_argument("--frozen", action="store_true",
                    help="also time the trainer with train.freeze_discriminator=true")
+    p.add_argument("--switches", action="store_true",
+                   help="also time each stabilizer switch (R1, lazy R1, LeCam, DiffAugment, ADA, spectral norm)")
     p.add_argument("--out", type=Path, help="write results.csv and results.md here")
     p.add_argument("--verbose", action="store_true", help="one line per measurement")
     p.add_argument("--size", type=int, default=28, help="image size (data.params.size)")
@@ -768,7 +783,7 @@ def worker_argv(args: argparse.Namespace, index: int, steps: dict[int, int] | No
         argv += ["--set", item]
     if steps:
         argv += ["--steps", *(f"{b}={n}" for b, n in steps.items())]
-    for flag in ("mixed_precision", "frozen", "verbose", "profile_flops"):
+    for flag in ("mixed_precision", "frozen", "switches", "verbose", "profile_flops"):
         if getattr(args, flag):
             argv.append("--" + flag.replace("_", "-"))
     return argv

@@ -76,14 +76,17 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         raise _usage(f"--out must end in .png (image grid), .npy (raw array) or .csv (tables), got {out.name!r}")
     if args.n < 1:
         raise _usage(f"--n must be a positive integer, got {args.n}")
+    if args.label is not None and args.labels is not None:
+        raise _usage("pass either --label or --labels, not both")
     trainer = Trainer.from_run(args.run, progress=False)
     kind = trainer.dataset.spec.kind
-    x = trainer.sample(args.n, seed=args.seed)
+    labels, ncols = _sample_labels(trainer, args)
+    x = trainer.sample(len(labels) if labels is not None else args.n, seed=args.seed, labels=labels)
     if suffix == ".npy":
         atomic_save(out, lambda p: np.save(p, x), suffix=".npy")
     elif suffix == ".png":
         if kind == "image":
-            plots.save_image_grid(trainer.dataset.inverse_transform(x), out)
+            plots.save_image_grid(trainer.dataset.inverse_transform(x), out, ncols=ncols)
         elif kind == "toy":
             plots.plot_toy_samples(trainer.dataset.x, x, out)
         else:
@@ -93,8 +96,40 @@ def _cmd_sample(args: argparse.Namespace) -> int:
             raise _usage(f"--out .csv is for tabular runs; this run's data is {kind}: use .png or .npy")
         table = pd.DataFrame(trainer.dataset.inverse_transform(x))
         atomic_save(out, lambda p: table.to_csv(p, index=False), suffix=".csv")
-    print(f"wrote {args.n} samples to {out}")
+    print(f"wrote {len(x)} samples to {out}")
     return 0
+
+
+def _sample_labels(trainer, args: argparse.Namespace):
+    """The classes asked with --label K or --labels A,B,C|all, checked against the run;
+    --labels gives n // len(labels) samples per class, one grid row each."""
+    import numpy as np
+
+    if args.label is None and args.labels is None:
+        return None, None
+    k = trainer.condition_dim
+    flag = "--label" if args.label is not None else "--labels"
+    if not k:
+        raise _usage(f"{flag} needs a conditional run (generator.params.conditional: true); "
+                     f"{args.run} was trained unconditionally")
+    if args.label is not None:
+        wanted = [args.label]
+    elif args.labels.strip() == "all":
+        wanted = list(range(k))
+    else:
+        try:
+            wanted = [int(v) for v in args.labels.split(",") if v.strip()]
+        except ValueError:
+            raise _usage(f"--labels takes class indices like 0,1,2 or 'all', got {args.labels!r}") from None
+    names = trainer.dataset.class_names or [str(i) for i in range(k)]
+    bad = [v for v in wanted if not 0 <= v < k]
+    if bad or not wanted:
+        raise _usage(f"{flag} {bad[0] if bad else args.labels} is not a class of this run; it has {k} classes, "
+                     f"0..{k - 1} ({', '.join(map(str, names[:k]))})")
+    if args.label is not None:
+        return np.full(args.n, args.label, dtype=np.int64), None
+    per = max(1, args.n // len(wanted))
+    return np.repeat(np.asarray(wanted, dtype=np.int64), per), per
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -183,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
                        description="List every registry entry with a one-line description.")
-    p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives"],
+    p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives",
+                                               "schedules", "regularizers", "augmentations"],
                    help="only this registry")
     p.set_defaults(func=_cmd_list)
 
@@ -208,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     p.add_argument("--out", required=True, help="output file: .png, .npy or .csv")
+    p.add_argument("--label", type=int, help="conditional runs: samples of this class only")
+    p.add_argument("--labels", help="conditional runs: classes like 0,1,2 or 'all'; a grid with one row "
+                                    "per class, n // len(labels) samples each")
     p.set_defaults(func=_cmd_sample)
 
     p = sub.add_parser("evaluate", help="score a trained run's samples against its real data",

@@ -17,7 +17,8 @@ from ..io import atomic_save, atomic_write_text
 if TYPE_CHECKING:
     from ..training.trainer import Trainer
 
-IMAGE_METRICS = ("fid", "kid", "is", "precision_recall", "mode_coverage", "discriminator_accuracy")
+IMAGE_METRICS = ("fid", "kid", "is", "precision_recall", "mode_coverage", "discriminator_accuracy",
+                 "label_agreement")
 TOY_METRICS = ("distribution",)
 TABULAR_METRICS = ("tabular",)
 
@@ -87,7 +88,13 @@ def evaluate(trainer: Trainer, n: int = 1000, metrics: list[str] | None = None, 
     if n < 2:
         raise MpganError(f"--n must be at least 2 samples, got {n}")
     kind = trainer.dataset.spec.kind
+    asked = metrics
     metrics = _check_metrics(kind, metrics)
+    if kind == "image" and not trainer.condition_dim:
+        if asked and "label_agreement" in asked:
+            raise MpganError("label_agreement scores a conditional run (generator.params.conditional: true); "
+                             "this run's generator is unconditional")
+        metrics = [m for m in metrics if m != "label_agreement"]
     out = Path(out_dir) if out_dir is not None else None
     fake = trainer.sample(n, seed=seed)
     real_all = trainer.dataset.x
@@ -136,8 +143,9 @@ def _evaluate_images(trainer, fake, metrics, seed, out, ladder):
     ref = image_reference(trainer, len(fake), seed)
     real = ref["reference"]
     res: dict[str, Any] = {}
-    feature_metrics = [m for m in metrics if m != "discriminator_accuracy"]
-    if feature_metrics:
+    extractor = None
+    feature_metrics = [m for m in metrics if m not in ("discriminator_accuracy", "label_agreement")]
+    if feature_metrics or "label_agreement" in metrics:
         if trainer.dataset.y is None:
             raise MpganError(f"image metrics need a labelled dataset to train their feature extractor; "
                              f"'{trainer.config.data.name}' has no labels")
@@ -145,7 +153,8 @@ def _evaluate_images(trainer, fake, metrics, seed, out, ladder):
         # runs on subsets stay comparable with each other.
         params = {k: v for k, v in trainer.config.data.params.items() if k != "limit"}
         extractor = classifier_extractor(trainer.config.data.name, params, seed=0)
-        res.update(evaluate_images(real, fake, extractor, metrics=tuple(feature_metrics), seed=seed))
+        if feature_metrics:
+            res.update(evaluate_images(real, fake, extractor, metrics=tuple(feature_metrics), seed=seed))
         res["reference"] = ref["reference_source"]
         if ladder and "fid" in res:
             from .calibration import calibration_ladder, place
@@ -155,7 +164,12 @@ def _evaluate_images(trainer, fake, metrics, seed, out, ladder):
             res["fid"]["ladder_n"] = lad["n"]
             res["fid"]["reads_as"] = place(res["fid"]["value"], lad)
     if "discriminator_accuracy" in metrics:
-        res["discriminator_accuracy"] = discriminator_accuracy(trainer.discriminators[0], real, fake)
+        if getattr(trainer.discriminators[0], "condition_dim", 0):
+            res["discriminator_accuracy"] = {"skipped": "a conditional discriminator needs labels with each image"}
+        else:
+            res["discriminator_accuracy"] = discriminator_accuracy(trainer.discriminators[0], real, fake)
+    if "label_agreement" in metrics:
+        res["label_agreement"] = label_agreement(trainer, extractor, len(fake), seed)
     if out is not None:
         from .. import plots
 
@@ -166,6 +180,18 @@ def _evaluate_images(trainer, fake, metrics, seed, out, ladder):
             plots.plot_class_histogram(cov["histogram"], out / "mode_coverage.png",
                                        class_names=trainer.dataset.class_names)
     return res
+
+
+def label_agreement(trainer: Trainer, extractor: Any, n: int, seed: int = 0) -> dict[str, Any]:
+    """A conditional run's samples for each requested class, labelled by the classifier behind
+    the feature extractor: the share it assigns to the requested class, overall and per class."""
+    k = trainer.condition_dim
+    asked = np.arange(n) % k
+    probs = extractor.probabilities(trainer.sample(n, seed=seed, labels=asked))
+    hit = probs.argmax(axis=1) == asked
+    per_class = [float(hit[asked == c].mean()) for c in range(k)]
+    return {"value": float(hit.mean()), "per_class": per_class, "min_class": float(min(per_class)),
+            "mean_confidence": float(probs.max(axis=1).mean()), "n_fake": int(n)}
 
 
 def _evaluate_toy(trainer, real_all, fake, out):
@@ -258,6 +284,10 @@ def image_summary(result: dict[str, Any]) -> list[str]:
             lines.append(f"  reads as: {fid['reads_as']}")
             lines.append(f"  calibration ladder (same extractor, n = {fid['ladder_n']}):")
             lines += [f"    {labels.get(k, k):32s} {v:8.2f}" for k, v in fid["ladder"].items()]
+    agree = result.get("label_agreement")
+    if agree:
+        lines.append(f"label agreement {agree['value']:.1%} (classifier labels = requested class; worst class "
+                     f"{agree['min_class']:.1%}, mean confidence {agree['mean_confidence']:.3f})")
     cov = result.get("mode_coverage")
     if cov:
         shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(cov["class_names"], cov["histogram"], strict=True))
