@@ -54,7 +54,8 @@ def run_seed(config: Path, seed: int, work: Path, n: int, extra: list[str], cond
            "real_confidence": cov["real_confidence"], "extractor": res["extractor"]}
     if conditional:
         agree = res["label_agreement"]
-        row.update({"label_agreement": agree["value"], "label_agreement_min_class": agree["min_class"]})
+        row.update({"label_agreement": agree["value"], "label_agreement_min_class": agree["min_class"],
+                    "classifier_real_accuracy": agree.get("real_accuracy")})
     row.update({f"ladder_{k}": v for k, v in fid["ladder"].items()})
     row.update({f"share_{c}": s for c, s in zip(cov["class_names"], cov["histogram"], strict=True)})
     return row
@@ -129,8 +130,32 @@ def report(df: pd.DataFrame, config: Path) -> str:
                   "class, overall / worst class): " + "; ".join(
                       f"seed {r.seed}: {r.label_agreement:.1%} / {r.label_agreement_min_class:.1%}"
                       for _, r in df.iterrows()) + "."]
+        if "classifier_real_accuracy" in df and df["classifier_real_accuracy"].notna().all():
+            lines[-1] += (f" For scale, the same classifier labels the held-out real images right "
+                          f"{df['classifier_real_accuracy'].iloc[0]:.1%} of the time.")
     lines += ["", f"Extractor: `{df.extractor.iloc[0]}`."]
     return "\n".join(lines) + "\n"
+
+
+def is_conditional(config: Path) -> bool:
+    """Whether the config's generator is class-conditional (then label agreement is scored)."""
+    import yaml
+
+    cfg = yaml.safe_load(config.read_text())
+    gen = cfg.get("generator") or {}
+    return bool(isinstance(gen, dict) and (gen.get("params") or {}).get("conditional"))
+
+
+def seed_table(config: Path, work: Path, args: argparse.Namespace) -> pd.DataFrame:
+    conditional = is_conditional(config)
+    rows = []
+    for seed in args.seeds:
+        rows.append(run_seed(config, seed, work, args.n, args.set, conditional))
+        print(f"seed {seed}: FID {rows[-1]['fid']:.2f} ({rows[-1]['reads_as']}), "
+              f"{rows[-1]['command_seconds']:.0f} s, confidence {rows[-1]['mean_confidence']:.3f}", flush=True)
+    df = pd.DataFrame(rows)
+    print(report(df, config))
+    return df
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,33 +166,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], help="config override passed to every run")
     ap.add_argument("--work", default="runs/mnist_default_quality", help="where the runs are written")
     ap.add_argument("--out", help="folder for results.csv and results.md")
-    ap.add_argument("--conditional", action="store_true", help="the config is conditional: score label agreement")
     ap.add_argument("--curve-every", type=int, default=0,
                     help="also train the first seed once more, scoring it every N epochs (curve.csv/.png)")
+    ap.add_argument("--curve-only", action="store_true",
+                    help="only the curve run, its ladder read from OUT/results.csv of an earlier run")
     args = ap.parse_args(argv)
     config, work = Path(args.config).resolve(), Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for seed in args.seeds:
-        rows.append(run_seed(config, seed, work, args.n, args.set, args.conditional))
-        print(f"seed {seed}: FID {rows[-1]['fid']:.2f} ({rows[-1]['reads_as']}), "
-              f"{rows[-1]['command_seconds']:.0f} s, confidence {rows[-1]['mean_confidence']:.3f}", flush=True)
-    df = pd.DataFrame(rows)
-    text = report(df, config)
-    print(text)
-    if args.out:
-        from mpgan.io import atomic_save, atomic_write_text
+    from mpgan.io import atomic_save, atomic_write_text
 
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_save(out / "results.csv", lambda p: df.to_csv(p, index=False), suffix=".csv")
-        atomic_write_text(out / "results.md", text)
+    out = Path(args.out) if args.out else None
+    if args.curve_only:
+        if out is None or not (out / "results.csv").is_file() or not args.curve_every:
+            raise SystemExit("--curve-only needs --curve-every N and an --out folder holding results.csv")
+        df = pd.read_csv(out / "results.csv")
+    else:
+        df = seed_table(config, work, args)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            atomic_save(out / "results.csv", lambda p: df.to_csv(p, index=False), suffix=".csv")
+            atomic_write_text(out / "results.md", report(df, config))
     if args.curve_every:
         from mpgan import plots
 
         curve = curve_run(config, args.seeds[0], work, args.curve_every, args.n, args.set)
         print(curve.to_string(index=False))
-        if args.out:
+        if out is not None:
             atomic_save(out / "curve.csv", lambda p: curve.to_csv(p, index=False), suffix=".csv")
             first = df.iloc[0]
             ladder = {"real + noise σ 0.1": first["ladder_noise_0.1"], "real + noise σ 0.2": first["ladder_noise_0.2"],

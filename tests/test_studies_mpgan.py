@@ -34,14 +34,21 @@ def test_optimizer_comparison_quick(tmp_path):
     assert main(["experiment", "optimizer_comparison", "--quick", "--settings", "adam", "sgd_then_adam",
                  "--out", str(out)]) == 0
     res = pd.read_csv(out / "results.csv")
-    assert res[["setting", "epoch"]].values.tolist() == [["adam", 1], ["adam", 2],
-                                                         ["sgd_then_adam", 1], ["sgd_then_adam", 2]]
-    assert res["fid"].notna().all() and (res["fid"] > 0).all() and res["missing_digits"].between(0, 10).all()
-    # the swap happened half-way: SGD in epoch 1, Adam in epoch 2
+    # scored at fixed step counts (quick: every 4 steps), whatever the dataset's size
+    assert res[["setting", "step"]].values.tolist() == [["adam", 4], ["adam", 8],
+                                                        ["sgd_then_adam", 4], ["sgd_then_adam", 8]]
+    assert res["fid"].notna().all() and (res["fid"] > 0).all()
+    assert (res["classes_covered"] + res["missing_digits"] == 10).all() and res["classes_covered"].between(0, 10).all()
+    # the swap happened half-way: SGD in the first checkpoint interval, Adam in the second
     ep = pd.read_csv(out / "runs" / "sgd_then_adam_seed0" / "epochs.csv")
     assert ep["g_optimizer"].tolist() == ["sgd", "adam"]
-    for f in ("results.md", "figures/fid_vs_epoch.png", "figures/samples_by_epoch.png",
-              "figures/missing_digits_vs_epoch.png"):
+    md = (out / "results.md").read_text()
+    assert "the article's \"epoch 10\" is read at step 4 and its \"epoch 50\" at step 8" in md
+    assert "FID scale (calibration ladder, same extractor, n = 64): real held-out (floor)" in md
+    assert "| some digits are missing (Adam, the reference) | 8 |" in md
+    assert "not decided (one seed)" in md  # one seed decides nothing
+    for f in ("figures/fid_vs_step.png", "figures/classes_covered_vs_step.png",
+              "figures/samples_at_article_epochs.png"):
         assert (out / f).is_file(), f
 
 
@@ -63,22 +70,23 @@ def test_pretrained_discriminator_quick(tmp_path):
     trained = weights(out / "runs" / "pretrained_seed0" / "discriminator.weights.h5")
     assert all(np.array_equal(a, b) for a, b in zip(donor, frozen, strict=True))  # never updated
     assert not all(np.array_equal(a, b) for a, b in zip(donor, trained, strict=True))
-    assert "Freezing the discriminator:" in (out / "results.md").read_text()
-    assert (out / "figures" / "samples_by_epoch.png").is_file()
+    assert "| freezing D saves little time (< 20% per step) | all | time saved per step:" in (
+        out / "results.md").read_text()
+    assert (out / "figures" / "samples_at_article_epochs.png").is_file()
 
 
 def test_latent_trajectories_quick(tmp_path):
     out = tmp_path / "lat"
-    assert main(["experiment", "latent_trajectories", "--quick", "--out", str(out)]) == 0
+    assert main(["experiment", "latent_trajectories", "--quick", "--settings", "reference", "--out", str(out)]) == 0
     res = pd.read_csv(out / "results.csv")
     assert res["radius"].iloc[0] == 0 and res["radius_over_typical"].max() == pytest.approx(1.5)
     assert res["radius"].max() == pytest.approx(1.5 * 16 ** 0.5)  # quick: latent_dim 16, latent_std 1
     assert res["confidence"].between(0.1 - 1e-6, 1).all()  # max of 10 class probabilities
     assert res["realism"].between(0, 1).all() and res["ink"].between(0, 1).all()
     md = (out / "results.md").read_text()
-    assert "Verdict: the article's claim" in md and "is NOT TESTED" in md  # one seed: no test
-    for f in ("realism_vs_radius.png", "confidence_vs_radius.png", "interpolation_spherical.png", "plane_dims_0_1_others_0.png",
-              "samples_by_radius.png"):
+    assert "| reference |" in md and "not decided (one seed)" in md  # one seed: no verdict
+    for f in ("realism_vs_radius.png", "confidence_vs_radius.png", "interpolation_spherical.png",
+              "plane_dims_0_1_others_0.png", "samples_by_radius.png"):
         assert (out / "figures" / f).is_file(), f
 
 
@@ -88,14 +96,20 @@ def test_studies_train_on_local_mnist_files(tmp_path, monkeypatch):
     root = tmp_path / "data"
     (root / "mnist").mkdir(parents=True)
     rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, size=(300, 28, 28), dtype=np.uint8)
-    y = (np.arange(300) % 10).astype(np.uint8)
-    write_idx(root / "mnist" / "train-images-idx3-ubyte.gz", x)
-    write_idx(root / "mnist" / "train-labels-idx1-ubyte.gz", y)
+    for split, n in (("train", 300), ("t10k", 100)):
+        write_idx(root / "mnist" / f"{split}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(root / "mnist" / f"{split}-labels-idx1-ubyte.gz", (np.arange(n) % 10).astype(np.uint8))
     monkeypatch.setenv("MPGAN_DATA", str(root))
     monkeypatch.setenv("MPGAN_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "lat"
-    assert main(["experiment", "latent_trajectories", "--quick", "--dataset", "mnist", "--out", str(out)]) == 0
-    cfg = (out / "runs" / "seed0" / "config.yaml").read_text()
-    assert "name: mnist" in cfg
+    assert main(["experiment", "latent_trajectories", "--quick", "--settings", "reference", "--out", str(out)]) == 0
+    cfg = (out / "runs" / "reference_seed0" / "config.yaml").read_text()
+    assert "name: mnist" in cfg and "source: files" in cfg
     assert pd.read_csv(out / "results.csv")["confidence"].notna().all()
+
+
+def test_study_data_and_steps_errors(capsys):
+    assert main(["experiment", "optimizer_comparison", "--quick", "--data", "cifar"]) == 2
+    assert "--data must be one of mnist, digits, fashion_mnist, got 'cifar'" in capsys.readouterr().err
+    assert main(["experiment", "optimizer_comparison", "--quick", "--steps", "6"]) == 2
+    assert "--steps must be a positive multiple of 4" in capsys.readouterr().err

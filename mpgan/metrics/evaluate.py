@@ -15,6 +15,7 @@ from ..errors import MpganError
 from ..io import atomic_save, atomic_write_text
 
 if TYPE_CHECKING:
+    from ..data_spec import Dataset
     from ..training.trainer import Trainer
 
 IMAGE_METRICS = ("fid", "kid", "is", "precision_recall", "mode_coverage", "discriminator_accuracy",
@@ -113,7 +114,13 @@ def evaluate(trainer: Trainer, n: int = 1000, metrics: list[str] | None = None, 
 
 
 def image_reference(trainer: Trainer, n: int, seed: int = 0) -> dict[str, Any]:
-    """The real images a run is scored against, and a disjoint pool for the calibration ladder.
+    """The real images a run is scored against, and a disjoint pool for the calibration ladder."""
+    return reference_images(trainer.dataset, trainer.config.data.name, trainer.config.data.params, n, seed)
+
+
+def reference_images(ds: Dataset, name: str, params: dict[str, Any], n: int, seed: int = 0) -> dict[str, Any]:
+    """The real images that samples of a model trained on ``ds`` (dataset ``name`` with
+    ``params``) are scored against, and a disjoint pool for the calibration ladder.
 
     With a held-out split (``split: test`` of MNIST-like datasets) the reference is up
     to ``n`` held-out images and the pool is the training data; otherwise the training
@@ -121,17 +128,19 @@ def image_reference(trainer: Trainer, n: int, seed: int = 0) -> dict[str, Any]:
     """
     from ..data import load_heldout
 
-    ds = trainer.dataset
     rng = np.random.default_rng(seed)
-    held = load_heldout(trainer.config.data.name, trainer.config.data.params)
+    held = load_heldout(name, params)
     if held is not None:
-        ref = held.x[rng.choice(len(held), min(n, len(held)), replace=False)]
-        return {"reference": ref, "pool_x": ds.x, "pool_y": ds.y,
+        pick = rng.choice(len(held), min(n, len(held)), replace=False)
+        ref = held.x[pick]
+        return {"reference": ref, "reference_y": None if held.y is None else held.y[pick],
+                "pool_x": ds.x, "pool_y": ds.y,
                 "reference_source": f"{len(ref)} held-out images ({held.info.get('split', 'test')} split)"}
     perm = rng.permutation(len(ds))
     k = min(n, len(ds) // 2)
     pool = perm[k:]
-    return {"reference": ds.x[perm[:k]], "pool_x": ds.x[pool],
+    return {"reference": ds.x[perm[:k]], "reference_y": None if ds.y is None else ds.y[perm[:k]],
+            "pool_x": ds.x[pool],
             "pool_y": None if ds.y is None else ds.y[pool],
             "reference_source": f"{k} training images (the other {len(pool)} form the ladder's pool)"}
 
@@ -169,7 +178,8 @@ def _evaluate_images(trainer, fake, metrics, seed, out, ladder):
         else:
             res["discriminator_accuracy"] = discriminator_accuracy(trainer.discriminators[0], real, fake)
     if "label_agreement" in metrics:
-        res["label_agreement"] = label_agreement(trainer, extractor, len(fake), seed)
+        res["label_agreement"] = label_agreement(trainer, extractor, len(fake), seed,
+                                                 real=(real, ref["reference_y"]))
     if out is not None:
         from .. import plots
 
@@ -182,16 +192,22 @@ def _evaluate_images(trainer, fake, metrics, seed, out, ladder):
     return res
 
 
-def label_agreement(trainer: Trainer, extractor: Any, n: int, seed: int = 0) -> dict[str, Any]:
+def label_agreement(trainer: Trainer, extractor: Any, n: int, seed: int = 0,
+                    real: tuple[np.ndarray, np.ndarray | None] | None = None) -> dict[str, Any]:
     """A conditional run's samples for each requested class, labelled by the classifier behind
-    the feature extractor: the share it assigns to the requested class, overall and per class."""
+    the feature extractor: the share it assigns to the requested class, overall and per class.
+    Given labelled real images, the classifier's accuracy on them is the scale
+    (``real_accuracy``): samples cannot be judged more right than the judge is."""
     k = trainer.condition_dim
     asked = np.arange(n) % k
     probs = extractor.probabilities(trainer.sample(n, seed=seed, labels=asked))
     hit = probs.argmax(axis=1) == asked
     per_class = [float(hit[asked == c].mean()) for c in range(k)]
-    return {"value": float(hit.mean()), "per_class": per_class, "min_class": float(min(per_class)),
-            "mean_confidence": float(probs.max(axis=1).mean()), "n_fake": int(n)}
+    out = {"value": float(hit.mean()), "per_class": per_class, "min_class": float(min(per_class)),
+           "mean_confidence": float(probs.max(axis=1).mean()), "n_fake": int(n)}
+    if real is not None and real[1] is not None:
+        out["real_accuracy"] = float((extractor.probabilities(real[0]).argmax(axis=1) == real[1]).mean())
+    return out
 
 
 def _evaluate_toy(trainer, real_all, fake, out):
@@ -288,6 +304,8 @@ def image_summary(result: dict[str, Any]) -> list[str]:
     if agree:
         lines.append(f"label agreement {agree['value']:.1%} (classifier labels = requested class; worst class "
                      f"{agree['min_class']:.1%}, mean confidence {agree['mean_confidence']:.3f})")
+        if "real_accuracy" in agree:
+            lines.append(f"  the classifier on real reference images: {agree['real_accuracy']:.1%} right")
     cov = result.get("mode_coverage")
     if cov:
         shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(cov["class_names"], cov["histogram"], strict=True))

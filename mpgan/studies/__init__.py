@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Sequence
 
 STUDIES = {
+    "augmentation": "Does a conditional GAN trained on k digits per class help a classifier? (+ GAN-train/test)",
     "latent_trajectories": "Seed 004, exp. 3: latent planes, interpolations, is latent 0 a meaningful digit?",
     "optimizer_comparison": "Seed 004, exp. 1: SGD vs Adam vs RMSprop vs SGD->Adam (FID, coverage, time)",
     "pretrained_discriminator": "Seed 004, exp. 2: scratch vs pretrained vs frozen vs classifier-initialised D",

@@ -5,8 +5,11 @@ discriminator of a previous, separately seeded run), ``pretrained_frozen`` (the 
 never updated), ``classifier`` (a trained digit classifier's body plus a new real/fake
 head: the article's untried idea) and ``classifier_scratch`` (that architecture from
 random weights, so the classifier's effect is separated from its architecture's).
-FID and missing digits at early, middle and late epochs, sample grids from the same
-latents, and wall time per epoch (so the frozen discriminator's saving is measured).
+``pretrained_modern`` adds R1 + DiffAugment to the pretrained setting. The default runs
+scratch, pretrained, pretrained_frozen and pretrained_modern on MNIST; FID and classes
+covered every 100 steps, sample grids at the steps standing for the article's epochs 10
+and 50, wall time per step (so the frozen discriminator's saving is measured), and a
+verdict per claim with its interval.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import digits as D
 from .common import (
     config_path,
-    mean_std,
     n_seeds,
     output_dir,
     report,
@@ -30,17 +33,14 @@ from .common import (
     train_run,
     write_results,
 )
+from .verdicts import claim, difference, mean_interval
 
 NAME = "pretrained_discriminator"
-EPOCHS = 12
 DONOR_SEED = 1000
 CLASSIFIER = "classifier_discriminator"
-SETTINGS = ("scratch", "pretrained", "pretrained_frozen", "classifier", "classifier_scratch")
-
-
-def _common(quick: bool, dataset: str, epochs: int, seed: int) -> list[str]:
-    return [f"seed={seed}", *D.EVAL, *D.dataset_sets(dataset, quick), f"train.epochs={epochs}",
-            f"eval.every={1 if quick else max(1, epochs // 4)}", f"train.checkpoint_every={epochs}"]
+SETTINGS = ("scratch", "pretrained", "pretrained_frozen", "pretrained_modern", "classifier", "classifier_scratch")
+DEFAULT_SETTINGS = ("scratch", "pretrained", "pretrained_frozen", "pretrained_modern")
+LITTLE = 0.20  # "freezing saves little time": less than this share of the time per step
 
 
 def setting_sets(setting: str, donor: str, classifier: str) -> list[str]:
@@ -48,87 +48,132 @@ def setting_sets(setting: str, donor: str, classifier: str) -> list[str]:
         "scratch": [],
         "pretrained": [f"discriminator.pretrained={donor}"],
         "pretrained_frozen": [f"discriminator.pretrained={donor}", "train.freeze_discriminator=true"],
+        "pretrained_modern": [f"discriminator.pretrained={donor}", *D.MODERN],
         "classifier": [f"discriminator={{name: {CLASSIFIER}, params: {{weights: {classifier}}}}}"],
         "classifier_scratch": [f"discriminator={CLASSIFIER}"],
     }[setting]
 
 
-def prepare(folder: Path, quick: bool, dataset: str, epochs: int) -> tuple[str, str]:
-    """Train the donor run (whose discriminator the pretrained settings start from) and the
-    digit classifier (whose body the classifier setting starts from)."""
+def prepare(folder: Path, quick: bool, data: str, steps: int, classifier: bool) -> tuple[str, str]:
+    """Train the donor run (whose discriminator the pretrained settings start from) and, if
+    a classifier setting is asked for, the digit classifier its body starts from."""
     from ..config import load_config
     from ..data import load_dataset
     from ..models.classifier import build_classifier, train_classifier
 
     donor = folder / "runs" / "donor"
-    sets = [*_common(quick, dataset, epochs, DONOR_SEED), "eval.every=0"]
+    sets = D.run_sets(data, quick, steps, DONOR_SEED, score=False)
     train_run(config_path(D.BASE), sets, donor)
-    cfg = load_config(config_path(D.BASE), sets)
-    data = load_dataset(cfg.data.name, **cfg.data.params)
-    clf = build_classifier(data.spec, data.spec.num_classes)
-    hist = train_classifier(clf, data.x, data.y, epochs=2 if quick else 10, seed=DONOR_SEED)
     path = folder / "runs" / "classifier.weights.h5"
-    clf.save_weights(str(path))
-    (folder / "runs" / "classifier_accuracy.txt").write_text(
-        f"held-out accuracy {hist.history['val_accuracy'][-1]:.4f}\n")
+    if classifier:
+        cfg = load_config(config_path(D.BASE), sets)
+        ds = load_dataset(cfg.data.name, **cfg.data.params)
+        clf = build_classifier(ds.spec, ds.spec.num_classes)
+        hist = train_classifier(clf, ds.x, ds.y, epochs=2 if quick else 10, seed=DONOR_SEED)
+        clf.save_weights(str(path))
+        (folder / "runs" / "classifier_accuracy.txt").write_text(
+            f"held-out accuracy {hist.history['val_accuracy'][-1]:.4f}\n")
     return str(donor), str(path)
 
 
-def run_one(setting: str, seed: int, run_dir: str, quick: bool, dataset: str, epochs: int,
+def run_one(setting: str, seed: int, run_dir: str, quick: bool, data: str, steps: int,
             donor: str, classifier: str) -> dict[str, Any]:
-    snaps = D.GridSnapshots(D.chosen_epochs(epochs))
-    sets = [*_common(quick, dataset, epochs, seed), f"name={setting}", *setting_sets(setting, donor, classifier)]
+    snaps = D.GridSnapshots(D.article_checkpoints(steps, quick).values())
+    sets = [f"name={setting}", *D.run_sets(data, quick, steps, seed), *setting_sets(setting, donor, classifier)]
     trainer = train_run(config_path(D.BASE), sets, Path(run_dir), callbacks=[snaps])
-    return {"rows": D.epoch_rows(trainer, setting=setting, seed=seed), "images": snaps.images}
+    return {"rows": D.checkpoint_rows(trainer, setting=setting, seed=seed), "images": snaps.images}
 
 
-def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    scored = results.dropna(subset=["fid"]) if "fid" in results else results
-    epochs = sorted(scored["epoch"].unique())
-    picks = sorted({epochs[0], epochs[(len(epochs) - 1) // 2], epochs[-1]})
-    parts = []
-    for e in picks:
-        t = mean_std(scored[scored["epoch"] == e], "setting", ["fid", "missing_digits"], digits=1)
-        parts.append(t.rename(columns={"fid": f"FID @ epoch {e}", "missing_digits": f"missing @ {e}"})
-                     .drop(columns=["seeds"]).set_index("setting"))
-    table = pd.concat(parts, axis=1)
-    # epoch 1 holds tracing; the steady per-epoch cost is what freezing saves
-    steady = results[results["epoch"] > 1] if results["epoch"].max() > 1 else results
-    table["seconds per epoch"] = mean_std(steady, "setting", ["seconds"], digits=2).set_index("setting")["seconds"]
-    sec = steady.groupby("setting")["seconds"].mean()
-    notes = ["FID (the digit classifier's features) and missing digits, mean ± std over seeds; seconds per "
-             "epoch leave out epoch 1 (tracing).",
-             "Caveat: the `classifier` discriminator starts from a classifier of the same architecture, trained "
-             "on the same images, as the FID feature extractor, so FID partly measures in that discriminator's "
-             "own feature space; compare it with `classifier_scratch` and read the sample grids too."]
-    if {"pretrained", "pretrained_frozen"} <= set(sec.index):
-        notes.append(f"Freezing the discriminator: {sec['pretrained'] / sec['pretrained_frozen']:.2f}x faster "
-                     f"per epoch than updating it ({sec['pretrained']:.2f} s vs {sec['pretrained_frozen']:.2f} s).")
-    return table.reset_index(), "\n".join(notes)
+def ms_per_step(results: pd.DataFrame, setting: str) -> np.ndarray:
+    steady = results[(results["setting"] == setting) & (results["step"] > results["step"].min())]
+    return steady.groupby("seed")["seconds_per_step"].mean().sort_index().to_numpy() * 1000
+
+
+def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
+    early, late = checkpoints["epoch 10"], checkpoints["epoch 50"]
+    names = set(results["setting"])
+    lines = ["| claim (MP-GAN article) | measured at step | difference, 95 % interval over training seeds | verdict |",
+             "|---|---|---|---|"]
+    if {"scratch", "pretrained"} <= names:
+        def gap(step):
+            return difference(D.at_step(results, step, "scratch", "fid"), D.at_step(results, step, "pretrained", "fid"))
+
+        e, lt = gap(early), gap(late)
+        lines.append(f"| a pretrained D gives better samples early | {early} | FID(scratch) − FID(pretrained) = "
+                     f"{e.text()} | {claim(e)} |")
+        if e.n < 2:
+            closes = "not decided (one seed)"
+        elif not e.decided or e.mean < 0:
+            closes = "not decided (no early advantage to close)"
+        elif not lt.decided:
+            closes = "reproduced (no difference left that the seeds can resolve)"
+        elif lt.mean > 0 and lt.mean < e.mean:
+            closes = "partly (smaller, but still there)"
+        else:
+            closes = "not reproduced"
+        lines.append(f"| the gap closes by \"epoch 50\" | {late} | FID(scratch) − FID(pretrained) = {lt.text()} "
+                     f"| {closes} |")
+    if {"pretrained", "pretrained_frozen"} <= names:
+        upd, frz = ms_per_step(results, "pretrained"), ms_per_step(results, "pretrained_frozen")
+        saving = mean_interval(1 - frz / upd)
+        if saving.n < 2:
+            verdict = "not decided (one seed)"
+        elif saving.high < LITTLE:
+            verdict = "reproduced"
+        elif saving.low > LITTLE:
+            verdict = "not reproduced"
+        else:
+            verdict = "not decided"
+        lines.append(f"| freezing D saves little time (< {LITTLE:.0%} per step) | all | time saved per step: "
+                     f"{saving.text(pct=True)} ({upd.mean():.0f} → {frz.mean():.0f} ms) | {verdict} |")
+    if {"pretrained", "pretrained_modern"} <= names:
+        for step in (early, late):
+            d = difference(D.at_step(results, step, "pretrained", "fid"),
+                           D.at_step(results, step, "pretrained_modern", "fid"))
+            lines.append(f"| (modern recipe) {D.MODERN_TEXT} on top of the pretrained D helps | {step} | "
+                         f"FID(pretrained) − FID(pretrained_modern) = {d.text()} | {claim(d)} |")
+    return lines
 
 
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
-        dataset: str = "digits", epochs: int | None = None, only: Sequence[str] | None = None) -> Path:
-    epochs = D.study_epochs(epochs, quick, EPOCHS)
+        data: str = "mnist", steps: int | None = None, only: Sequence[str] | None = None) -> Path:
+    steps = D.study_steps(steps, quick)
+    D.check_data(data)
+    checkpoints = D.article_checkpoints(steps, quick)
+    chosen = only or DEFAULT_SETTINGS
     with output_dir(NAME, out) as folder:
-        D.warm_extractor(dataset, quick, jobs)
-        donor, classifier = prepare(folder, quick, dataset, epochs)
-        outputs = run_settings(run_one, folder, only or SETTINGS, seeds, jobs, quick=quick, dataset=dataset,
-                               epochs=epochs, donor=donor, classifier=classifier)
+        D.warm_extractor(data, quick)
+        rungs = D.ladder(data, quick)
+        donor, classifier = prepare(folder, quick, data, steps, any(s == "classifier" for s in chosen))
+        outputs = run_settings(run_one, folder, chosen, seeds, jobs, quick=quick, data=data, steps=steps,
+                               donor=donor, classifier=classifier)
         results = pd.concat([o["rows"] for o in outputs.values()], ignore_index=True)
-        table, notes = summarize(results)
-        D.image_figures(folder, results, outputs, missing=False)
+        table = D.checkpoint_table(results, checkpoints)
+        D.image_figures(folder, results, outputs, checkpoints, rungs)
+        notes = ["Mean ± std over training seeds at the two checkpoints standing for the article's epochs; ms per "
+                 "step leaves out the first checkpoint (tracing). The pretrained D is the discriminator of a donor run "
+                 f"(seed {DONOR_SEED}, same budget).", "",
+                 D.scale_text(steps, checkpoints, D.batch_size(data, quick), D.eval_every(quick)),
+                 f"Data: {D.run_summary(data)}.", D.ladder_text(rungs, D.EVAL_N if not quick else 64), "",
+                 "## The article's claims", "", *claims(results, checkpoints), "",
+                 "\"not decided\": the 95 % interval contains 0 (or the threshold). Intervals are Student-t over "
+                 f"training seeds ({seeds} per setting; differences paired by seed)."]
+        if "classifier" in chosen:
+            notes.append("Caveat: the `classifier` discriminator starts from a classifier of the same architecture, "
+                         "trained on the same images, as the FID feature extractor; compare it with "
+                         "`classifier_scratch` and read the sample grids too.")
         write_results(folder, results, table, title="Scratch vs pretrained discriminator (MP-GAN experiment 2)",
-                      notes=notes, digits=2)
+                      notes="\n".join(notes), digits=2)
     return folder
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--dataset", default="digits", choices=list(D.DATASETS),
-                   help="digits (embedded, 16x16) or mnist (local files, 28x28)")
-    p.add_argument("--epochs", type=int, help=f"epochs per run (default {EPOCHS}; 2 with --quick)")
-    p.add_argument("--settings", nargs="+", choices=list(SETTINGS), help="only these settings")
+    p.add_argument("--data", "--dataset", dest="data", default="mnist",
+                   help=f"one of {', '.join(D.DATASETS)} (default mnist: full MNIST if local, else the subset)")
+    p.add_argument("--steps", type=int, help=f"steps per run (default {D.DEFAULT_STEPS}; 8 with --quick)")
+    p.add_argument("--settings", nargs="+", choices=list(SETTINGS),
+                   help=f"only these settings (default {' '.join(DEFAULT_SETTINGS)})")
     args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.dataset, args.epochs, args.settings)
+    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.data, args.steps, args.settings)
     return report(folder)

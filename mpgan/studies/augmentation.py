@@ -1,0 +1,297 @@
+"""Do synthetic digits help a classifier trained on few real ones?
+
+For k real labelled images per class (taken, seeded, from the train split) a small CNN
+is trained four ways, with the same number of gradient steps each:
+
+- ``real``: the k·C real images alone;
+- ``real+gan``: plus N synthetic images per class from a class-conditional GAN trained
+  on those same k·C images (``mnist_default.yaml``'s recipe, with DiffAugment because
+  the GAN sees so few images);
+- ``real+classic``: the real images with random shifts and rotations;
+- ``real+gan+classic``: both.
+
+Batches that mix real and synthetic images take half of each, so a few real images are
+not drowned by many synthetic ones. Accuracy is measured on the held-out test split.
+Each seed redraws the k images, the GAN and the classifier's initialisation, and the
+four arms of one seed share them, so arms are compared seed by seed (paired).
+
+For a GAN trained on the whole train split it also reports Shmelkov et al. (2018)'s
+GAN-train (a classifier trained on synthetic images only, tested on real ones) and
+GAN-test (a classifier trained on real images, applied to synthetic ones), beside
+train-real/test-real.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, DataError
+from .common import (
+    config_path,
+    n_seeds,
+    output_dir,
+    report,
+    run_tasks,
+    study_parser,
+    train_run,
+    write_results,
+)
+from .verdicts import mean_interval
+
+NAME = "augmentation"
+BASE = "mnist_default"
+ARMS = ("real", "real+gan", "real+classic", "real+gan+classic")
+K = (10, 50, 100)
+FULL = {"gan_steps": 2000, "synthetic": 500, "classifier_steps": 1500, "full_gan_epochs": 64}
+QUICK = {"gan_steps": 40, "synthetic": 20, "classifier_steps": 150, "full_gan_epochs": 1}
+QUICK_K = (2, 30)
+GAN_SETS = ["train.augment={policy: [translation, cutout]}", "train.sample_every=0", "eval.every=0",
+            "train.steps_per_call=50"]
+BATCH = 64
+
+
+# ---------------------------------------------------------------------- data
+
+
+def load_splits(data: str) -> tuple[Any, Any]:
+    """The labelled train and held-out test splits of ``data`` (an image dataset with a
+    ``split`` parameter, such as mnist or fashion_mnist)."""
+    from ..data import load_dataset, load_heldout
+
+    train = load_dataset(data, split="train") if _has_split(data) else None
+    if train is None:
+        raise ConfigError(f"--data {data} has no train/test split; the augmentation study needs a labelled "
+                          "image dataset with one, such as mnist or fashion_mnist")
+    if train.y is None:
+        raise DataError(f"--data {data} has no class labels; the augmentation study needs labelled images")
+    test = load_heldout(data, {"split": "train"})
+    if test is None:
+        raise DataError(f"--data {data} has no held-out test split to measure accuracy on")
+    return train, test
+
+
+def _has_split(data: str) -> bool:
+    import inspect
+
+    from ..registry import DATASETS
+
+    factory = DATASETS.get(data)  # unknown names raise UnknownNameError listing the known ones
+    return "split" in inspect.signature(factory).parameters
+
+
+def pick_per_class(y: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Indices of ``k`` images of every class, drawn without replacement (seeded)."""
+    counts = np.bincount(y)
+    if k < 1:
+        raise ConfigError(f"--k must be positive integers, got {k}")
+    if k > counts.min():
+        raise ConfigError(f"k = {k} is more than the images available per class: the train split has "
+                          f"{counts.min()} of class {int(counts.argmin())} (at most {counts.max()} of any class)")
+    rng = np.random.default_rng(seed)
+    return np.sort(np.concatenate([rng.choice(np.flatnonzero(y == c), k, replace=False)
+                                   for c in range(len(counts))]))
+
+
+# ---------------------------------------------------------------------- classifiers
+
+
+def classic_augmentation():
+    """Random shifts (up to 10 % of the size) and rotations (up to 15 degrees), the
+    background (-1 in model space) filling the border."""
+    import keras
+
+    return keras.Sequential([
+        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", fill_value=-1.0),
+        keras.layers.RandomRotation(15 / 360, fill_mode="constant", fill_value=-1.0),
+    ], name="classic_augmentation")
+
+
+def batches(x: np.ndarray, y: np.ndarray, seed: int, extra: tuple[np.ndarray, np.ndarray] | None = None,
+            classic: bool = False):
+    """An endless tf.data stream of batches: real images, or half real and half ``extra``."""
+    import tensorflow as tf
+
+    def stream(a, b, s):
+        return tf.data.Dataset.from_tensor_slices((a, b)).repeat().shuffle(len(a), seed=s)
+
+    ds = stream(x, y, seed)
+    if extra is not None:
+        ds = tf.data.Dataset.sample_from_datasets([ds, stream(*extra, seed + 1)], weights=[0.5, 0.5],
+                                                  seed=seed + 2)
+    ds = ds.batch(BATCH)
+    if classic:
+        aug = classic_augmentation()
+        ds = ds.map(lambda a, b: (aug(a, training=True), b))
+    return ds.prefetch(2)
+
+
+def fit_classifier(spec, num_classes: int, x: np.ndarray, y: np.ndarray, steps: int, seed: int,
+                   extra: tuple[np.ndarray, np.ndarray] | None = None, classic: bool = False):
+    """mpgan's small CNN, ``steps`` Adam steps of batch 64 on :func:`batches`."""
+    import keras
+
+    from ..models.classifier import build_classifier
+
+    keras.utils.set_random_seed(int(seed))
+    model = build_classifier(spec, num_classes)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    model.fit(batches(x, y, seed, extra, classic), epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
+    return model
+
+
+def accuracy(model, x: np.ndarray, y: np.ndarray) -> float:
+    logits = model.predict(x, batch_size=512, verbose=0)
+    return float((logits.argmax(axis=1) == y).mean())
+
+
+# ---------------------------------------------------------------------- GANs
+
+
+def train_gan(x: np.ndarray, y: np.ndarray, run_dir: Path, seed: int, steps: int):
+    """The conditional default recipe (+ DiffAugment) on these images, for ``steps`` steps."""
+    from ..data import model_to_pixels
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir.parent / f"{run_dir.name}_images.npz"
+    np.savez(path, x=model_to_pixels(x), y=y)
+    per_epoch = 50
+    sets = [f"seed={seed}", f"name={run_dir.name}", f"data={{name: image_array, params: {{path: '{path}'}}}}",
+            f"train.steps_per_epoch={per_epoch}", f"train.epochs={max(1, steps // per_epoch)}",
+            f"train.checkpoint_every={max(1, steps // per_epoch)}", *GAN_SETS,
+            f"train.batch_size={min(32, len(x) - len(x) % 2)}"]  # k = 1 or 2 per class: fewer than 32 images
+    return train_run(config_path(BASE), sets, run_dir)
+
+
+def synthesize(trainer, per_class: int, num_classes: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    labels = np.repeat(np.arange(num_classes), per_class)
+    return trainer.generate(trainer.latents(len(labels), seed=seed, labels=labels)), labels
+
+
+# ---------------------------------------------------------------------- cells
+
+
+def run_k(k: int, seed: int, run_dir: str, data: str, budget: dict[str, int]) -> list[dict[str, Any]]:
+    """One (k, seed) cell: draw k per class, train its GAN, then the four classifiers."""
+    train, test = load_splits(data)
+    idx = pick_per_class(train.y, k, seed)
+    x, y = train.x[idx], train.y[idx]
+    c = train.spec.num_classes
+    gan = train_gan(x, y, Path(run_dir), seed, budget["gan_steps"])
+    syn = synthesize(gan, budget["synthetic"], c, seed)
+    rows = []
+    for arm in ARMS:
+        model = fit_classifier(train.spec, c, x, y, budget["classifier_steps"], seed,
+                               extra=syn if "gan" in arm else None, classic="classic" in arm)
+        rows.append({"k": k, "seed": seed, "arm": arm, "accuracy": accuracy(model, test.x, test.y),
+                     "real_images": len(x), "synthetic_images": len(syn[0]) if "gan" in arm else 0})
+    return rows
+
+
+def run_full(seed: int, run_dir: str, data: str, budget: dict[str, int]) -> dict[str, Any]:
+    """GAN-train and GAN-test of a conditional GAN trained on the whole train split."""
+    train, test = load_splits(data)
+    c = train.spec.num_classes
+    sets = [f"seed={seed}", f"data.name={data}", "data.params={split: train}", *GAN_SETS,
+            f"train.epochs={budget['full_gan_epochs']}", f"train.checkpoint_every={budget['full_gan_epochs']}"]
+    gan = train_run(config_path(BASE), sets, Path(run_dir))
+    per_class = int(np.bincount(train.y).min())
+    syn_x, syn_y = synthesize(gan, per_class, c, seed)
+    steps = budget["classifier_steps"]
+    on_real = fit_classifier(train.spec, c, train.x, train.y, steps, seed)
+    on_syn = fit_classifier(train.spec, c, syn_x, syn_y, steps, seed)
+    test_x, test_y = synthesize(gan, max(1, len(test.y) // c), c, seed + 10_000)  # fresh samples to classify
+    return {"seed": seed, "train_real_test_real": accuracy(on_real, test.x, test.y),
+            "gan_train": accuracy(on_syn, test.x, test.y), "gan_test": accuracy(on_real, test_x, test_y),
+            "train_images": len(train.y), "synthetic_images": len(syn_y)}
+
+
+# ---------------------------------------------------------------------- summary
+
+
+def summarize(cells: pd.DataFrame, full: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Accuracy per k and arm (mean, 95 % t-interval over training seeds), and each arm's
+    paired gain over ``real`` and ``real+gan`` against ``real+classic``."""
+    rows = []
+    for (k, arm), g in cells.groupby(["k", "arm"], sort=False):
+        d = mean_interval(g["accuracy"].to_numpy())
+        rows.append({"k": k, "arm": arm, "seeds": len(g), "test accuracy": d.text(pct=True)})
+    table = pd.DataFrame(rows)
+    lines = ["Test accuracy on the held-out test split, mean and 95 % t-interval over training seeds (each seed "
+             "redraws the k images per class, the GAN and the classifier).", "", "## What synthetic data did", "",
+             "Differences in test accuracy (percentage points), paired by seed, with the verdict they allow:", "",
+             "| k | synthetic − real alone | classic − real alone | synthetic − classic | "
+             "synthetic on top of classic |", "|---|---|---|---|---|"]
+    for k, g in cells.groupby("k", sort=True):
+        acc = g.pivot(index="seed", columns="arm", values="accuracy")
+        cells_ = []
+        for a, b, pos, neg in (("real+gan", "real", "helped", "hurt"), ("real+classic", "real", "helped", "hurt"),
+                               ("real+gan", "real+classic", "synthetic better", "classic better"),
+                               ("real+gan+classic", "real+classic", "helped", "hurt")):
+            d = mean_interval(acc[a] - acc[b])
+            cells_.append(f"{d.text(pct=True, signed=True)}: {d.verdict(pos, neg)}")
+        lines.append(f"| {k} | " + " | ".join(cells_) + " |")
+    lines.append("")
+    lines.append("Differences are paired by seed (the arms of one seed share its k images and GAN); "
+                 "\"not decided\" means the 95 % interval contains 0.")
+    if len(full):
+        lines += ["", "## GAN-train / GAN-test (Shmelkov et al. 2018), GAN trained on the whole train split", ""]
+        for col, what in (("train_real_test_real", "train real, test real"),
+                          ("gan_train", "GAN-train: train synthetic, test real"),
+                          ("gan_test", "GAN-test: train real, test synthetic")):
+            lines.append(f"- {what}: {mean_interval(full[col].to_numpy()).text(pct=True)}")
+        lines.append(f"\n({len(full)} training seeds; {int(full['train_images'].iloc[0])} real train images, "
+                     f"{int(full['synthetic_images'].iloc[0])} synthetic ones for GAN-train.)")
+    return table, "\n".join(lines)
+
+
+def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1, data: str = "mnist",
+        ks: Sequence[int] | None = None, budget: dict[str, int] | None = None) -> Path:
+    budget = {**(QUICK if quick else FULL), **(budget or {})}
+    ks = sorted(set(ks or (QUICK_K if quick else K)))
+    train, _ = load_splits(data)  # bad --data / --k fail before any training
+    for k in ks:
+        pick_per_class(train.y, k, 0)
+    with output_dir(NAME, out) as folder:
+        tasks = [{"k": k, "seed": s, "run_dir": str(folder / "runs" / f"k{k}_seed{s}"), "data": data,
+                  "budget": budget} for k in ks for s in range(seeds)]
+        cells = pd.DataFrame([r for rows in run_tasks(run_k, tasks, jobs) for r in rows])
+        full_tasks = [{"seed": s, "run_dir": str(folder / "runs" / f"full_seed{s}"), "data": data, "budget": budget}
+                      for s in range(seeds)]
+        full = pd.DataFrame(run_tasks(run_full, full_tasks, jobs))
+        table, notes = summarize(cells, full)
+        from .. import plots
+
+        plots.plot_metric_bands(cells, "k", "accuracy", "arm", folder / "figures" / "accuracy_vs_k.png",
+                                ylabel="test accuracy", title="classifier accuracy against real images per class")
+        from ..io import atomic_save
+
+        atomic_save(folder / "gan_train_test.csv", lambda p: full.to_csv(p, index=False))
+        settings = (f"Data: {data} ({len(train.y)} train images). GAN: {BASE}.yaml + DiffAugment "
+                    f"(translation, cutout), {budget['gan_steps']} steps at batch 32 per k-subset; "
+                    f"{budget['synthetic']} synthetic images per class; classifier: mpgan's small CNN, "
+                    f"{budget['classifier_steps']} Adam steps at batch {BATCH} in every arm; classic "
+                    "augmentation: shifts up to 10 % and rotations up to 15 degrees.")
+        write_results(folder, cells, table, title="Does a conditional GAN help a classifier trained on few digits?",
+                      notes=settings + "\n\n" + notes, digits=4)
+    return folder
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = study_parser(NAME, __doc__.split("\n\n")[0])
+    p.add_argument("--data", default="mnist", help="a labelled image dataset with a train/test split (default mnist)")
+    p.add_argument("--k", type=int, nargs="+", help=f"real images per class (default {' '.join(map(str, K))})")
+    p.add_argument("--synthetic", type=int, help=f"synthetic images per class (default {FULL['synthetic']})")
+    p.add_argument("--gan-steps", type=int, help=f"GAN steps per k-subset (default {FULL['gan_steps']})")
+    args: argparse.Namespace = p.parse_args(argv)
+    budget = {k: v for k, v in (("synthetic", args.synthetic), ("gan_steps", args.gan_steps)) if v is not None}
+    if any(v < 1 for v in budget.values()):
+        raise ConfigError("--synthetic and --gan-steps must be positive integers")
+    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.data, args.k, budget)
+    return report(folder)

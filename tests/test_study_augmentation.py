@@ -1,0 +1,59 @@
+"""The augmentation study (does a conditional GAN help a classifier trained on few digits?)
+in --quick mode, its pieces, and its errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mpgan.cli import main
+from mpgan.errors import ConfigError
+from mpgan.studies.augmentation import pick_per_class
+from mpgan.studies.verdicts import claim, difference, mean_interval
+
+
+def test_pick_per_class_is_balanced_seeded_and_checked():
+    y = np.repeat(np.arange(3), [5, 7, 6])
+    idx = pick_per_class(y, 4, seed=0)
+    assert np.bincount(y[idx]).tolist() == [4, 4, 4] and len(set(idx)) == 12
+    np.testing.assert_array_equal(idx, pick_per_class(y, 4, seed=0))
+    assert not np.array_equal(idx, pick_per_class(y, 4, seed=1))
+    with pytest.raises(ConfigError, match=r"k = 6 is more than the images available per class: the train split "
+                                          r"has 5 of class 0 \(at most 7 of any class\)"):
+        pick_per_class(y, 6, seed=0)
+
+
+def test_intervals_and_verdicts():
+    iv = mean_interval([1.0, 2.0, 3.0])
+    # mean 2, sample std 1, t(0.975, 2) = 4.303: half-width 4.303 / sqrt(3) = 2.484
+    assert iv.mean == 2.0 and iv.high - iv.mean == pytest.approx(4.3027 / 3 ** 0.5, abs=1e-4)
+    assert claim(iv) == "not decided"
+    assert claim(mean_interval([1.0, 1.1, 0.9])) == "reproduced"
+    assert claim(mean_interval([-1.0, -1.1, -0.9])) == "not reproduced (the opposite holds)"
+    assert difference([3, 4, 5], [1, 2, 3]).mean == 2 and difference([3, 4, 5], [1, 2, 3]).low == 2  # paired, no spread
+    assert mean_interval([0.5]).verdict("up", "down") == "not decided (one seed)"
+
+
+def test_augmentation_quick(tmp_path):
+    out = tmp_path / "aug"
+    assert main(["experiment", "augmentation", "--quick", "--out", str(out)]) == 0
+    res = pd.read_csv(out / "results.csv")
+    assert sorted(set(res["k"])) == [2, 30] and set(res["arm"]) == {"real", "real+gan", "real+classic",
+                                                                    "real+gan+classic"}
+    assert res["accuracy"].between(0, 1).all()
+    real = res[res["arm"] == "real"].set_index("k")["accuracy"]
+    assert real[30] > real[2] + 0.1  # more real digits, a better classifier
+    assert (res.loc[res["arm"].str.contains("gan"), "synthetic_images"] == 200).all()  # 20 per class
+    full = pd.read_csv(out / "gan_train_test.csv")
+    assert full["train_real_test_real"].iloc[0] > 0.8  # the same CNN on all 4,000 real digits
+    md = (out / "results.md").read_text()
+    assert "| k | synthetic − real alone | classic − real alone |" in md and "GAN-train" in md
+    assert (out / "figures" / "accuracy_vs_k.png").is_file()
+
+
+def test_augmentation_errors(capsys):
+    assert main(["experiment", "augmentation", "--quick", "--k", "401"]) == 2
+    assert "k = 401 is more than the images available per class: the train split has 400" in capsys.readouterr().err
+    assert main(["experiment", "augmentation", "--quick", "--data", "breast_cancer"]) == 2
+    assert "--data breast_cancer has no train/test split" in capsys.readouterr().err
+    assert main(["experiment", "augmentation", "--quick", "--data", "nosuch"]) == 2
+    assert "nosuch" in capsys.readouterr().err
