@@ -449,9 +449,15 @@ def save_image_table(rows: Sequence[Sequence[np.ndarray]], path: str | Path, row
 
 
 def plot_metric_bands(df: pd.DataFrame, x: str, y: str, group: str, path: str | Path,
-                      ylabel: str | None = None, title: str | None = None, logy: bool = False) -> Path:
-    """``y`` against ``x`` per ``group``: the mean over seeds as a line, ± one std as a band."""
+                      ylabel: str | None = None, title: str | None = None, logy: bool = False,
+                      references: dict[str, float] | None = None) -> Path:
+    """``y`` against ``x`` per ``group``: the mean over seeds as a line, ± one std as a band;
+    ``references`` (label -> value) are drawn as dashed horizontal lines, e.g. a FID ladder."""
     fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for i, (label, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color="0.5", ls=(0, (4, 2 + 2 * i)), lw=0.8)
+        ax.annotate(label, (1.0, value), xycoords=("axes fraction", "data"), fontsize=6, color="0.35",
+                    ha="right", va="bottom")
     for name, g in df.groupby(group, sort=False):
         stats = g.groupby(x)[y].agg(["mean", "std", "count"]).reset_index()
         line, = ax.plot(stats[x], stats["mean"], "o-", ms=3, label=f"{name} (n={int(stats['count'].max())})")

@@ -192,8 +192,8 @@ def image_figures(out: Path, results: pd.DataFrame, outputs: dict, checkpoints: 
     if "fid" in results:
         plots.plot_metric_bands(results.dropna(subset=["fid"]), "step", "fid", "setting", fig / "fid_vs_step.png",
                                 ylabel="FID (lower is better)", logy=True,
-                                title=None if not rungs else "dashes: " + ", ".join(
-                                    f"{k} {v:.0f}" for k, v in list(rungs.items())[:4]))
+                                references={k: v for k, v in (rungs or {}).items() if "noise" in k or "floor" in k},
+                                title="dashed: the FID of real held-out images, clean and with pixel noise")
     if "classes_covered" in results:
         plots.plot_metric_bands(results.dropna(subset=["classes_covered"]), "step", "classes_covered", "setting",
                                 fig / "classes_covered_vs_step.png",
