@@ -26,7 +26,8 @@ def _cmd_list(args: argparse.Namespace) -> int:
         width = max((len(e.name) for e in entries), default=0)
         for e in entries:
             src = "" if e.source == "mpgan" else f"  [{e.source}]"
-            print(f"  {e.name.ljust(width)}  {e.description}{src}")
+            about = f"  ({reg.info(e.name).describe()})" if hasattr(reg, "info") else ""
+            print(f"  {e.name.ljust(width)}  {e.description}{about}{src}")
         print()
     return 0
 
@@ -219,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
                        description="List every registry entry with a one-line description.")
     p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives",
-                                               "schedules", "regularizers", "augmentations"],
+                                               "schedules", "regularizers", "augmentations", "metrics"],
                    help="only this registry")
     p.set_defaults(func=_cmd_list)
 
