@@ -12,7 +12,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
-from . import data, latent, metrics, models, objectives, studies  # noqa: E402  (registers the built-in entries)
+from . import data, latent, metrics, modalities, models, objectives, studies  # noqa: E402  (registers the built-ins)
 from .config import Config, load_config  # noqa: E402
 from .data import load_dataset  # noqa: E402
 from .data.tabular import TabularTransformer  # noqa: E402
@@ -73,7 +73,7 @@ def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs:
 __all__ = [
     "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
     "TabularSynthesizer", "TabularTransformer", "GaussianCopula", "IndependentMarginals",
-    "data", "latent", "metrics", "models", "objectives", "studies", "STUDIES", "run_study",
+    "data", "latent", "metrics", "modalities", "models", "objectives", "studies", "STUDIES", "run_study",
     "Column", "Dataset", "DataSpec",
     "ConfigError", "DataError", "DivergenceError", "ModelError", "MpganError", "UnknownNameError",
     "DATASETS", "DISCRIMINATORS", "GENERATORS", "OBJECTIVES", "Registry", "load_plugins",

@@ -64,39 +64,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    import numpy as np
-    import pandas as pd
-
-    from mpgan import plots
-    from mpgan.io import atomic_save
-    from mpgan.training import Trainer
+    from mpgan.modalities import modality_of, sample_formats
 
     out = Path(args.out)
-    suffix = out.suffix.lower()
-    if suffix not in (".png", ".npy", ".csv"):
+    if out.suffix.lower() not in sample_formats():  # before TensorFlow loads
         raise _usage(f"--out must end in .png (image grid), .npy (raw array) or .csv (tables), got {out.name!r}")
+    from mpgan.training import Trainer
+
     if args.n < 1:
         raise _usage(f"--n must be a positive integer, got {args.n}")
     if args.label is not None and args.labels is not None:
         raise _usage("pass either --label or --labels, not both")
     trainer = Trainer.from_run(args.run, progress=False)
-    kind = trainer.dataset.spec.kind
     labels, ncols = _sample_labels(trainer, args)
     x = trainer.sample(len(labels) if labels is not None else args.n, seed=args.seed, labels=labels)
-    if suffix == ".npy":
-        atomic_save(out, lambda p: np.save(p, x), suffix=".npy")
-    elif suffix == ".png":
-        if kind == "image":
-            plots.save_image_grid(trainer.dataset.inverse_transform(x), out, ncols=ncols)
-        elif kind == "toy":
-            plots.plot_toy_samples(trainer.dataset.x, x, out)
-        else:
-            raise _usage("a tabular run samples to .csv or .npy, not .png")
-    else:
-        if kind != "tabular":
-            raise _usage(f"--out .csv is for tabular runs; this run's data is {kind}: use .png or .npy")
-        table = pd.DataFrame(trainer.dataset.inverse_transform(x))
-        atomic_save(out, lambda p: table.to_csv(p, index=False), suffix=".csv")
+    modality_of(trainer.dataset).write_samples(trainer.dataset, x, out, ncols=ncols)
     print(f"wrote {len(x)} samples to {out}")
     return 0
 
@@ -134,14 +116,15 @@ def _sample_labels(trainer, args: argparse.Namespace):
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from mpgan.metrics.evaluate import evaluate, format_table, image_summary
+    from mpgan.metrics.evaluate import evaluate, format_table
+    from mpgan.modalities import modality_of
     from mpgan.training import Trainer
 
     trainer = Trainer.from_run(args.run, progress=False)
     out = Path(args.out) if args.out else Path(args.run) / "eval"
     result = evaluate(trainer, n=args.n, metrics=args.metrics, seed=args.seed, out_dir=out)
     print(format_table(result))
-    summary = image_summary(result) if result["kind"] == "image" else []
+    summary = modality_of(trainer.dataset).summary(result)
     if summary:
         print("\n" + "\n".join(summary))
     print(f"wrote {out / 'metrics.json'} and {out / 'metrics.csv'}")
@@ -220,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
                        description="List every registry entry with a one-line description.")
     p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives",
-                                               "schedules", "regularizers", "augmentations", "metrics"],
+                                               "schedules", "regularizers", "augmentations", "metrics",
+                                               "modalities"],
                    help="only this registry")
     p.set_defaults(func=_cmd_list)
 

@@ -202,6 +202,7 @@ SCHEDULES = Registry("schedule")
 REGULARIZERS = Registry("regularizer")
 AUGMENTATIONS = Registry("augmentation")
 METRICS = MetricRegistry()
+MODALITIES = Registry("modality")
 
 REGISTRIES: dict[str, Registry] = {
     "generators": GENERATORS,
@@ -212,6 +213,7 @@ REGISTRIES: dict[str, Registry] = {
     "regularizers": REGULARIZERS,
     "augmentations": AUGMENTATIONS,
     "metrics": METRICS,
+    "modalities": MODALITIES,
 }
 
 _plugins_loaded = False

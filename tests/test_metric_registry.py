@@ -82,3 +82,24 @@ def test_a_metric_from_an_installed_package_entry_point(run, tmp_path, monkeypat
         assert result["sample_std_plugin"]["value"] == pytest.approx(float(np.std(t.sample(20, seed=0))))
     finally:
         sys.modules.pop("mpgan_metricplugin", None)
+
+
+def test_a_new_kind_of_data_is_one_file(tmp_path):
+    """tests/local_signal_kind.py adds a data kind (dataset, modality, models, metric) without
+    editing mpgan; the trainer, `mpgan sample` and `mpgan evaluate` use it through its modality."""
+    import tests.local_signal_kind  # noqa: F401
+
+    from mpgan.modalities import modality_of
+
+    sets = ["name=sig", "data={name: sine_waves_test, params: {}}", "generator=signal_generator_test",
+            "discriminator=signal_discriminator_test", "train.batch_size=32", "train.epochs=1",
+            "train.steps_per_epoch=4", "train.sample_every=1"]
+    run = tmp_path / "sig"
+    Trainer.from_config(load_config(None, sets), run_dir=run).fit()
+    assert (run / "samples" / "epoch_0001.txt").is_file()  # the modality's preview format
+    assert main(["sample", "--run", str(run), "--n", "5", "--out", str(tmp_path / "s.txt")]) == 0
+    assert np.loadtxt(tmp_path / "s.txt").shape == (5, 16)
+    assert main(["sample", "--run", str(run), "--out", str(tmp_path / "s.png")]) == 2
+    result = evaluate(Trainer.from_run(run), n=50, plots=False)
+    assert result["signal_amplitude_test"]["real"] == pytest.approx(1.0, abs=0.05)
+    assert modality_of("signal").default_metrics() == ["signal_amplitude_test"]

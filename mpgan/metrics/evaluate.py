@@ -19,10 +19,11 @@ if TYPE_CHECKING:
     from ..training.trainer import Trainer
 
 def available_metrics(kind: str) -> tuple[str, ...]:
-    """The registered metrics that apply to ``kind`` data, in registration order."""
-    from ..registry import METRICS
+    """The registered metrics that apply to ``kind`` data (its modality's defaults), in
+    registration order."""
+    from ..modalities import modality_of
 
-    return tuple(METRICS.for_kind(kind))
+    return tuple(modality_of(kind).default_metrics())
 
 
 def choose_metrics(trainer: Trainer, metrics: Sequence[str] | None) -> list[str]:
@@ -67,23 +68,13 @@ def evaluate(trainer: Trainer, n: int = 1000, metrics: list[str] | None = None, 
     for name in names:
         result[name] = METRICS.get(name)(ctx)
     result.update(ctx.extras)
-    if ctx.kind == "image" and ctx.out_dir is not None:
-        _image_plots(ctx, result)
+    if ctx.out_dir is not None:
+        from ..modalities import modality_of
+
+        modality_of(trainer.dataset).eval_plots(ctx, result)
     if out is not None:
         write_results(result, out)
     return result
-
-
-def _image_plots(ctx, result: dict[str, Any]) -> None:
-    from .. import plots
-
-    trainer = ctx.trainer
-    plots.save_image_grid(trainer.dataset.inverse_transform(ctx.fake[:64]), ctx.out_dir / "samples.png",
-                          title=f"{ctx.n} samples, step {int(trainer.step.numpy())}")
-    cov = result.get("mode_coverage")
-    if cov and "histogram" in cov:
-        plots.plot_class_histogram(cov["histogram"], ctx.out_dir / "mode_coverage.png",
-                                   class_names=trainer.dataset.class_names)
 
 
 def flatten(result: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -117,35 +108,6 @@ def write_results(result: dict[str, Any], out: Path) -> None:
     atomic_write_text(out / "metrics.json", json.dumps(_jsonable(result), indent=1))
     flat = flatten(result)
     atomic_save(out / "metrics.csv", lambda p: pd.DataFrame([flat]).to_csv(p, index=False), suffix=".csv")
-
-
-def image_summary(result: dict[str, Any]) -> list[str]:
-    """Readable lines for an image evaluation: FID on its ladder, class shares, confidence."""
-    lines = []
-    fid = result.get("fid")
-    if fid:
-        lines.append(f"FID {fid['value']:.2f} ({fid['n_fake']} samples vs {result.get('reference', 'real images')})")
-        if "ladder" in fid:
-            from .calibration import LADDER
-
-            labels = {r.name: r.label for r in LADDER}
-            lines.append(f"  reads as: {fid['reads_as']}")
-            lines.append(f"  calibration ladder (same extractor, n = {fid['ladder_n']}):")
-            lines += [f"    {labels.get(k, k):32s} {v:8.2f}" for k, v in fid["ladder"].items()]
-    agree = result.get("label_agreement")
-    if agree:
-        lines.append(f"label agreement {agree['value']:.1%} (classifier labels = requested class; worst class "
-                     f"{agree['min_class']:.1%}, mean confidence {agree['mean_confidence']:.3f})")
-        if "real_accuracy" in agree:
-            lines.append(f"  the classifier on real reference images: {agree['real_accuracy']:.1%} right")
-    cov = result.get("mode_coverage")
-    if cov:
-        shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(cov["class_names"], cov["histogram"], strict=True))
-        lines.append(f"class shares (classifier labels): {shares}")
-        lines.append(f"  classes below half their fair share: {cov['n_missing']} {cov['missing'] or ''}".rstrip())
-        lines.append(f"  mean classifier confidence {cov['mean_confidence']:.3f} "
-                     f"(real reference images: {cov['real_confidence']:.3f})")
-    return lines
 
 
 def format_table(result: dict[str, Any]) -> str:

@@ -498,23 +498,17 @@ class Trainer:
         return self.generate(self.latents(n, seed, labels))
 
     def save_samples(self, stem: Path) -> Path:
-        """Samples from the fixed latents: a PNG grid (images), histogram (toys) or CSV (tables)."""
-        from .. import plots
+        """Samples from the fixed latents, as the data's modality writes them: a PNG grid
+        (images), a histogram against the real data (toys) or a CSV (tables)."""
+        from ..modalities import modality_of
 
+        modality = modality_of(self.dataset)
         x = self.generate(self._fixed_z)
-        kind = self.dataset.spec.kind
+        more = getattr(modality, "preview_samples", 0)
+        if more > len(x):
+            x = self.sample(more, seed=self.config.seed)
         title = f"{self.config.name} — epoch {int(self.epoch.numpy())}"
-        if kind == "image":
-            return plots.save_image_grid(self.dataset.inverse_transform(x), stem.with_suffix(".png"), title=title)
-        if kind == "toy":
-            more = self.sample(max(2000, len(x)), seed=self.config.seed)
-            return plots.plot_toy_samples(self.dataset.x[:20000], more, stem.with_suffix(".png"), title=title)
-        from ..io import atomic_save
-
-        table = self.dataset.inverse_transform(x)
-        path = stem.with_suffix(".csv")
-        atomic_save(path, lambda p: pd.DataFrame(table).to_csv(p, index=False))
-        return path
+        return modality.write_samples(self.dataset, x, stem.with_suffix(modality.preview), title=title)
 
 
 __all__ = ["Trainer", "build_schedule", "next_run_dir"]
