@@ -58,13 +58,11 @@ def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs:
           **kwargs) -> Trainer:  # noqa: F821
     """Build a trainer from a config (path, :class:`Config` or None for the defaults), train it
     and return it; ``trainer.run_dir`` holds the results."""
-    from .metrics.callback import metrics_callbacks
     from .training import Trainer
 
     if config is None or not isinstance(config, Config):
         config = load_config(config, overrides)
         overrides = None
-    kwargs["callbacks"] = [*kwargs.get("callbacks", ()), *metrics_callbacks(config)]
     trainer = Trainer.from_config(config, run_dir=run_dir, overrides=overrides, **kwargs)
     trainer.fit(epochs=epochs)
     return trainer

@@ -34,7 +34,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from mpgan.config import load_config
-    from mpgan.metrics.callback import metrics_callbacks
 
     cfg = None if args.resume else load_config(args.config, args.set)  # fail fast, before TensorFlow
     from mpgan.training import Trainer
@@ -42,17 +41,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         if args.config or args.set:
             raise _usage("--resume continues a run with its saved config; drop --config/--set")
-        saved = Path(args.resume) / "config.yaml"
-        callbacks = metrics_callbacks(load_config(saved)) if saved.is_file() else []
-        trainer = Trainer.from_run(args.resume, progress=args.progress, callbacks=callbacks)
+        trainer = Trainer.from_run(args.resume, progress=args.progress)
         print(f"resuming {args.resume} at epoch {int(trainer.epoch.numpy())}, step {int(trainer.step.numpy())}")
     else:
         run_dir = Path(args.run_dir) if args.run_dir else None
         if run_dir is not None and run_dir.exists() and any(run_dir.iterdir()):
             raise _usage(f"run directory {run_dir} already exists and is not empty; "
                          "choose another --run-dir or continue it with --resume")
-        trainer = Trainer.from_config(cfg, run_dir=run_dir, progress=args.progress,
-                                      callbacks=metrics_callbacks(cfg))
+        trainer = Trainer.from_config(cfg, run_dir=run_dir, progress=args.progress)
     table = trainer.fit(epochs=args.epochs)
     print(f"run directory: {trainer.run_dir}")
     if len(table):
@@ -282,8 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "`mpgan experiment NAME --help` shows a study's options (--quick, "
                                    "--seeds, --jobs, --out).",
                        add_help=True)
-    p.add_argument("study", nargs="?", choices=list(STUDIES), metavar="STUDY",
-                   help="one of: " + ", ".join(STUDIES))
+    p.add_argument("study", nargs="?", metavar="STUDY",
+                   help="one of: " + ", ".join(STUDIES))  # checked by run_study: one error line
     p.add_argument("args", nargs=argparse.REMAINDER, help="the study's own options")
     p.set_defaults(func=_cmd_experiment)
     return parser

@@ -88,7 +88,6 @@ def test_a_new_kind_of_data_is_one_file(tmp_path):
     """tests/local_signal_kind.py adds a data kind (dataset, modality, models, metric) without
     editing mpgan; the trainer, `mpgan sample` and `mpgan evaluate` use it through its modality."""
     import tests.local_signal_kind  # noqa: F401
-
     from mpgan.modalities import modality_of
 
     sets = ["name=sig", "data={name: sine_waves_test, params: {}}", "generator=signal_generator_test",

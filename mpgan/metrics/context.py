@@ -6,15 +6,30 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ..errors import MpganError
 
 if TYPE_CHECKING:
+    from ..config import Config
     from ..data_spec import Dataset
-    from ..training.trainer import Trainer
+
+
+class Run(Protocol):
+    """What metrics read from a trained run (a :class:`mpgan.Trainer` is one). Metrics type
+    against this, not the trainer, so that they never import the training package."""
+
+    config: Config
+    dataset: Dataset
+    run_dir: Path | None
+    condition_dim: int
+    discriminators: list[Any]
+    step: Any
+    epoch: Any
+
+    def sample(self, n: int, seed: int = 0, labels: Any = None) -> np.ndarray: ...
 
 
 def reference_images(ds: Dataset, name: str, params: dict[str, Any], n: int, seed: int = 0) -> dict[str, Any]:
@@ -47,7 +62,7 @@ class EvalContext:
     is where metrics may write reports and plots; ``ladder`` asks FID for its calibration
     ladder. Everything is computed on first use and kept."""
 
-    def __init__(self, trainer: Trainer, n: int, seed: int = 0, out: Path | None = None,
+    def __init__(self, trainer: Run, n: int, seed: int = 0, out: Path | None = None,
                  plots: bool = True, ladder: bool = True):
         self.trainer, self.n, self.seed = trainer, int(n), int(seed)
         self.out, self.plots, self.ladder = out, plots, ladder
@@ -103,4 +118,4 @@ class EvalContext:
         return self.out if self.plots else None
 
 
-__all__ = ["EvalContext", "reference_images"]
+__all__ = ["EvalContext", "Run", "reference_images"]

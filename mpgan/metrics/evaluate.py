@@ -16,7 +16,8 @@ from ..errors import MpganError
 from ..io import atomic_save, atomic_write_text
 
 if TYPE_CHECKING:
-    from ..training.trainer import Trainer
+    from .context import Run
+
 
 def available_metrics(kind: str) -> tuple[str, ...]:
     """The registered metrics that apply to ``kind`` data (its modality's defaults), in
@@ -26,7 +27,7 @@ def available_metrics(kind: str) -> tuple[str, ...]:
     return tuple(modality_of(kind).default_metrics())
 
 
-def choose_metrics(trainer: Trainer, metrics: Sequence[str] | None) -> list[str]:
+def choose_metrics(trainer: Run, metrics: Sequence[str] | None) -> list[str]:
     """The metrics to compute: those asked for (each must apply to the run), or every one
     that applies; a metric that cannot score this run is an error if asked, else skipped."""
     from ..registry import METRICS
@@ -45,7 +46,7 @@ def choose_metrics(trainer: Trainer, metrics: Sequence[str] | None) -> list[str]
     return [m for m in known if not (METRICS.info(m).requires and METRICS.info(m).requires(trainer))]
 
 
-def evaluate(trainer: Trainer, n: int = 1000, metrics: list[str] | None = None, seed: int = 0,
+def evaluate(trainer: Run, n: int = 1000, metrics: list[str] | None = None, seed: int = 0,
              out_dir: str | Path | None = None, plots: bool = True, ladder: bool = True) -> dict[str, Any]:
     """Score ``n`` generated samples of ``trainer`` against its real data.
 

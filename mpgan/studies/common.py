@@ -128,12 +128,11 @@ def train_run(config: str | Path, overrides: Sequence[str], run_dir: Path, callb
     import tensorflow as tf
 
     from ..config import load_config
-    from ..metrics.callback import metrics_callbacks
     from ..training import Trainer
 
     tf.get_logger().setLevel("ERROR")  # each run's first trace is expected, not a retracing problem
     cfg = load_config(str(config), ["train.tensorboard=false", *overrides])
-    trainer = Trainer.from_config(cfg, run_dir=run_dir, callbacks=[*metrics_callbacks(cfg), *callbacks],
+    trainer = Trainer.from_config(cfg, run_dir=run_dir, callbacks=list(callbacks),
                                   progress=False)
     trainer.fit()
     return trainer

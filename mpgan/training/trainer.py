@@ -84,7 +84,11 @@ class Trainer:
         self.generator, self.objective = generator, objective
         self.run = RunDirectory(run_dir) if run_dir is not None else None
         self.progress = ProgressBar(progress)
-        self.callbacks: list[Callback] = [self.progress, *callbacks]
+        # The config composes the run: its eval section adds the metric callbacks, its
+        # tensorboard flag the writer (last, so it sees every callback's numbers).
+        from ..metrics.callback import metrics_callbacks
+
+        self.callbacks: list[Callback] = [self.progress, *metrics_callbacks(config), *callbacks]
         if config.train.tensorboard:
             from .tensorboard import TensorBoard
 
