@@ -134,10 +134,11 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
     from mpgan.synthesizers import TabularSynthesizer
 
     out = Path(args.out)
-    writers = {".csv": lambda df, p: df.to_csv(p, index=False), ".pkl": lambda df, p: df.to_pickle(p),
-               ".parquet": lambda df, p: df.to_parquet(p, index=False)}
+    writers = {".csv": lambda df, p: df.to_csv(p, index=False),
+               ".json": lambda df, p: df.to_json(p, orient="table", index=False),
+               ".pkl": lambda df, p: df.to_pickle(p), ".parquet": lambda df, p: df.to_parquet(p, index=False)}
     if out.suffix.lower() not in writers:
-        raise _usage(f"--out must end in .csv, .pkl or .parquet, got {out.name!r}")
+        raise _usage(f"--out must end in .csv, .json (exact dtypes), .pkl or .parquet, got {out.name!r}")
     if args.rows is not None and args.rows < 1:
         raise _usage(f"--rows must be a positive integer, got {args.rows}")
     if args.balance and args.condition is not None:
@@ -244,15 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("synthesize", help="train a GAN on a table and write synthetic rows",
-                       description="Train a conditional table GAN on a CSV (or pickle/Parquet) file, or reuse "
+                       description="Train a conditional table GAN on a CSV (or JSON/Parquet) file, or reuse "
                                    "a trained one with --run, and write N synthetic rows with the same columns "
                                    "and dtypes. The run folder also works with `mpgan evaluate --run` and "
                                    "`mpgan sample --run`.")
-    p.add_argument("--data", help="table file to learn from (.csv, .tsv, .pkl, .parquet)")
+    p.add_argument("--data", help="table file to learn from (.csv, .tsv, .json, .parquet; pickles are refused)")
     p.add_argument("--target", help="class column: the generator is conditioned on it (needed for "
                                     "--balance/--condition)")
     p.add_argument("--rows", type=int, help="rows to write (default: as many as the training table)")
-    p.add_argument("--out", required=True, help="output table: .csv, .pkl (exact dtypes) or .parquet")
+    p.add_argument("--out", required=True, help="output table: .csv, .json (pandas table schema: exact dtypes), .pkl or .parquet")
     p.add_argument("--balance", action="store_true", help="equal rows per target class")
     p.add_argument("--condition", metavar="CLASS", help="only rows of this target class")
     p.add_argument("--config", "-c", help="YAML config merged over the tabular defaults")
