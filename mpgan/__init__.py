@@ -12,7 +12,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"
 
-from . import data, latent, metrics, models, objectives, studies  # noqa: E402  (registers the built-in entries)
+from . import data, latent, metrics, modalities, models, objectives, studies  # noqa: E402  (registers the built-ins)
 from .config import Config, load_config  # noqa: E402
 from .data import load_dataset  # noqa: E402
 from .data.tabular import TabularTransformer  # noqa: E402
@@ -58,13 +58,11 @@ def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs:
           **kwargs) -> Trainer:  # noqa: F821
     """Build a trainer from a config (path, :class:`Config` or None for the defaults), train it
     and return it; ``trainer.run_dir`` holds the results."""
-    from .metrics.callback import metrics_callbacks
     from .training import Trainer
 
     if config is None or not isinstance(config, Config):
         config = load_config(config, overrides)
         overrides = None
-    kwargs["callbacks"] = [*kwargs.get("callbacks", ()), *metrics_callbacks(config)]
     trainer = Trainer.from_config(config, run_dir=run_dir, overrides=overrides, **kwargs)
     trainer.fit(epochs=epochs)
     return trainer
@@ -73,7 +71,7 @@ def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs:
 __all__ = [
     "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
     "TabularSynthesizer", "TabularTransformer", "GaussianCopula", "IndependentMarginals",
-    "data", "latent", "metrics", "models", "objectives", "studies", "STUDIES", "run_study",
+    "data", "latent", "metrics", "modalities", "models", "objectives", "studies", "STUDIES", "run_study",
     "Column", "Dataset", "DataSpec",
     "ConfigError", "DataError", "DivergenceError", "ModelError", "MpganError", "UnknownNameError",
     "DATASETS", "DISCRIMINATORS", "GENERATORS", "OBJECTIVES", "Registry", "load_plugins",

@@ -26,14 +26,14 @@ def _cmd_list(args: argparse.Namespace) -> int:
         width = max((len(e.name) for e in entries), default=0)
         for e in entries:
             src = "" if e.source == "mpgan" else f"  [{e.source}]"
-            print(f"  {e.name.ljust(width)}  {e.description}{src}")
+            about = f"  ({reg.info(e.name).describe()})" if hasattr(reg, "info") else ""
+            print(f"  {e.name.ljust(width)}  {e.description}{about}{src}")
         print()
     return 0
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from mpgan.config import load_config
-    from mpgan.metrics.callback import metrics_callbacks
 
     cfg = None if args.resume else load_config(args.config, args.set)  # fail fast, before TensorFlow
     from mpgan.training import Trainer
@@ -41,17 +41,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         if args.config or args.set:
             raise _usage("--resume continues a run with its saved config; drop --config/--set")
-        saved = Path(args.resume) / "config.yaml"
-        callbacks = metrics_callbacks(load_config(saved)) if saved.is_file() else []
-        trainer = Trainer.from_run(args.resume, progress=args.progress, callbacks=callbacks)
+        trainer = Trainer.from_run(args.resume, progress=args.progress)
         print(f"resuming {args.resume} at epoch {int(trainer.epoch.numpy())}, step {int(trainer.step.numpy())}")
     else:
         run_dir = Path(args.run_dir) if args.run_dir else None
         if run_dir is not None and run_dir.exists() and any(run_dir.iterdir()):
             raise _usage(f"run directory {run_dir} already exists and is not empty; "
                          "choose another --run-dir or continue it with --resume")
-        trainer = Trainer.from_config(cfg, run_dir=run_dir, progress=args.progress,
-                                      callbacks=metrics_callbacks(cfg))
+        trainer = Trainer.from_config(cfg, run_dir=run_dir, progress=args.progress)
     table = trainer.fit(epochs=args.epochs)
     print(f"run directory: {trainer.run_dir}")
     if len(table):
@@ -63,39 +60,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    import numpy as np
-    import pandas as pd
-
-    from mpgan import plots
-    from mpgan.io import atomic_save
-    from mpgan.training import Trainer
+    from mpgan.modalities import modality_of, sample_formats
 
     out = Path(args.out)
-    suffix = out.suffix.lower()
-    if suffix not in (".png", ".npy", ".csv"):
+    if out.suffix.lower() not in sample_formats():  # before TensorFlow loads
         raise _usage(f"--out must end in .png (image grid), .npy (raw array) or .csv (tables), got {out.name!r}")
+    from mpgan.training import Trainer
+
     if args.n < 1:
         raise _usage(f"--n must be a positive integer, got {args.n}")
     if args.label is not None and args.labels is not None:
         raise _usage("pass either --label or --labels, not both")
     trainer = Trainer.from_run(args.run, progress=False)
-    kind = trainer.dataset.spec.kind
     labels, ncols = _sample_labels(trainer, args)
     x = trainer.sample(len(labels) if labels is not None else args.n, seed=args.seed, labels=labels)
-    if suffix == ".npy":
-        atomic_save(out, lambda p: np.save(p, x), suffix=".npy")
-    elif suffix == ".png":
-        if kind == "image":
-            plots.save_image_grid(trainer.dataset.inverse_transform(x), out, ncols=ncols)
-        elif kind == "toy":
-            plots.plot_toy_samples(trainer.dataset.x, x, out)
-        else:
-            raise _usage("a tabular run samples to .csv or .npy, not .png")
-    else:
-        if kind != "tabular":
-            raise _usage(f"--out .csv is for tabular runs; this run's data is {kind}: use .png or .npy")
-        table = pd.DataFrame(trainer.dataset.inverse_transform(x))
-        atomic_save(out, lambda p: table.to_csv(p, index=False), suffix=".csv")
+    modality_of(trainer.dataset).write_samples(trainer.dataset, x, out, ncols=ncols)
     print(f"wrote {len(x)} samples to {out}")
     return 0
 
@@ -133,14 +112,15 @@ def _sample_labels(trainer, args: argparse.Namespace):
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from mpgan.metrics.evaluate import evaluate, format_table, image_summary
+    from mpgan.metrics.evaluate import evaluate, format_table
+    from mpgan.modalities import modality_of
     from mpgan.training import Trainer
 
     trainer = Trainer.from_run(args.run, progress=False)
     out = Path(args.out) if args.out else Path(args.run) / "eval"
     result = evaluate(trainer, n=args.n, metrics=args.metrics, seed=args.seed, out_dir=out)
     print(format_table(result))
-    summary = image_summary(result) if result["kind"] == "image" else []
+    summary = modality_of(trainer.dataset).summary(result)
     if summary:
         print("\n" + "\n".join(summary))
     print(f"wrote {out / 'metrics.json'} and {out / 'metrics.csv'}")
@@ -154,10 +134,11 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
     from mpgan.synthesizers import TabularSynthesizer
 
     out = Path(args.out)
-    writers = {".csv": lambda df, p: df.to_csv(p, index=False), ".pkl": lambda df, p: df.to_pickle(p),
-               ".parquet": lambda df, p: df.to_parquet(p, index=False)}
+    writers = {".csv": lambda df, p: df.to_csv(p, index=False),
+               ".json": lambda df, p: df.to_json(p, orient="table", index=False),
+               ".pkl": lambda df, p: df.to_pickle(p), ".parquet": lambda df, p: df.to_parquet(p, index=False)}
     if out.suffix.lower() not in writers:
-        raise _usage(f"--out must end in .csv, .pkl or .parquet, got {out.name!r}")
+        raise _usage(f"--out must end in .csv, .json (exact dtypes), .pkl or .parquet, got {out.name!r}")
     if args.rows is not None and args.rows < 1:
         raise _usage(f"--rows must be a positive integer, got {args.rows}")
     if args.balance and args.condition is not None:
@@ -219,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
                        description="List every registry entry with a one-line description.")
     p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives",
-                                               "schedules", "regularizers", "augmentations"],
+                                               "schedules", "regularizers", "augmentations", "metrics",
+                                               "modalities"],
                    help="only this registry")
     p.set_defaults(func=_cmd_list)
 
@@ -263,15 +245,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("synthesize", help="train a GAN on a table and write synthetic rows",
-                       description="Train a conditional table GAN on a CSV (or pickle/Parquet) file, or reuse "
+                       description="Train a conditional table GAN on a CSV (or JSON/Parquet) file, or reuse "
                                    "a trained one with --run, and write N synthetic rows with the same columns "
                                    "and dtypes. The run folder also works with `mpgan evaluate --run` and "
                                    "`mpgan sample --run`.")
-    p.add_argument("--data", help="table file to learn from (.csv, .tsv, .pkl, .parquet)")
+    p.add_argument("--data", help="table file to learn from (.csv, .tsv, .json, .parquet; pickles are refused)")
     p.add_argument("--target", help="class column: the generator is conditioned on it (needed for "
                                     "--balance/--condition)")
     p.add_argument("--rows", type=int, help="rows to write (default: as many as the training table)")
-    p.add_argument("--out", required=True, help="output table: .csv, .pkl (exact dtypes) or .parquet")
+    p.add_argument("--out", required=True, help="output table: .csv, .json (pandas table schema: exact dtypes), .pkl or .parquet")
     p.add_argument("--balance", action="store_true", help="equal rows per target class")
     p.add_argument("--condition", metavar="CLASS", help="only rows of this target class")
     p.add_argument("--config", "-c", help="YAML config merged over the tabular defaults")
@@ -297,8 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "`mpgan experiment NAME --help` shows a study's options (--quick, "
                                    "--seeds, --jobs, --out).",
                        add_help=True)
-    p.add_argument("study", nargs="?", choices=list(STUDIES), metavar="STUDY",
-                   help="one of: " + ", ".join(STUDIES))
+    p.add_argument("study", nargs="?", metavar="STUDY",
+                   help="one of: " + ", ".join(STUDIES))  # checked by run_study: one error line
     p.add_argument("args", nargs=argparse.REMAINDER, help="the study's own options")
     p.set_defaults(func=_cmd_experiment)
     return parser

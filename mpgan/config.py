@@ -366,18 +366,41 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def packaged_configs() -> dict[str, Any]:
+    """The configs that ship with mpgan (``mpgan/configs/*.yaml``, package data), by name."""
+    from importlib.resources import files
+
+    return {f.name.removesuffix(".yaml"): f for f in files("mpgan").joinpath("configs").iterdir()
+            if f.name.endswith(".yaml")}
+
+
+def resolve_config(path: str | Path) -> Path:
+    """A config file: ``path`` itself, else, for a bare name like ``mnist_default`` (or
+    ``experiments/configs/mnist_default.yaml`` outside a checkout), the config that ships
+    with mpgan; an error listing those otherwise."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    shipped = packaged_configs()
+    name = p.name.removesuffix(".yaml")
+    if name in shipped and (p.parent == Path(".") or p.parent.as_posix().endswith("configs")):
+        return Path(str(shipped[name]))
+    raise ConfigError(f"config file {str(p)!r} does not exist; the configs that ship with mpgan are "
+                      f"{', '.join(sorted(shipped))} (pass one by name)")
+
+
 def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
     """Load a YAML config (or the defaults when ``path`` is None) and apply overrides.
 
+    ``path`` may be a file or the name of a config that ships with mpgan
+    (``mnist_default``; ``mpgan list`` does not list them, :func:`packaged_configs` does).
     Component sections replace the default wholesale when they name a different
     registry entry, so ``generator: {name: dcgan_generator}`` does not inherit the
     default generator's params.
     """
     data: dict[str, Any] = {}
     if path is not None:
-        p = Path(path)
-        if not p.is_file():
-            raise ConfigError(f"config file {str(p)!r} does not exist")
+        p = resolve_config(path)
         try:
             data = yaml.safe_load(p.read_text()) or {}
         except yaml.YAMLError as exc:

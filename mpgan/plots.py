@@ -59,19 +59,6 @@ def save_image_grid(images: np.ndarray, path: str | Path, ncols: int | None = No
     return _save(fig, path)
 
 
-def save_image_panels(panels: Sequence[np.ndarray], titles: Sequence[str], path: str | Path,
-                      ncols: int | None = None) -> Path:
-    """Several image grids side by side, one title each (e.g. the same latents at epochs)."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.5), squeeze=False)
-    for ax, images, title in zip(axes[0], panels, titles, strict=True):
-        grid = grid_array(images, ncols)
-        vmin, vmax = (0, 255) if grid.dtype == np.uint8 else (None, None)
-        ax.imshow(grid, cmap="gray_r", vmin=vmin, vmax=vmax, interpolation="nearest")
-        ax.set_title(title, fontsize=9)
-        ax.axis("off")
-    return _save(fig, path)
-
-
 def plot_history(history: pd.DataFrame, out_dir: str | Path, smooth: int | None = None) -> list[Path]:
     """The two plots of seed 000: losses per iteration and discriminator accuracy per iteration."""
     out_dir = Path(out_dir)

@@ -1,5 +1,5 @@
-"""Named, pluggable factories: generators, discriminators, datasets, objectives, and the
-training step's parts (schedules, regularizers, augmentations).
+"""Named, pluggable factories: generators, discriminators, datasets, objectives, the
+training step's parts (schedules, regularizers, augmentations) and metrics.
 
 A fork adds an entry by decorating a factory::
 
@@ -131,6 +131,69 @@ class Registry:
         return f"Registry({self.kind!r}, {len(self._entries)} entries)"
 
 
+@dataclass(frozen=True)
+class MetricInfo:
+    """What a registered metric declares (SDMetrics-style): the data it applies to, whether
+    lower or higher is better, its range, whether it needs the feature extractor, whether
+    it is cheap enough to run during training, and, optionally, a check that a run can be
+    scored by it (returning why not, or None)."""
+
+    name: str
+    kinds: tuple[str, ...]
+    goal: str
+    range: tuple[float, float]
+    needs_extractor: bool
+    cheap: bool
+    requires: Callable[[Any], str | None] | None = None
+
+    def describe(self) -> str:
+        lo, hi = (("-inf" if v == float("-inf") else "inf" if v == float("inf") else f"{v:g}") for v in self.range)
+        flags = [", ".join(self.kinds), f"{self.goal} is better" if self.goal != "info" else "information",
+                 f"range [{lo}, {hi}]"] + (["extractor"] if self.needs_extractor else []) + (
+                     ["cheap"] if self.cheap else [])
+        return "; ".join(flags)
+
+
+GOALS = ("lower", "higher", "info")
+
+
+class MetricRegistry(Registry):
+    """Metrics: ``fn(ctx) -> dict`` registered with what they declare (:class:`MetricInfo`).
+    ``ctx`` is a :class:`mpgan.metrics.context.EvalContext` (the run, its samples, the real
+    reference, the feature extractor)."""
+
+    def __init__(self) -> None:
+        super().__init__("metric")
+        self._info: dict[str, MetricInfo] = {}
+
+    def register(self, name: str | None = None, *, kinds: tuple[str, ...] | list[str] = ("image",),
+                 goal: str = "lower", range: tuple[float, float] = (0.0, float("inf")),  # noqa: A002
+                 needs_extractor: bool = False, cheap: bool = False,
+                 requires: Callable[[Any], str | None] | None = None, description: str | None = None,
+                 override: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        if goal not in GOALS:
+            raise MpganError(f"metric goal must be one of {', '.join(GOALS)}, got {goal!r}")
+        inner = super().register(name, description=description, override=override)
+
+        def decorator(fn: Callable[..., Any]) -> Callable[..., Any]:
+            key = name or fn.__name__
+            inner(fn)
+            self._info[key] = MetricInfo(key, tuple(kinds), goal, (float(range[0]), float(range[1])),
+                                         needs_extractor, cheap, requires)
+            return fn
+
+        return decorator
+
+    def info(self, name: str) -> MetricInfo:
+        self.get(name)  # unknown names: the registry's error, listing the known ones
+        return self._info[name]
+
+    def for_kind(self, kind: str, cheap: bool | None = None) -> list[str]:
+        """Names of the metrics that apply to ``kind`` data (only the cheap ones if asked)."""
+        load_plugins()
+        return [n for n, i in self._info.items() if kind in i.kinds and (cheap is None or i.cheap == cheap)]
+
+
 GENERATORS = Registry("generator")
 DISCRIMINATORS = Registry("discriminator")
 DATASETS = Registry("dataset")
@@ -138,6 +201,8 @@ OBJECTIVES = Registry("objective")
 SCHEDULES = Registry("schedule")
 REGULARIZERS = Registry("regularizer")
 AUGMENTATIONS = Registry("augmentation")
+METRICS = MetricRegistry()
+MODALITIES = Registry("modality")
 
 REGISTRIES: dict[str, Registry] = {
     "generators": GENERATORS,
@@ -147,6 +212,8 @@ REGISTRIES: dict[str, Registry] = {
     "schedules": SCHEDULES,
     "regularizers": REGULARIZERS,
     "augmentations": AUGMENTATIONS,
+    "metrics": METRICS,
+    "modalities": MODALITIES,
 }
 
 _plugins_loaded = False

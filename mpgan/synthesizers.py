@@ -46,7 +46,8 @@ TABULAR_DEFAULTS: dict[str, Any] = {
 }
 #: Fewest rows a table may have: below this no batch gives the discriminator a signal.
 MIN_ROWS = 8
-TABLE_FILE = "table.pkl"
+TABLE_FILE = "table.json"  # pandas table-schema JSON: exact dtypes, no pickle
+OLD_TABLE_FILE = "table.pkl"
 
 
 def _restore_ids(out: pd.DataFrame, original: pd.DataFrame, ids: Mapping[str, str],
@@ -160,7 +161,7 @@ class TabularSynthesizer:
         return ds
 
     def fit(self, data: pd.DataFrame | str | Path) -> TabularSynthesizer:
-        """Train on ``data`` (a DataFrame or a table file: CSV, pickle or Parquet)."""
+        """Train on ``data`` (a DataFrame or a table file: CSV, table-schema JSON or Parquet)."""
         from .io import atomic_save
         from .training import Trainer
         from .training.run_dir import next_run_dir
@@ -179,7 +180,7 @@ class TabularSynthesizer:
         run_dir = self.run_dir or next_run_dir(Path("runs") / "tabular")
         run_dir.mkdir(parents=True, exist_ok=True)
         table_path = run_dir / TABLE_FILE
-        atomic_save(table_path, lambda p: df.to_pickle(p), suffix=".pkl")
+        atomic_save(table_path, lambda p: df.to_json(p, orient="table", index=False), suffix=".json")
         try:
             cfg = self._config(len(ds), table_path)
             self.trainer = Trainer.from_config(cfg, run_dir=run_dir, dataset=ds, progress=self.progress)
@@ -201,6 +202,13 @@ class TabularSynthesizer:
 
         run_dir = Path(run_dir)
         table_path = run_dir / TABLE_FILE
+        if (run_dir / OLD_TABLE_FILE).is_file() and not table_path.is_file():
+            old = run_dir / OLD_TABLE_FILE
+            raise MpganError(
+                f"{run_dir} was written by an older mpgan that kept its table as a pickle ({OLD_TABLE_FILE}), which "
+                "mpgan no longer loads (unpickling runs the file's code); if you trust it, re-save it with "
+                f"python -c \"import pandas as pd; pd.read_pickle('{old}').to_json('{table_path}', orient='table', "
+                "index=False)\"")
         if not (run_dir / "config.yaml").is_file() or not table_path.is_file():
             raise MpganError(f"{run_dir} is not a tabular synthesizer run (it needs config.yaml and {TABLE_FILE}); "
                              "pass a folder written by `mpgan synthesize` or TabularSynthesizer.fit")
@@ -208,7 +216,7 @@ class TabularSynthesizer:
         p = cfg.data.params
         syn = cls(target=p.get("target"), numeric=p.get("numeric", "standard"), holdout=p.get("holdout", 0.0),
                   categorical=p.get("categorical", ()), seed=cfg.seed, run_dir=run_dir, progress=progress)
-        df = pd.read_pickle(table_path)
+        df = pd.read_json(table_path, orient="table")
         syn.dataset, syn._table = syn._dataset(df, quiet=True), df  # warned at fit time
         syn.trainer = Trainer.from_run(run_dir, dataset=syn.dataset, progress=progress)
         return syn

@@ -24,7 +24,7 @@ def test_console_script_help():
 def test_list_shows_every_registry(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    for header in ("generators:", "discriminators:", "datasets:", "objectives:"):
+    for header in ("generators:", "discriminators:", "datasets:", "objectives:", "metrics:", "modalities:"):
         assert header in out
     line = next(line for line in out.splitlines() if line.strip().startswith("mpgan_discriminator"))
     assert len(line.split(None, 1)[1]) > 10  # a description follows the name
@@ -56,6 +56,7 @@ def test_train_then_sample(tmp_path, capsys):
     (["train", "--config", "/no/such.yaml"], "does not exist"),
     (["sample", "--run", "/no/such/run", "--out", "x.png"], "is not an mpgan run directory"),
     (["sample", "--run", ".", "--out", "x.gif"], "--out must end in .png"),
+    (["experiment", "NOSUCH"], "unknown study 'NOSUCH'; known studies: augmentation,"),
 ])
 def test_errors_exit_2_with_one_line(args, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

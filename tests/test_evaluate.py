@@ -57,7 +57,11 @@ def test_evaluate_toy_run(tmp_path):
     assert main(["evaluate", "--run", str(run), "--n", "500"]) == 0
     result = json.loads((run / "eval" / "metrics.json").read_text())
     dist = result["distribution"]
-    assert json.dumps(dist).count("n") > 0 and (run / "eval" / "histogram.png").exists()
+    # scored against the distribution the data came from (N(10, 1)) and against the real sample
+    assert dist["moment_errors_dist"]["ref_mean"] == 10.0 and dist["moment_errors_dist"]["ref_std"] == 1.0
+    assert dist["n_fake"] == 500 and dist["n_real"] == 1000
+    assert dist["moment_errors_dist"]["mean"] == pytest.approx(dist["moments"]["mean"])
+    assert (run / "eval" / "histogram.png").exists()
 
 
 def test_evaluate_tabular_run(tmp_path):

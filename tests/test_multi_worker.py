@@ -11,6 +11,7 @@ import textwrap
 import time
 
 import numpy as np
+import pytest
 
 SETS = ["name=mw", "data=gaussian_mixture", "data.params.n=512", "generator=toy_generator",
         "discriminator=toy_discriminator", "train.batch_size=32", "train.steps_per_epoch=6", "train.epochs=2",
@@ -56,6 +57,7 @@ def _load(path):
         return [f[k] for k in sorted(f.files, key=lambda k: int(k.split("_")[1]))]
 
 
+@pytest.mark.slow  # two TensorFlow processes: about 20 s
 def test_two_workers_on_localhost(tmp_path):
     ports = _free_ports(2)
     cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}

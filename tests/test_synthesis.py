@@ -212,7 +212,7 @@ def test_cli_synthesize_errors_exit_2_with_one_line(tmp_path, capsys):
     cases = [
         (["--data", str(data), "--target", "nope", "--out", str(tmp_path / "o.csv")],
          "target column 'nope' does not exist"),
-        (["--data", str(data), "--out", str(tmp_path / "o.txt")], "--out must end in .csv, .pkl or .parquet"),
+        (["--data", str(data), "--out", str(tmp_path / "o.txt")], "--out must end in .csv, .json (exact dtypes), .pkl or .parquet"),
         (["--out", str(tmp_path / "o.csv")], "pass --data TABLE to train a synthesizer, or --run"),
         (["--data", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o.csv")], "does not exist"),
     ]
@@ -242,3 +242,25 @@ def test_tabular_utility_benchmark_smoke(tmp_path):
     assert res.groupby("classifier")["accuracy_trtr"].nunique().eq(1).all()
     text = (out / "results.md").read_text()
     assert "wine / logistic_regression: TSTR" in text and "x TRTR" in text
+
+
+def test_pickles_are_not_loaded(tmp_path):
+    import pandas as pd
+
+    from mpgan.data.tabular import read_table
+    from mpgan.errors import DataError, MpganError
+    from mpgan.synthesizers import TabularSynthesizer
+
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": ["x", "y", "x"]})
+    df.to_pickle(tmp_path / "t.pkl")
+    with pytest.raises(DataError, match=r"is a pickle, which mpgan does not load .*read_table\(path, allow_pickle=True\)"):
+        read_table(tmp_path / "t.pkl")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "t.pkl", allow_pickle=True), df)
+    df.to_json(tmp_path / "t.json", orient="table", index=False)
+    pd.testing.assert_frame_equal(read_table(tmp_path / "t.json"), df)  # exact dtypes, no pickle
+    old = tmp_path / "old_run"
+    old.mkdir()
+    (old / "config.yaml").write_text("name: x\n")
+    df.to_pickle(old / "table.pkl")
+    with pytest.raises(MpganError, match=r"older mpgan that kept its table as a pickle.*re-save it with"):
+        TabularSynthesizer.load(old)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import checks
 from ..errors import DataError
 
 #: Repo-relative default data root (``<repo>/datasets``); used when it exists,
@@ -54,10 +55,8 @@ def resolve_path(path: str | os.PathLike[str], what: str) -> Path:
 
 
 def positive_int(value: Any, name: str, dataset: str) -> int:
-    """``value`` as an int >= 1, or a DataError naming the parameter."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise DataError(f"dataset '{dataset}': {name} must be a positive integer, got {value!r}")
-    return int(value)
+    """``value`` as an int >= 1, or a DataError naming the dataset's parameter."""
+    return checks.positive_int(value, name, f"dataset '{dataset}':", DataError)
 
 
 def positive_float(value: Any, name: str, dataset: str) -> float:

@@ -614,13 +614,16 @@ def penguins(seed: int = 0, limit: int | None = None, numeric: str = "standard",
 
 
 #: Table file suffixes :func:`read_table` understands.
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".pkl", ".pickle", ".parquet")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".parquet", ".pkl", ".pickle")
+PICKLE_SUFFIXES = (".pkl", ".pickle")
 
 
-def read_table(path: str | os.PathLike[str], sep: str | None = None) -> pd.DataFrame:
-    """A table file as a DataFrame: CSV/TSV (pandas ``read_csv``), a pandas pickle, or Parquet.
+def read_table(path: str | os.PathLike[str], sep: str | None = None, allow_pickle: bool = False) -> pd.DataFrame:
+    """A table file as a DataFrame: CSV/TSV (pandas ``read_csv``), pandas' table-schema JSON
+    (``df.to_json(orient="table")``), Parquet, or, only with ``allow_pickle=True``, a pickle.
 
-    Pickles and Parquet keep dtypes exactly; CSV dtypes are pandas' inference. A relative
+    JSON and Parquet keep dtypes exactly; CSV dtypes are pandas' inference. Pickles are
+    refused by default because loading one runs whatever code it holds. A relative
     ``path`` is also looked up in the data root (``$MPGAN_DATA`` or datasets/).
     """
     p = resolve_path(path, "table file")
@@ -629,9 +632,15 @@ def read_table(path: str | os.PathLike[str], sep: str | None = None) -> pd.DataF
     suffix = p.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         raise DataError(f"table file '{p}' has the suffix {suffix!r}; expected one of {', '.join(TABLE_SUFFIXES)}")
+    if suffix in PICKLE_SUFFIXES and not allow_pickle:
+        raise DataError(f"table file '{p}' is a pickle, which mpgan does not load (unpickling runs the file's "
+                        "code); save it as CSV, JSON (df.to_json(path, orient='table')) or Parquet, or, for a "
+                        "file you trust, call read_table(path, allow_pickle=True) from Python")
     try:
-        if suffix in (".pkl", ".pickle"):
+        if suffix in PICKLE_SUFFIXES:
             df = pd.read_pickle(p)
+        elif suffix == ".json":
+            df = pd.read_json(p, orient="table")
         elif suffix == ".parquet":
             df = pd.read_parquet(p)
         else:
@@ -653,7 +662,7 @@ def csv(path: str, target: str | None = None, numeric: str = "standard", max_cat
         drop: str | list[str] | None = None, categorical: str | list[str] = (),
         max_categories: int = 200, sep: str | None = None, seed: int = 0, limit: int | None = None,
         holdout: float = 0.0) -> Dataset:
-    """Any table file (CSV/TSV, pandas pickle or Parquet), encoded column by column; `target` adds class labels.
+    """Any table file (CSV/TSV, table-schema JSON or Parquet), encoded column by column; `target` adds class labels.
 
     A relative ``path`` is also looked up in the data root (``$MPGAN_DATA`` or datasets/).
     """

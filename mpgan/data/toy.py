@@ -106,3 +106,43 @@ def normal(mean: float = 10.0, std: float = 1.0, n: int = 5000, seed: int = 0,
     rng = np.random.default_rng(seed)
     x = rng.normal(mean, std, size=(n, 1)).astype(np.float32)
     return _finish(x, "normal", seed, limit, info={"source": "generated", "mean": mean, "std": std})
+
+
+class GaussianMixture1D:
+    """A 1-D Gaussian mixture with the ``cdf``/``pdf``/``ppf`` a frozen scipy distribution has."""
+
+    def __init__(self, means: Sequence[float], stds: Sequence[float], weights: Sequence[float] | None = None):
+        from scipy import stats
+
+        self.means, self.stds = np.asarray(means, float), np.asarray(stds, float)
+        w = np.ones(len(self.means)) if weights is None else np.asarray(weights, float)
+        self.weights = w / w.sum()
+        self._parts = [stats.norm(m, s) for m, s in zip(self.means, self.stds, strict=True)]
+
+    def cdf(self, x):
+        return sum(w * p.cdf(x) for w, p in zip(self.weights, self._parts, strict=True))
+
+    def pdf(self, x):
+        return sum(w * p.pdf(x) for w, p in zip(self.weights, self._parts, strict=True))
+
+    def ppf(self, q):
+        from scipy.optimize import brentq
+
+        q = np.atleast_1d(np.asarray(q, float))
+        lo, hi = (self.means - 10 * self.stds).min(), (self.means + 10 * self.stds).max()
+        return np.array([brentq(lambda x, t=t: self.cdf(x) - t, lo, hi) for t in q])
+
+
+def reference_distribution(ds: Dataset):
+    """The distribution a toy dataset was drawn from (scipy-like: cdf, pdf, ppf), from the
+    parameters its loader recorded in ``ds.info``; None for other data."""
+    from scipy import stats
+
+    info, name = ds.info, ds.spec.name
+    if name == "rayleigh" and "sigma" in info:
+        return stats.rayleigh(scale=float(info["sigma"]))
+    if name == "normal" and "mean" in info:
+        return stats.norm(float(info["mean"]), float(info["std"]))
+    if name == "gaussian_mixture" and "means" in info:
+        return GaussianMixture1D(info["means"], info["stds"], info.get("weights"))
+    return None

@@ -2,8 +2,9 @@
 distribution (moments, KS, Cramér–von Mises, W1) and tabular (column fidelity,
 correlations, TSTR vs TRTR, distance to closest record), plus ``evaluate`` for a run."""
 
-from . import features, images, stats, tabular
+from . import builtin, features, images, stats, tabular
 from .callback import MetricsCallback, metrics_callbacks
+from .context import EvalContext, reference_images
 from .evaluate import available_metrics, evaluate, flatten, format_table
 from .features import FeatureExtractor, classifier_extractor, inception_extractor
 from .images import (
@@ -37,7 +38,7 @@ from .tabular import (
 )
 
 __all__ = [
-    "features", "images", "stats", "tabular",
+    "builtin", "features", "images", "stats", "tabular", "EvalContext", "reference_images",
     "MetricsCallback", "metrics_callbacks", "available_metrics", "evaluate", "flatten", "format_table",
     "FeatureExtractor", "classifier_extractor", "inception_extractor",
     "discriminator_accuracy", "evaluate_images", "fid_from_features", "fid_sample_size_study",

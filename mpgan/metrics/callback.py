@@ -12,7 +12,7 @@ from .evaluate import evaluate, flatten
 
 if TYPE_CHECKING:
     from ..config import Config
-    from ..training.trainer import Trainer
+    from .context import Run
 
 
 class MetricsCallback(Callback):
@@ -21,7 +21,7 @@ class MetricsCallback(Callback):
     def __init__(self, every: int, metrics: list[str] | None = None, n: int = 1000, seed: int = 0):
         self.every, self.metrics, self.n, self.seed = every, metrics, n, seed
 
-    def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
+    def on_epoch_end(self, trainer: Run, epoch: int, logs: dict[str, Any]) -> None:
         if epoch % self.every and epoch != trainer.total_epochs:
             return
         result = evaluate(trainer, n=self.n, metrics=self.metrics, seed=self.seed, plots=False,

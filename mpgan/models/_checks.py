@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import checks
 from ..data_spec import DataSpec
 from ..errors import ModelError
 from ..lazy import lazy_module
@@ -58,13 +59,9 @@ def require_image(data_spec: DataSpec, factory: str, min_size: int = 1) -> tuple
     return h, w, c
 
 
-def positive_int(name: str, value: Any, factory: str) -> int:
-    """``value`` as an int > 0 (bools and floats with a fraction are rejected)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise ModelError(f"{factory} {name} must be a positive integer, got {value!r}")
-    if value < 1:
-        raise ModelError(f"{factory} {name} must be a positive integer, got {value!r}")
-    return int(value)
+def positive_int(value: Any, name: str, factory: str) -> int:
+    """``value`` as an int > 0, or a ModelError naming the factory's parameter."""
+    return checks.positive_int(value, name, factory, ModelError)
 
 
 def positive_ints(name: str, values: Any, factory: str) -> tuple[int, ...]:

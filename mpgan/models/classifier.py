@@ -51,9 +51,9 @@ def _validated(
     shape = require_image(data_spec, factory)
     return (
         shape,
-        positive_int("width", width, factory),
+        positive_int(width, "width", factory),
         rate("dropout", dropout, factory),
-        positive_int("features", features, factory),
+        positive_int(features, "features", factory),
     )
 
 
@@ -78,7 +78,7 @@ def build_classifier(
             "build_classifier needs num_classes, and the dataset spec has none; "
             "pass num_classes or use a labelled dataset"
         )
-    num_classes = positive_int("num_classes", num_classes, name)
+    num_classes = positive_int(num_classes, "num_classes", name)
     if num_classes < 2:
         raise ModelError(f"build_classifier needs num_classes >= 2, got {num_classes}")
     inp = keras.Input(shape, name="x")

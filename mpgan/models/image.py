@@ -50,8 +50,8 @@ def mpgan_generator(data_spec: DataSpec, latent_dim: int = 100, filters: int = 1
     """
     name = "mpgan_generator"
     h, w, c = require_image(data_spec, name)
-    latent_dim = positive_int("latent_dim", latent_dim, name)
-    filters = positive_int("filters", filters, name)
+    latent_dim = positive_int(latent_dim, "latent_dim", name)
+    filters = positive_int(filters, "filters", name)
     vr = value_range(data_spec, name)
     h0, w0 = math.ceil(h / 4), math.ceil(w / 4)
 
@@ -83,7 +83,7 @@ def mpgan_discriminator(
     """
     name = "mpgan_discriminator"
     h, w, c = require_image(data_spec, name, min_size=3)
-    filters = positive_int("filters", filters, name)
+    filters = positive_int(filters, "filters", name)
     dropout = rate("dropout", dropout, name)
 
     inputs, x0, labels = _discriminator_inputs(data_spec, conditional, name)
@@ -98,7 +98,7 @@ def mpgan_discriminator(
 
 
 def _check_depth(depth: int, h: int, w: int, factory: str) -> int:
-    depth = positive_int("depth", depth, factory)
+    depth = positive_int(depth, "depth", factory)
     max_depth = int(math.floor(math.log2(min(h, w)))) if min(h, w) >= 2 else 0
     if depth > max_depth:
         raise ModelError(
@@ -128,9 +128,9 @@ def dcgan_generator(
     """
     name = "dcgan_generator"
     h, w, c = require_image(data_spec, name)
-    latent_dim = positive_int("latent_dim", latent_dim, name)
-    width = positive_int("width", width, name)
-    kernel_size = positive_int("kernel_size", kernel_size, name)
+    latent_dim = positive_int(latent_dim, "latent_dim", name)
+    width = positive_int(width, "width", name)
+    kernel_size = positive_int(kernel_size, "kernel_size", name)
     depth = _check_depth(depth, h, w, name)
     vr = value_range(data_spec, name)
     h0, w0 = math.ceil(h / 2**depth), math.ceil(w / 2**depth)
@@ -175,8 +175,8 @@ def dcgan_discriminator(
     """
     name = "dcgan_discriminator"
     h, w, c = require_image(data_spec, name)
-    width = positive_int("width", width, name)
-    kernel_size = positive_int("kernel_size", kernel_size, name)
+    width = positive_int(width, "width", name)
+    kernel_size = positive_int(kernel_size, "kernel_size", name)
     depth = _check_depth(depth, h, w, name)
     dropout = rate("dropout", dropout, name)
     if norm not in _NORMS:

@@ -215,7 +215,7 @@ def spec_generator(
     The list must end in the dataset's sample shape; for a bounded value range
     end it with a tanh (or rescaled) activation.
     """
-    latent_dim = positive_int("latent_dim", latent_dim, "spec generator")
+    latent_dim = positive_int(latent_dim, "latent_dim", "spec generator")
     model = build_from_spec(_as_list(layers, "spec generator"), (latent_dim,), "generator_spec")
     out = tuple(model.output_shape)
     if out[1:] != tuple(data_spec.shape):

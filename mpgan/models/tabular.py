@@ -85,7 +85,7 @@ def mlp_generator(
     name = "mlp_generator"
     require_kind(data_spec, _KINDS, name)
     n = require_vector(data_spec, name)
-    latent_dim = positive_int("latent_dim", latent_dim, name)
+    latent_dim = positive_int(latent_dim, "latent_dim", name)
     hidden = positive_ints("hidden", hidden, name)
     vr = value_range(data_spec, name)
     columns = _columns(data_spec, n)
@@ -159,7 +159,7 @@ def mlp_discriminator(
     n = require_vector(data_spec, name)
     hidden = positive_ints("hidden", hidden, name)
     dropout = rate("dropout", dropout, name)
-    pac = positive_int("pac", pac, name)
+    pac = positive_int(pac, "pac", name)
 
     inp = keras.Input((n,), name="x")
     x = mlayers.Pack(pac, name="pack")(inp) if pac > 1 else inp

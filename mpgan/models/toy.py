@@ -47,7 +47,7 @@ def toy_generator(
     name = "toy_generator"
     require_kind(data_spec, "toy", name)
     n = require_vector(data_spec, name)
-    latent_dim = positive_int("latent_dim", latent_dim, name)
+    latent_dim = positive_int(latent_dim, "latent_dim", name)
     hidden = positive_ints("hidden", hidden, name)
     activation = _check_activation(activation, name)
     vr = value_range(data_spec, name)
@@ -107,7 +107,7 @@ def iid_generator(
         raise ModelError(f"{name} output must be 'linear' or 'abs', got {output!r}")
     require_kind(data_spec, "toy", name)
     n = require_vector(data_spec, name)
-    k = positive_int("noise_per_feature", noise_per_feature, name)
+    k = positive_int(noise_per_feature, "noise_per_feature", name)
     hidden = positive_ints("hidden", hidden, name)
     activation = _check_activation(activation, name)
     vr = value_range(data_spec, name)

@@ -128,28 +128,30 @@ def train_run(config: str | Path, overrides: Sequence[str], run_dir: Path, callb
     import tensorflow as tf
 
     from ..config import load_config
-    from ..metrics.callback import metrics_callbacks
     from ..training import Trainer
 
     tf.get_logger().setLevel("ERROR")  # each run's first trace is expected, not a retracing problem
     cfg = load_config(str(config), ["train.tensorboard=false", *overrides])
-    trainer = Trainer.from_config(cfg, run_dir=run_dir, callbacks=[*metrics_callbacks(cfg), *callbacks],
+    trainer = Trainer.from_config(cfg, run_dir=run_dir, callbacks=list(callbacks),
                                   progress=False)
     trainer.fit()
     return trainer
 
 
 def config_path(name: str) -> Path:
-    """``experiments/configs/NAME.yaml`` of this checkout (or of ``$MPGAN_CONFIGS``)."""
+    """The study config ``NAME``: from ``$MPGAN_CONFIGS`` if set, else the one that ships
+    with mpgan (package data, so studies work from an installed wheel)."""
     import os
 
+    from ..config import resolve_config
+
     root = os.environ.get("MPGAN_CONFIGS")
-    folder = Path(root) if root else Path(__file__).resolve().parents[2] / "experiments" / "configs"
-    path = folder / f"{name}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"study config {path} not found; studies read experiments/configs/ of the "
-                          "mpgan checkout (install with `pip install -e .`) or the folder in $MPGAN_CONFIGS")
-    return path
+    if root:
+        path = Path(root) / f"{name}.yaml"
+        if not path.is_file():
+            raise ConfigError(f"study config {path} not found in $MPGAN_CONFIGS ({root})")
+        return path
+    return resolve_config(name)
 
 
 # -------------------------------------------------------------------------- results

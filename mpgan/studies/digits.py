@@ -164,7 +164,7 @@ def ladder(data: str, quick: bool) -> dict[str, float]:
     from ..config import load_config
     from ..data import load_dataset
     from ..metrics.calibration import calibration_ladder
-    from ..metrics.evaluate import reference_images
+    from ..metrics.context import reference_images
     from ..metrics.features import classifier_extractor
     from .common import config_path
 

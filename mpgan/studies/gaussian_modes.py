@@ -200,7 +200,7 @@ def _md(df: pd.DataFrame) -> str:
 
 def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame) -> None:
     from .. import plots
-    from ..metrics.evaluate import GaussianMixture1D
+    from ..data.toy import GaussianMixture1D
 
     fig_dir = out / "figures"
     curves = pd.concat([o["curve"] for o in outputs], ignore_index=True)

@@ -36,12 +36,13 @@ class TensorBoard(Callback):
                     tf.summary.scalar(f"epoch/{key}", float(value), step=int(logs["step"]))
             t = trainer.train_config
             due = epoch == trainer.total_epochs or (t.sample_every and epoch % t.sample_every == 0)
-            if due and trainer.dataset.spec.kind == "image":
-                from ..plots import grid_array
+            if due:
+                from ..modalities import modality_of
 
-                x = trainer.generate(trainer.fixed_latents[:64])
-                grid = grid_array(trainer.dataset.inverse_transform(x))
-                tf.summary.image("samples", grid[None, :, :, None], step=int(logs["step"]))
+                image = modality_of(trainer.dataset).tensorboard_image(
+                    trainer.dataset, trainer.generate(trainer.fixed_latents[:64]))
+                if image is not None:
+                    tf.summary.image("samples", image, step=int(logs["step"]))
         self.writer.flush()
 
     def on_train_end(self, trainer: Trainer) -> None:

@@ -84,7 +84,11 @@ class Trainer:
         self.generator, self.objective = generator, objective
         self.run = RunDirectory(run_dir) if run_dir is not None else None
         self.progress = ProgressBar(progress)
-        self.callbacks: list[Callback] = [self.progress, *callbacks]
+        # The config composes the run: its eval section adds the metric callbacks, its
+        # tensorboard flag the writer (last, so it sees every callback's numbers).
+        from ..metrics.callback import metrics_callbacks
+
+        self.callbacks: list[Callback] = [self.progress, *metrics_callbacks(config), *callbacks]
         if config.train.tensorboard:
             from .tensorboard import TensorBoard
 
@@ -498,23 +502,17 @@ class Trainer:
         return self.generate(self.latents(n, seed, labels))
 
     def save_samples(self, stem: Path) -> Path:
-        """Samples from the fixed latents: a PNG grid (images), histogram (toys) or CSV (tables)."""
-        from .. import plots
+        """Samples from the fixed latents, as the data's modality writes them: a PNG grid
+        (images), a histogram against the real data (toys) or a CSV (tables)."""
+        from ..modalities import modality_of
 
+        modality = modality_of(self.dataset)
         x = self.generate(self._fixed_z)
-        kind = self.dataset.spec.kind
+        more = getattr(modality, "preview_samples", 0)
+        if more > len(x):
+            x = self.sample(more, seed=self.config.seed)
         title = f"{self.config.name} — epoch {int(self.epoch.numpy())}"
-        if kind == "image":
-            return plots.save_image_grid(self.dataset.inverse_transform(x), stem.with_suffix(".png"), title=title)
-        if kind == "toy":
-            more = self.sample(max(2000, len(x)), seed=self.config.seed)
-            return plots.plot_toy_samples(self.dataset.x[:20000], more, stem.with_suffix(".png"), title=title)
-        from ..io import atomic_save
-
-        table = self.dataset.inverse_transform(x)
-        path = stem.with_suffix(".csv")
-        atomic_save(path, lambda p: pd.DataFrame(table).to_csv(p, index=False))
-        return path
+        return modality.write_samples(self.dataset, x, stem.with_suffix(modality.preview), title=title)
 
 
 __all__ = ["Trainer", "build_schedule", "next_run_dir"]

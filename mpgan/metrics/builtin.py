@@ -1,0 +1,161 @@
+"""The built-in metrics, registered with what they declare.
+
+Each is ``fn(ctx) -> dict`` on an :class:`~mpgan.metrics.context.EvalContext`; the
+numeric work lives in :mod:`.images`, :mod:`.stats` and :mod:`.tabular` as pure
+functions on arrays and DataFrames. A fork adds a metric the same way::
+
+    from mpgan.registry import METRICS
+
+    @METRICS.register("mean_ink", kinds=["image"], goal="info", range=(0, 1), cheap=True)
+    def mean_ink(ctx):
+        \"\"\"Mean pixel intensity of the samples.\"\"\"
+        return {"value": float((ctx.fake + 1).mean() / 2)}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..registry import METRICS
+
+INF = float("inf")
+
+
+def _conditional_run(trainer: Any) -> str | None:
+    if getattr(trainer, "condition_dim", 0):
+        return None
+    return "scores a conditional run (generator.params.conditional: true); this run's generator is unconditional"
+
+
+@METRICS.register("fid", kinds=["image"], goal="lower", range=(0, INF), needs_extractor=True, cheap=True)
+def fid(ctx) -> dict[str, Any]:
+    """Fréchet distance between real and generated features (with the calibration ladder)."""
+    from .images import fid_from_features
+
+    out = fid_from_features(ctx.real_features[0], ctx.fake_features[0])
+    if ctx.ladder:
+        from .calibration import calibration_ladder, place
+
+        ref = ctx.reference
+        lad = calibration_ladder(ref["reference"], ref["pool_x"], ref["pool_y"], ctx.extractor, seed=ctx.seed)
+        out["ladder"] = {k: v["fid"] for k, v in lad["rungs"].items()}
+        out["ladder_n"] = lad["n"]
+        out["reads_as"] = place(out["value"], lad)
+    return out
+
+
+@METRICS.register("kid", kinds=["image"], goal="lower", range=(-INF, INF), needs_extractor=True, cheap=True)
+def kid(ctx) -> dict[str, Any]:
+    """Kernel Inception Distance analogue: unbiased polynomial-kernel MMD², mean ± std over subsets."""
+    from .images import kid_from_features
+
+    return kid_from_features(ctx.real_features[0], ctx.fake_features[0], seed=ctx.seed)
+
+
+@METRICS.register("is", kinds=["image"], goal="higher", range=(1, INF), needs_extractor=True, cheap=True)
+def inception_score(ctx) -> dict[str, Any]:
+    """Inception Score analogue from the dataset classifier (at most its number of classes)."""
+    from .images import inception_score_from_probs
+
+    return {**inception_score_from_probs(ctx.fake_features[1]), "n_real": int(len(ctx.real))}
+
+
+@METRICS.register("precision_recall", kinds=["image"], goal="higher", range=(0, 1), needs_extractor=True,
+                  cheap=True)
+def precision_recall(ctx) -> dict[str, Any]:
+    """Improved precision and recall (k-NN manifolds, Kynkäänniemi et al. 2019)."""
+    from .images import precision_recall_from_features
+
+    return precision_recall_from_features(ctx.real_features[0], ctx.fake_features[0])
+
+
+@METRICS.register("mode_coverage", kinds=["image"], goal="info", range=(0, INF), needs_extractor=True,
+                  cheap=True)
+def mode_coverage(ctx) -> dict[str, Any]:
+    """Class shares of the samples by the dataset classifier; classes under half their share; confidence."""
+    from .images import mode_coverage as coverage
+
+    p_fake, p_real = ctx.fake_features[1], ctx.real_features[1]
+    names = ctx.extractor.info.get("class_names") or None
+    if names is not None and len(names) != p_fake.shape[1]:
+        names = None
+    # The classifier's mean confidence (max probability): real images set its scale.
+    return {**coverage(p_fake, class_names=names), "n_real": int(len(ctx.real)),
+            "mean_confidence": float(p_fake.max(axis=1).mean()),
+            "real_confidence": float(p_real.max(axis=1).mean())}
+
+
+@METRICS.register("discriminator_accuracy", kinds=["image"], goal="info", range=(0, 1), cheap=True)
+def discriminator_accuracy(ctx) -> dict[str, Any]:
+    """The run's discriminator on held-out real vs generated samples."""
+    from .images import discriminator_accuracy as accuracy
+
+    d = ctx.trainer.discriminators[0]
+    if getattr(d, "condition_dim", 0):
+        return {"skipped": "a conditional discriminator needs labels with each image"}
+    return accuracy(d, ctx.real, ctx.fake)
+
+
+@METRICS.register("label_agreement", kinds=["image"], goal="higher", range=(0, 1), needs_extractor=True,
+                  cheap=True, requires=_conditional_run)
+def label_agreement(ctx) -> dict[str, Any]:
+    """Conditional runs: the share of samples asked for class k that the classifier calls k."""
+    k, n = ctx.trainer.condition_dim, ctx.n
+    asked = np.arange(n) % k
+    probs = ctx.extractor.probabilities(ctx.trainer.sample(n, seed=ctx.seed, labels=asked))
+    hit = probs.argmax(axis=1) == asked
+    per_class = [float(hit[asked == c].mean()) for c in range(k)]
+    out = {"value": float(hit.mean()), "per_class": per_class, "min_class": float(min(per_class)),
+           "mean_confidence": float(probs.max(axis=1).mean()), "n_fake": int(n)}
+    real_y = ctx.reference["reference_y"]
+    if real_y is not None:  # the judge's own accuracy on real images is the scale
+        out["real_accuracy"] = float((ctx.real_features[1].argmax(axis=1) == real_y).mean())
+    return out
+
+
+@METRICS.register("distribution", kinds=["toy"], goal="info", range=(0, INF), cheap=True)
+def distribution(ctx) -> dict[str, Any]:
+    """Moments, KS, Cramér–von Mises and W1 against the known distribution and the real sample."""
+    from ..data.toy import reference_distribution
+    from .stats import distribution_report
+
+    dist = reference_distribution(ctx.dataset)
+    real = ctx.dataset.x
+    if ctx.out_dir is not None:
+        from .. import plots
+
+        plots.plot_toy_samples(real, ctx.fake, ctx.out_dir / "histogram.png",
+                               density=dist.pdf if dist is not None else None,
+                               title=f"{ctx.trainer.config.name}: generated vs real")
+    return distribution_report(ctx.fake.ravel(), real=real.ravel(), dist=dist)
+
+
+@METRICS.register("tabular", kinds=["tabular"], goal="info", range=(0, INF))
+def tabular(ctx) -> dict[str, Any]:
+    """Column fidelity, correlations, TSTR vs TRTR and distance to closest record (report.md)."""
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    from .tabular import tabular_report
+
+    ds = ctx.dataset
+    real = ds.frame if ds.frame is not None else pd.DataFrame(ds.inverse_transform(ds.x))
+    synthetic = pd.DataFrame(ds.inverse_transform(ctx.fake))
+    target = ds.info.get("target")
+    if ds.holdout is not None:
+        train, test = real, ds.holdout
+        note = f"TSTR/TRTR are scored on {len(test)} real rows held out of training."
+    else:
+        strat = real[target] if target in real.columns else None
+        try:
+            train, test = train_test_split(real, test_size=0.3, random_state=ctx.seed, stratify=strat)
+        except ValueError:
+            train, test = train_test_split(real, test_size=0.3, random_state=ctx.seed)
+        note = ("This run held no rows out of training, so the test rows below were seen by the generator "
+                "and TSTR is optimistic; train with data.params.holdout (mpgan synthesize --holdout 0.3) "
+                "for an honest score.")
+    categorical = [target] if target is not None else None
+    return tabular_report(train, test, synthetic, target=target, out_dir=ctx.out, note=note,
+                          categorical=categorical)
