@@ -356,11 +356,13 @@ def _defaults_dict() -> dict[str, Any]:
     return Config().to_dict()
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def merge_dicts(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``over``, recursively for nested sections (a ``params`` block is
+    replaced whole, as a config file would); neither input is changed."""
     out = copy.deepcopy(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("params",):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_dicts(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -410,7 +412,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
     data = _normalize_components(data)
     data = apply_overrides(data, overrides)
     data = _normalize_components(data)
-    merged = _merge(_defaults_for(data), data)
+    merged = merge_dicts(_defaults_for(data), data)
     return Config.from_dict(merged)
 
 

@@ -55,6 +55,13 @@ class Modality:
     def _write(self, dataset: Dataset, x: np.ndarray, path: Path, title: str | None, ncols: int | None) -> Path:
         raise NotImplementedError
 
+    def spec_record(self, dataset: Dataset) -> dict[str, Any]:
+        """What a run's ``data_spec.json`` holds: the data spec and where the data came from."""
+        record = dataset.spec.to_dict()
+        if "source" in dataset.info:
+            record["source"] = str(dataset.info["source"])
+        return record
+
     def tensorboard_image(self, dataset: Dataset, x: np.ndarray) -> np.ndarray | None:
         """A (1, H, W, C) image of samples for TensorBoard, or None."""
         return None
@@ -140,6 +147,13 @@ class Tables(Modality):
         table = pd.DataFrame(dataset.inverse_transform(x))
         atomic_save(path, lambda p: table.to_csv(p, index=False), suffix=".csv")
         return path
+
+    def spec_record(self, dataset):
+        """The data spec plus the table's schema (column kinds, bounds, categories)."""
+        record = super().spec_record(dataset)
+        if "schema" in dataset.info:
+            record["schema"] = dataset.info["schema"]
+        return record
 
 
 @MODALITIES.register("toy")

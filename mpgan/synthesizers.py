@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data.tabular import check_table, read_table, table_dataset
+from .data.schema import TableSchema, check_table
+from .data.tabular import read_table, table_dataset
 from .errors import DataError, MpganError
 
 __all__ = ["TabularSynthesizer", "GaussianCopula", "IndependentMarginals", "TABULAR_DEFAULTS"]
@@ -120,18 +121,18 @@ class TabularSynthesizer:
 
     # ------------------------------------------------------------------ config
     def _config(self, n_rows: int, table_path: Path):
-        from .config import Config, _merge, apply_overrides, load_config
+        from .config import Config, apply_overrides, load_config, merge_dicts
 
         base = copy.deepcopy(TABULAR_DEFAULTS)
         src = self.config_source
         if isinstance(src, Mapping):
-            base = _merge(base, dict(src))
+            base = merge_dicts(base, dict(src))
         elif src is not None:
             user = load_config(src).to_dict()  # validated; keep only what the file sets
             import yaml
 
             raw = yaml.safe_load(Path(src).read_text()) or {}
-            base = _merge(base, {k: user[k] for k in raw if k in user})
+            base = merge_dicts(base, {k: user[k] for k in raw if k in user})
         data = apply_overrides(base, self.overrides)
         batch_set = any(o.split("=", 1)[0].strip() == "train.batch_size" for o in self.overrides)
         train = data.setdefault("train", {})
@@ -141,7 +142,7 @@ class TabularSynthesizer:
         data["data"] = {"name": "csv", "params": {
             "path": str(table_path.resolve()), "target": self.target, "numeric": self.numeric,
             "holdout": self.holdout, "categorical": self.categorical, "seed": self.seed}}
-        merged = _merge(Config().to_dict(), {k: v for k, v in data.items()
+        merged = merge_dicts(Config().to_dict(), {k: v for k, v in data.items()
                                              if k not in ("generator", "discriminator", "objective")})
         for key in ("generator", "discriminator", "objective"):
             if key in data:
@@ -290,24 +291,19 @@ class _Baseline:
         self.max_categories = int(max_categories)
 
     def _fit_columns(self, df: pd.DataFrame) -> None:
-        check_table(df)
+        self.schema = TableSchema.infer(df, max_categories=self.max_categories)
         self.columns = list(df.columns)
         self.dtypes = df.dtypes.to_dict()
         self.numeric = {}
         self.categorical = {}
-        for c in df.columns:
+        for c in self.schema.numeric:
             s = df[c]
-            is_num = (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-                      and s.nunique(dropna=True) > self.max_categories)
-            if is_num:
-                v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-                ok = np.sort(v[~np.isnan(v)])
-                if ok.size == 0:
-                    raise DataError(f"column '{c}' has no values; drop it")
-                self.numeric[c] = (ok, float(np.isnan(v).mean()), pd.api.types.is_integer_dtype(s.dtype))
-            else:
-                freq = s.value_counts(normalize=True, dropna=False)
-                self.categorical[c] = (list(freq.index), freq.to_numpy(dtype=np.float64))
+            v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            self.numeric[c] = (np.sort(v[~np.isnan(v)]), float(np.isnan(v).mean()),
+                               pd.api.types.is_integer_dtype(s.dtype))
+        for c in self.schema.categorical:
+            freq = df[c].value_counts(normalize=True, dropna=False)
+            self.categorical[c] = (list(freq.index), freq.to_numpy(dtype=np.float64))
 
     def _frame(self, cols: dict[Any, np.ndarray]) -> pd.DataFrame:
         out = {}

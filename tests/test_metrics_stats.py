@@ -183,7 +183,7 @@ def test_mode_masses_flag_a_collapsed_generator():
 
 
 class _Mixture:
-    """A duck-typed Gaussian mixture (like mpgan.metrics.evaluate.GaussianMixture1D)."""
+    """A duck-typed Gaussian mixture (mpgan.data.toy.GaussianMixture1D has these attributes)."""
 
     def __init__(self):
         self.means, self.stds, self.weights = np.array([-3.0, 3.0]), np.array([0.5, 0.5]), np.array([0.2, 0.8])

@@ -52,12 +52,30 @@ def test_column_kinds_rule_and_overrides(table):
     assert column_kinds(table) == {"a": "numeric", "b": "numeric", "c": "numeric",
                                    "colour": "categorical", "label": "categorical"}
     assert column_kinds(table, categorical=["c"], numeric="label")["c"] == "categorical"
-    assert column_kinds(pd.DataFrame({"f": [0.5, 1.5] * 5, "t": [True, False] * 5})) == {
-        "f": "categorical", "t": "categorical"}  # ≤ 10 distinct values; bool is never numeric
+    few = pd.DataFrame({"f": [0.5, 1.5] * 5, "code": [1.0, 2.0, np.nan, 3.0, 1.0] * 2, "t": [True, False] * 5})
+    # whole numbers with ≤ 10 values are a code (also as float with NaN); fractions are
+    # measurements; bool is never numeric
+    assert column_kinds(few) == {"f": "numeric", "code": "categorical", "t": "categorical"}
     with pytest.raises(DataError, match="not numbers"):
         column_kinds(table, numeric=["colour"])
     with pytest.raises(DataError, match=r"unknown columns \['nope'\]"):
         column_kinds(table, categorical=["nope"])
+
+
+def test_one_column_rule_for_transformer_baselines_and_metrics(table):
+    """The transformer's encoders, the baselines and the metrics read one schema."""
+    from mpgan.data.schema import TableSchema
+    from mpgan.data.tabular import TabularTransformer
+    from mpgan.synthesizers import IndependentMarginals
+
+    few = table.assign(code=[1.0, 2.0, np.nan, 3.0] * (len(table) // 4) + [1.0] * (len(table) % 4))
+    kinds = column_kinds(few)
+    tr = TabularTransformer().fit(few)
+    assert {e.name: e.kind for e in tr.encoders} == kinds
+    assert IndependentMarginals().fit(few).schema.kinds == kinds
+    assert tr.schema_ == TableSchema.from_dict(tr.schema_.to_dict())  # saved as JSON, read back equal
+    code = tr.schema_["code"]
+    assert (code.kind, code.missing, code.categories) == ("categorical", few["code"].isna().sum(), ("1", "2", "<NA>", "3"))
 
 
 def test_identical_tables_give_zero_ks_and_tvd(table):

@@ -109,6 +109,16 @@ def test_synthesizer_reloads_from_its_run_and_samples_identically(fitted):
         TabularSynthesizer.load(syn.run_dir / "checkpoints")
 
 
+def test_run_saves_the_table_schema_as_json(fitted):
+    import json
+
+    from mpgan.data.schema import TableSchema
+
+    syn, _ = fitted
+    schema = TableSchema.from_dict(json.loads((syn.run_dir / "data_spec.json").read_text())["schema"])
+    assert schema.kinds["label"] == "categorical" and schema.names == list(syn.dataset.frame.columns)
+
+
 def test_unconditional_synthesizer_samples_classes_by_rejection(tmp_path):
     syn = TabularSynthesizer(target="label", run_dir=tmp_path / "r", numeric="standard",
                              overrides=[*QUICK, "generator.params.conditional=false"]).fit(two_class_table())

@@ -3,14 +3,14 @@
 :class:`TabularTransformer` gives every column one small encoder object, so a richer
 scheme is one more encoder class:
 
-- **numeric** columns (floats, and integers with more than ``max_categories_int``
-  distinct values) -> ``"standard"`` (z-score, the default), ``"minmax"`` (to [-1, 1])
+Which columns are numeric and which categorical is decided by the one rule of
+:mod:`mpgan.data.schema` (``max_categories_int`` is its distinct-value threshold):
+
+- **numeric** columns -> ``"standard"`` (z-score, the default), ``"minmax"`` (to [-1, 1])
   or ``"mode"`` (CTGAN's mode-specific normalisation: a variational Gaussian mixture
   per column; a one-hot mode block plus the value within the mode). The inverse clips
   to the fitted min/max, rounds integer columns and restores the dtype.
-- **categorical** columns (object/str, pandas ``category``, bool, integers with at most
-  ``max_categories_int`` distinct values, and any column named in ``categorical=``)
-  -> a one-hot block; the inverse takes the argmax and restores values and dtype.
+- **categorical** columns -> a one-hot block; the inverse takes the argmax and restores values and dtype.
 
 Each encoder reports its model-side layout as ``Column`` blocks (numeric value blocks,
 categorical blocks), which drive the tabular generator's output heads.
@@ -18,7 +18,7 @@ categorical blocks), which drive the tabular generator's output heads.
 Missing values: a numeric column with missing values gets a two-way ``"<name>.missing"``
 block (present / missing) after its value, the value slot holding the median; the
 generator learns where values are missing and the inverse puts NaN there. A categorical
-NaN becomes its own category, shown as ``"<NA>"``, restored as the column's missing
+NaN becomes its own category, shown as ``"<NA>"`` (the schema's ``MISSING_LABEL``), restored as the column's missing
 value. Inf is refused. Constant columns are kept with a warning (they cost one feature
 and round-trip exactly); all-missing columns, stray text in a numeric-looking column,
 and one-hot columns wider than ``max_categories`` are refused with a DataError.
@@ -42,10 +42,9 @@ from ..data_spec import Column, Dataset, DataSpec
 from ..errors import DataError
 from ..registry import DATASETS
 from ._checks import positive_int, resolve_path, subset_indices
+from .schema import MISSING_LABEL, NUMERIC_LOOKING, ColumnSchema, TableSchema, check_table
 
-NA_LABEL = "<NA>"
-#: Share of values that must parse as numbers for a text column to count as numeric-looking.
-NUMERIC_LOOKING = 0.9
+NA_LABEL = MISSING_LABEL  # the one missing-value label, from the schema
 
 
 def _plain(value: Any) -> Any:
@@ -298,17 +297,6 @@ NUMERIC_ENCODERS: dict[str, Callable[[Any, Any], ColumnEncoder]] = {
 # --------------------------------------------------------------------------- transformer
 
 
-def check_table(df: Any, what: str = "the") -> None:
-    """A non-empty DataFrame with unique column names, or one DataError saying what is wrong."""
-    if not isinstance(df, pd.DataFrame):
-        raise DataError(f"{what} table must be a pandas DataFrame, got {type(df).__name__}")
-    if df.shape[0] == 0 or df.shape[1] == 0:
-        raise DataError(f"{what} table is empty ({df.shape[0]} rows, {df.shape[1]} columns); pass a table with data")
-    dup = df.columns[df.columns.duplicated()].tolist()
-    if dup:
-        raise DataError(f"{what} table has duplicate column names {dup}; rename them")
-
-
 class TabularTransformer:
     """Reversible DataFrame <-> float32 matrix encoding with a ``Column`` layout.
 
@@ -326,47 +314,22 @@ class TabularTransformer:
         self.categorical = (categorical,) if isinstance(categorical, str) else tuple(categorical)
         self.max_categories = positive_int(max_categories, "max_categories", "tabular")
         self.encoders: list[ColumnEncoder] = []
+        self.schema_: TableSchema | None = None
         self.feature_names_in_: list[Any] = []
 
     # -- fitting
-    def _encoder_for(self, name: Any, s: pd.Series) -> ColumnEncoder:
-        dtype = s.dtype
-        missing = s.isna()
-        if missing.all():
-            raise DataError(f"column '{name}' has no values (all {len(s)} are missing); drop it or fill it in")
-        if name in self.categorical or isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
-            return CategoricalEncoder(name, dtype)
-        if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
-            if pd.api.types.is_integer_dtype(dtype) and s.nunique(dropna=True) <= self.max_categories_int:
-                return CategoricalEncoder(name, dtype)
-            return NUMERIC_ENCODERS[self.numeric](name, dtype)
-        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            present = s[~missing]
-            parsed = pd.to_numeric(present.astype(str).str.strip(), errors="coerce")
-            bad = parsed.isna().to_numpy()
-            if NUMERIC_LOOKING <= 1 - bad.mean() < 1:
-                row, val = _row(present, bad)
-                raise DataError(
-                    f"column '{name}' looks numeric but row {row} holds the text {val!r} "
-                    f"({int(bad.sum())} of {len(present)} values are not numbers); fix or blank those "
-                    f"values, or list '{name}' in categorical= to treat the column as categories"
-                )
-            return CategoricalEncoder(name, dtype)
-        raise DataError(
-            f"column '{name}' has dtype {dtype}, which mpgan cannot encode; convert it to numbers "
-            "or strings, or drop it"
-        )
+    def _encoder_for(self, col: ColumnSchema, dtype: Any) -> ColumnEncoder:
+        if col.kind == "categorical":
+            return CategoricalEncoder(col.name, dtype)
+        return NUMERIC_ENCODERS[self.numeric](col.name, dtype)
 
     def fit(self, df: pd.DataFrame) -> TabularTransformer:
         """Choose and fit one encoder per column of ``df``."""
-        check_table(df)
-        unknown = [c for c in self.categorical if c not in df.columns]
-        if unknown:
-            raise DataError(f"categorical= names unknown columns {unknown}; the columns are {list(df.columns)}")
+        self.schema_ = TableSchema.infer(df, categorical=self.categorical, max_categories=self.max_categories_int)
         encoders = []
-        for name in df.columns:
-            s = df[name]
-            enc = self._encoder_for(name, s).fit(s)
+        for col in self.schema_:
+            name = col.name
+            enc = self._encoder_for(col, df[name].dtype).fit(df[name])
             if enc.width > self.max_categories:
                 raise DataError(
                     f"column '{name}' has {enc.width} distinct values, too many for a one-hot block "
@@ -554,7 +517,7 @@ def table_dataset(
                     num_classes=num_classes, name=name, target=None if target is None else str(target))
     meta = {"rows": len(df), "target": target, "dropped": drop_list,
             "classes": None if target is None else list(enc.categories), "ids": {str(k): v for k, v in ids.items()},
-            "holdout_rows": 0 if held is None else len(held), **(info or {})}
+            "holdout_rows": 0 if held is None else len(held), "schema": tr.schema_.to_dict(), **(info or {})}
     return Dataset(x=x, spec=spec, y=y, class_names=names, inverse=tr.inverse_transform, info=meta,
                    frame=df, holdout=held)
 

@@ -205,7 +205,7 @@ def inception_score_from_probs(p: np.ndarray, splits: int = 10) -> dict[str, Any
 # --------------------------------------------------------------------------- precision / recall
 
 
-def _kth_radius(x: np.ndarray, k: int) -> np.ndarray:
+def kth_radius(x: np.ndarray, k: int) -> np.ndarray:
     """Distance from each row of ``x`` to its k-th nearest other row."""
     from sklearn.neighbors import NearestNeighbors
 
@@ -213,7 +213,7 @@ def _kth_radius(x: np.ndarray, k: int) -> np.ndarray:
     return dist[:, k]
 
 
-def _covered(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray,
+def covered(queries: np.ndarray, centres: np.ndarray, radii: np.ndarray,
              max_cells: int = 4_000_000) -> np.ndarray:
     """For each query: does it lie within some centre's radius? (chunked distance matrix)"""
     from sklearn.metrics import pairwise_distances
@@ -238,8 +238,8 @@ def precision_recall_from_features(f_real: np.ndarray, f_fake: np.ndarray, k: in
     k = int(k)
     a, b = _matrix(f_real, "f_real", k + 1), _matrix(f_fake, "f_fake", k + 1)
     _same_width(a, b)
-    precision = float(_covered(b, a, _kth_radius(a, k)).mean())
-    recall = float(_covered(a, b, _kth_radius(b, k)).mean())
+    precision = float(covered(b, a, kth_radius(a, k)).mean())
+    recall = float(covered(a, b, kth_radius(b, k)).mean())
     return {"precision": precision, "recall": recall, "k": k, "n_real": int(len(a)),
             "n_fake": int(len(b))}
 

@@ -291,44 +291,23 @@ def mode_masses(x: Any, means: Sequence[float], stds: Sequence[float] | None = N
 
 
 def _dist_moments(dist: Any) -> tuple[float, float] | None:
-    """(mean, std) of a distribution: scipy's methods, or a mixture's means/stds/weights."""
+    """(mean, std) of a distribution from its ``mean()``/``std()`` methods, else None."""
     if callable(getattr(dist, "mean", None)) and callable(getattr(dist, "std", None)):
         try:
             return float(dist.mean()), float(dist.std())
         except TypeError:  # a mean(x)-style method of some other object
             pass
-    mix = _mixture(dist)
-    if mix is not None:
-        mu, sd, w = mix
-        m = float(np.sum(w * mu))
-        return m, float(np.sqrt(np.sum(w * (sd ** 2 + mu ** 2)) - m ** 2))
     return None
 
 
-def _mixture(dist: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """(means, stds, weights) when ``dist`` describes a Gaussian mixture, else None."""
+def _as_mixture(dist: Any) -> Any:
+    """A :class:`~mpgan.data.toy.GaussianMixture1D` when ``dist`` describes a Gaussian mixture
+    (has ``means``/``stds``/``weights``), else None."""
     if not all(hasattr(dist, a) for a in ("means", "stds", "weights")):
         return None
-    mu = np.asarray(dist.means, dtype=np.float64).reshape(-1)
-    sd = np.broadcast_to(np.asarray(dist.stds, dtype=np.float64), mu.shape)
-    w = np.asarray(dist.weights if dist.weights is not None else np.ones_like(mu), dtype=np.float64)
-    return mu, sd, w / w.sum()
+    from ..data.toy import GaussianMixture1D
 
-
-def _mixture_ppf(mu: np.ndarray, sd: np.ndarray, w: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """Vectorised quantile function of a Gaussian mixture (bisection on its cdf, to float precision)."""
-
-    def ppf(u: np.ndarray) -> np.ndarray:
-        u = np.asarray(u, dtype=np.float64)
-        lo = np.full(u.shape, float((mu - 40 * sd).min()))
-        hi = np.full(u.shape, float((mu + 40 * sd).max()))
-        for _ in range(80):
-            mid = (lo + hi) / 2
-            below = (w * _st.norm.cdf((mid[..., None] - mu) / sd)).sum(-1) < u
-            lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
-        return (lo + hi) / 2
-
-    return ppf
+    return GaussianMixture1D(dist.means, dist.stds, dist.weights)
 
 
 def _rename(d: dict[str, Any], **names: str) -> dict[str, Any]:
@@ -362,17 +341,16 @@ def distribution_report(fake: Any, real: Any = None, dist: Any = None,
         out["cvm_2samp"] = _rename(cramervonmises_2samp(f, r), **sizes)
         out["w1_real"] = _rename(wasserstein1(f, r), **sizes)
     if dist is not None:
-        ref = _dist_moments(dist)
+        mix = _as_mixture(dist)
+        ref = _dist_moments(mix if mix is not None else dist)
         if ref is not None:
             out["moment_errors_dist"] = moment_errors(f, mean=ref[0], std=ref[1])
         if callable(getattr(dist, "cdf", None)):
             out["ks_1samp"] = ks_1samp(f, dist)
             out["cvm_1samp"] = cramervonmises_1samp(f, dist)
-        mix = _mixture(dist)
         if mix is not None:  # exact and vectorised, whatever the object's own ppf costs
-            out["w1_dist"] = wasserstein1_to_cdf(f, _mixture_ppf(*mix), n_grid=w1_grid)
+            out["w1_dist"] = wasserstein1_to_cdf(f, mix.ppf, n_grid=w1_grid)
+            out["mode_masses"] = mode_masses(f, mix.means, mix.stds, mix.weights, assign="posterior")
         elif callable(getattr(dist, "ppf", None)):
             out["w1_dist"] = wasserstein1_to_cdf(f, dist, n_grid=w1_grid)
-        if mix is not None:
-            out["mode_masses"] = mode_masses(f, mix[0], mix[1], mix[2], assign="posterior")
     return out

@@ -2,12 +2,10 @@
 in its correlations, in what a classifier learns from it, and whether it copies rows.
 
 Inputs are pandas DataFrames with the same columns (the synthetic table may order them
-differently). Column kinds follow one rule everywhere (:func:`column_kinds`): a column
-is **numeric** when its dtype is numeric (not bool) and the real table holds more than
-``max_categories`` (10) distinct values in it, else **categorical**; ``numeric=`` and
-``categorical=`` lists override the rule. Categorical values are compared through a
-canonical text form (numbers by value, so ``1`` and ``1.0`` are the same category "1";
-missing values as ``"<NA>"``, their own category, as in :mod:`mpgan.data.tabular`).
+differently). Column kinds follow the one rule of :mod:`mpgan.data.schema` (:func:`column_kinds`),
+read on the real table; ``numeric=`` and ``categorical=`` lists override it. Categorical
+values are compared through the schema's canonical text form (numbers by value, so ``1``
+and ``1.0`` are the same category "1"; missing values as ``"<NA>"``, their own category).
 Numeric missing values are left out of the numeric statistics (the reported ``n``
 counts the values used).
 
@@ -25,7 +23,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data.tabular import check_table
+from ..data.schema import (
+    MAX_CATEGORIES,
+    TableSchema,
+    as_names,
+    category_labels,
+    check_table,
+)
 from ..errors import DataError
 from ..lazy import lazy_module
 
@@ -41,7 +45,6 @@ __all__ = [
     "CLASSIFIERS",
 ]
 
-NA_LABEL = "<NA>"
 #: Distance below which a synthetic row counts as an exact copy of a real row.
 EXACT_COPY = 1e-8
 #: Classifier names accepted by :func:`utility` (an sklearn estimator instance also works).
@@ -67,63 +70,19 @@ def _aligned(real: pd.DataFrame, other: Any, what: str, real_what: str = "real")
     return other[list(real.columns)]
 
 
-def _names(arg: str | Sequence[Any] | None) -> list[Any]:
-    return [] if arg is None else [arg] if isinstance(arg, str) else list(arg)
-
-
-def _is_numeric_dtype(s: pd.Series) -> bool:
-    return (pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
-            and not pd.api.types.is_complex_dtype(s.dtype))
-
-
 def column_kinds(real: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
                  categorical: str | Sequence[Any] | None = None,
-                 max_categories: int = 10) -> dict[Any, str]:
-    """``{column: "numeric" | "categorical"}`` by the module's rule, with override lists.
-
-    A column forced ``numeric`` must hold numbers (text that parses as numbers is fine).
-    """
+                 max_categories: int = MAX_CATEGORIES) -> dict[Any, str]:
+    """``{column: "numeric" | "categorical"}`` by the one rule of :mod:`mpgan.data.schema`,
+    with override lists."""
     _check_table(real, "real")
-    num, cat = _names(numeric), _names(categorical)
-    unknown = [c for c in num + cat if c not in real.columns]
-    if unknown:
-        raise DataError(f"numeric=/categorical= name unknown columns {unknown}; the columns are {list(real.columns)}")
-    both = [c for c in num if c in cat]
-    if both:
-        raise DataError(f"the columns {both} are listed as both numeric and categorical; list each once")
-    kinds: dict[Any, str] = {}
-    for name in real.columns:
-        s = real[name]
-        if name in cat:
-            kinds[name] = "categorical"
-        elif name in num:
-            present = s.dropna()
-            if pd.to_numeric(present, errors="coerce").isna().any():
-                raise DataError(f"column '{name}' is listed as numeric but holds values that are not numbers "
-                                f"(e.g. {present[pd.to_numeric(present, errors='coerce').isna()].iloc[0]!r})")
-            kinds[name] = "numeric"
-        else:
-            numeric_like = _is_numeric_dtype(s) and s.nunique(dropna=True) > max_categories
-            kinds[name] = "numeric" if numeric_like else "categorical"
-    return kinds
+    return TableSchema.infer(real, numeric=numeric, categorical=categorical, max_categories=max_categories).kinds
 
 
 def _numbers(s: pd.Series) -> np.ndarray:
     """Finite float values of a column (missing, text and infinite values dropped)."""
     v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     return v[np.isfinite(v)]
-
-
-def _labels(s: pd.Series) -> np.ndarray:
-    """Canonical category labels (text): numbers by value (1 and 1.0 -> "1"), missing as ``"<NA>"``."""
-    missing = s.isna().to_numpy()
-    if _is_numeric_dtype(s):
-        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        out = np.array([str(int(x)) if x.is_integer() else repr(float(x)) for x in v], dtype=object)
-    else:
-        out = np.array([str(x) for x in s.to_numpy(dtype=object)], dtype=object)
-    out[missing] = NA_LABEL
-    return out
 
 
 # --------------------------------------------------------------------------- per column
@@ -165,7 +124,7 @@ def column_report(real: pd.DataFrame, fake: pd.DataFrame, numeric: str | Sequenc
                        std_real=_nan_stat(r, "std"), std_fake=_nan_stat(f, "std"))
             row.update(n_real=int(r.size), n_fake=int(f.size))
         else:
-            row.update(tvd=tvd(_labels(real[name]), _labels(fake[name])),
+            row.update(tvd=tvd(category_labels(real[name]), category_labels(fake[name])),
                        n_real=int(len(real)), n_fake=int(len(fake)))
         rows.append(row)
     return pd.DataFrame(rows)
@@ -235,7 +194,7 @@ def _design(df: pd.DataFrame, features: list[Any], kinds: dict[Any, str]) -> pd.
     """Feature table for sklearn: numeric columns as floats, categorical ones as canonical labels."""
     return pd.DataFrame({
         str(c): (pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-                 if kinds[c] == "numeric" else _labels(df[c]))
+                 if kinds[c] == "numeric" else category_labels(df[c]))
         for c in features
     })
 
@@ -299,7 +258,7 @@ def utility(real_train: pd.DataFrame, real_test: pd.DataFrame, synthetic: pd.Dat
         raise DataError(f"the tables hold only the target column {target!r}; utility needs feature columns")
     num = [str(c) for c in features if kinds[c] == "numeric"]
     cat = [str(c) for c in features if kinds[c] == "categorical"]
-    x_test, y_test = _design(real_test, features, kinds), _labels(real_test[target])
+    x_test, y_test = _design(real_test, features, kinds), category_labels(real_test[target])
     sets = {"trtr": real_train, "tstr": synthetic}
     rows = []
     for spec in classifiers:
@@ -307,7 +266,7 @@ def utility(real_train: pd.DataFrame, real_test: pd.DataFrame, synthetic: pd.Dat
         row: dict[str, Any] = {"classifier": name}
         notes = []
         for key, train in sets.items():
-            y = _labels(train[target])
+            y = category_labels(train[target])
             classes = np.unique(y)
             estimator = _classifier(spec, seed)[1]
             if classes.size < 2:
@@ -345,7 +304,7 @@ class _RowEncoder:
             med = float(np.median(v)) if v.size else 0.0
             mean, std = (float(v.mean()), float(v.std())) if v.size else (0.0, 1.0)
             self.stats[c] = (med, mean, std if std > 0 else 1.0)
-        self.categories = {c: pd.Index(pd.unique(_labels(real[c]))) for c in self.cat}
+        self.categories = {c: pd.Index(pd.unique(category_labels(real[c]))) for c in self.cat}
 
     def __call__(self, df: pd.DataFrame) -> np.ndarray:
         blocks = []
@@ -355,7 +314,7 @@ class _RowEncoder:
             v = np.where(np.isfinite(v), v, med)
             blocks.append(((v - mean) / std)[:, None])
         for c in self.cat:
-            idx = self.categories[c].get_indexer(_labels(df[c]))
+            idx = self.categories[c].get_indexer(category_labels(df[c]))
             block = np.zeros((len(df), len(self.categories[c])))
             hit = idx >= 0
             block[np.flatnonzero(hit), idx[hit]] = 1.0  # unseen categories: all zeros
@@ -470,8 +429,8 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
         real_test = _aligned(real_train, real_test, "real test", "real training")
     if target is not None and target not in real_train.columns:
         raise DataError(f"the target column {target!r} is not in the tables; the columns are {list(real_train.columns)}")
-    cat = _names(categorical) + ([target] if target is not None and target not in _names(categorical) else [])
-    num = [c for c in _names(numeric) if c != target]
+    cat = as_names(categorical) + ([target] if target is not None and target not in as_names(categorical) else [])
+    num = [c for c in as_names(numeric) if c != target]
     opts = {"numeric": num, "categorical": cat, "max_categories": max_categories}
     kinds = column_kinds(real_train, **opts)
 

@@ -59,11 +59,11 @@ def eval_steps(max_steps: int) -> list[int]:
 
 def _quantile_table(means, stds):
     """The mixture's quantile function tabulated once (bisection is too slow per evaluation)."""
-    from ..metrics.stats import _mixture_ppf
+    from ..data.toy import GaussianMixture1D
 
     tails = np.geomspace(1e-12, 1e-4, 60)
     u = np.unique(np.concatenate([tails, np.linspace(1e-4, 1 - 1e-4, 40001), 1 - tails]))
-    q = _mixture_ppf(np.asarray(means), np.asarray(stds), np.full(len(means), 1 / len(means)))(u)
+    q = GaussianMixture1D(means, stds).ppf(u)
     return lambda p: np.interp(p, u, q)
 
 

@@ -74,7 +74,7 @@ def analyse(trainer, seed: int) -> dict[str, Any]:
     the classifier's confidence and entropy (which a classifier can give confidently to
     blank or out-of-distribution images, so it is reported, not trusted); and the ink.
     """
-    from ..metrics.images import _covered, _kth_radius
+    from ..metrics.images import covered, kth_radius
 
     dim, std = trainer.latent_dim, float(trainer.config.train.latent_std)
     typical = typical_radius(dim, std)
@@ -82,7 +82,7 @@ def analyse(trainer, seed: int) -> dict[str, Any]:
     n_real = min(1000, len(trainer.dataset))
     real = trainer.dataset.x[np.random.default_rng(seed).choice(len(trainer.dataset), n_real, replace=False)]
     f_real, p_real = ext.features_and_probabilities(real)
-    radii_real = _kth_radius(np.asarray(f_real), 3)
+    radii_real = kth_radius(np.asarray(f_real), 3)
     real_conf, real_ent = _confidence(np.asarray(p_real))
     rows = []
     examples = {}
@@ -93,7 +93,7 @@ def analyse(trainer, seed: int) -> dict[str, Any]:
         feats, probs = ext.features_and_probabilities(x)
         conf, ent = _confidence(np.asarray(probs))
         rows.append({"seed": seed, "radius": r, "radius_over_typical": f,
-                     "realism": float(_covered(np.asarray(feats), np.asarray(f_real), radii_real).mean()),
+                     "realism": float(covered(np.asarray(feats), np.asarray(f_real), radii_real).mean()),
                      "confidence": float(conf.mean()), "entropy": float(ent.mean()),
                      "ink": float(_ink(x, vr).mean())})
         examples[round(r, 2)] = trainer.dataset.inverse_transform(x[:8])

@@ -30,6 +30,7 @@ from ..config import (
 )
 from ..data_spec import Dataset
 from ..errors import ConfigError, DivergenceError, MpganError, UnknownNameError
+from ..modalities import modality_of
 from ..objectives import Objective
 from ..registry import GENERATORS, OBJECTIVES, SCHEDULES
 from .augment import build_augment
@@ -317,10 +318,8 @@ class Trainer:
             self.run = RunDirectory(self._worker_dir)
         if self.run is None:
             self.run = RunDirectory(next_run_dir(Path(self.config.output_dir) / self.config.name))
-        spec = self.dataset.spec.to_dict()
-        manifest: dict[str, Any] = {}
-        if "source" in self.dataset.info:
-            spec["source"] = manifest["data_source"] = str(self.dataset.info["source"])
+        spec = modality_of(self.dataset).spec_record(self.dataset)
+        manifest: dict[str, Any] = {"data_source": spec["source"]} if "source" in spec else {}
         self.run.create(self.config.to_yaml(), spec, manifest)
         self.state.attach(self.run / "checkpoints")
 
@@ -504,8 +503,6 @@ class Trainer:
     def save_samples(self, stem: Path) -> Path:
         """Samples from the fixed latents, as the data's modality writes them: a PNG grid
         (images), a histogram against the real data (toys) or a CSV (tables)."""
-        from ..modalities import modality_of
-
         modality = modality_of(self.dataset)
         x = self.generate(self._fixed_z)
         more = getattr(modality, "preview_samples", 0)
