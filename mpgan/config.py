@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -156,8 +157,23 @@ def discriminator_configs(cfg: Config) -> list[DiscriminatorConfig]:
 
 
 def validate(cfg: Config) -> None:
-    """Check value ranges that types alone don't catch."""
-    t = cfg.train
+    """Check value ranges and cross-field rules that types alone don't catch; each failure
+    is one ConfigError naming the key. Checks that need the data or the built models
+    (batch vs dataset size, a model's pac) run when the trainer is built."""
+    _check_train(cfg.train)
+    _check_swaps(cfg.train.swaps)
+    _check_models(cfg)
+    _check_eval(cfg.eval)
+    if cfg.distribute.strategy not in STRATEGIES:
+        raise ConfigError(f"distribute.strategy must be one of {', '.join(STRATEGIES)}, "
+                          f"got {cfg.distribute.strategy!r}")
+    if cfg.distribute.devices is not None and cfg.distribute.strategy != "mirrored":
+        raise ConfigError("distribute.devices applies to the mirrored strategy only")
+    if not cfg.name or "/" in cfg.name:
+        raise ConfigError(f"name must be a non-empty string without '/', got {cfg.name!r}")
+
+
+def _check_train(t: TrainConfig) -> None:
     from .registry import SCHEDULES  # filled by mpgan.training (and plugins)
 
     if t.schedule not in SCHEDULES:
@@ -184,6 +200,15 @@ def validate(cfg: Config) -> None:
         lr = getattr(t, key).learning_rate
         if not lr > 0:
             raise ConfigError(f"train.{key}.learning_rate must be positive, got {lr}")
+    _check_aggregate(t)
+    if t.mixed_precision is not None and t.mixed_precision not in PRECISIONS:
+        raise ConfigError(f"train.mixed_precision must be null or one of {', '.join(PRECISIONS)}, "
+                          f"got {t.mixed_precision!r}")
+    if t.ema is not None and not 0.0 < t.ema < 1.0:
+        raise ConfigError(f"train.ema must be a decay in (0, 1) or null, got {t.ema}")
+
+
+def _check_aggregate(t: TrainConfig) -> None:
     if t.aggregate not in AGGREGATES:
         raise ConfigError(f"train.aggregate must be one of {', '.join(AGGREGATES)}, got {t.aggregate!r}")
     allowed = {"mean": set(), "gman": {"temperature"}, "hypervolume": {"delta"}}[t.aggregate]
@@ -192,13 +217,13 @@ def validate(cfg: Config) -> None:
                           f"got {sorted(t.aggregate_params)}")
     if t.aggregate == "hypervolume" and not float(t.aggregate_params.get("delta", 1.5)) > 1:
         raise ConfigError(f"train.aggregate_params.delta must be > 1, got {t.aggregate_params['delta']}")
-    if t.mixed_precision is not None and t.mixed_precision not in PRECISIONS:
-        raise ConfigError(f"train.mixed_precision must be null or one of {', '.join(PRECISIONS)}, "
-                          f"got {t.mixed_precision!r}")
-    if t.ema is not None and not 0.0 < t.ema < 1.0:
-        raise ConfigError(f"train.ema must be a decay in (0, 1) or null, got {t.ema}")
+
+
+def _check_swaps(swaps: list[Swap]) -> None:
+    if len({s.at_epoch is None for s in swaps}) > 1:
+        raise ConfigError("train.swaps must all use at_epoch or all use at_step")
     last = -1
-    for i, swap in enumerate(t.swaps):
+    for i, swap in enumerate(swaps):
         where = f"train.swaps[{i}]"
         if (swap.at_epoch is None) == (swap.at_step is None):
             raise ConfigError(f"{where} needs exactly one of at_epoch or at_step")
@@ -207,25 +232,38 @@ def validate(cfg: Config) -> None:
             raise ConfigError(f"{where}: the swap point must be a positive integer, got {at}")
         if swap.g_optimizer is None and swap.d_optimizer is None:
             raise ConfigError(f"{where} names neither g_optimizer nor d_optimizer")
-        kinds = {s.at_epoch is None for s in t.swaps}
-        if len(kinds) > 1:
-            raise ConfigError("train.swaps must all use at_epoch or all use at_step")
         if at <= last:
             raise ConfigError(f"{where}: swaps must be in increasing time order")
         last = at
+
+
+def _check_models(cfg: Config) -> None:
+    g_conditional = bool(cfg.generator.params.get("conditional"))
     for i, d in enumerate(discriminator_configs(cfg)):
         where = f"discriminators[{i}]" if cfg.discriminators else "discriminator"
         if d.view is not None and d.view < 1:
             raise ConfigError(f"{where}.view must be a positive downsampling factor, got {d.view}")
-    if cfg.distribute.strategy not in STRATEGIES:
-        raise ConfigError(f"distribute.strategy must be one of {', '.join(STRATEGIES)}, "
-                          f"got {cfg.distribute.strategy!r}")
-    if cfg.distribute.devices is not None and cfg.distribute.strategy != "mirrored":
-        raise ConfigError("distribute.devices applies to the mirrored strategy only")
-    if cfg.eval.every < 0 or cfg.eval.n < 2:
-        raise ConfigError(f"eval.every must be >= 0 and eval.n >= 2, got {cfg.eval.every} and {cfg.eval.n}")
-    if not cfg.name or "/" in cfg.name:
-        raise ConfigError(f"name must be a non-empty string without '/', got {cfg.name!r}")
+        if d.params.get("conditional") and not g_conditional:
+            raise ConfigError(f"{where}.params.conditional needs a conditional generator: set "
+                              "generator.params.conditional: true, or drop the discriminator's conditional")
+        if d.view is not None and d.params.get("conditional"):
+            raise ConfigError(f"{where}: a conditional discriminator cannot take a view yet; "
+                              "drop view or conditional")
+
+
+def _check_eval(e: EvalConfig) -> None:
+    if e.every < 0 or e.n < 2:
+        raise ConfigError(f"eval.every must be >= 0 and eval.n >= 2, got {e.every} and {e.n}")
+    if e.metrics:
+        from .registry import METRICS
+
+        known = METRICS.names()
+        for name in e.metrics:
+            if name not in known:
+                near = difflib.get_close_matches(str(name), known, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise ConfigError(f"eval.metrics names the unknown metric {name!r}{hint}; "
+                                  f"available: {', '.join(sorted(known))}")
 
 
 # -- generic dataclass construction with path-aware errors ----------------------------

@@ -42,6 +42,25 @@ def test_bad_values_are_one_clear_sentence(override, message):
     assert str(err.value).startswith("config error:")
 
 
+@pytest.mark.parametrize("overrides, message", [
+    (["eval.metrics=[fdi]"], "eval.metrics names the unknown metric 'fdi' (did you mean 'fid'?)"),
+    (["discriminator.params={conditional: projection}"],
+     "discriminator.params.conditional needs a conditional generator: set generator.params.conditional: true"),
+    (["discriminators=[{name: mpgan}, {name: mpgan, params: {conditional: projection}}]",
+      "generator.params={conditional: false}"], "discriminators[1].params.conditional needs a conditional generator"),
+    (["generator.params={conditional: true}",
+      "discriminator={name: mpgan, view: 2, params: {conditional: projection}}"],
+     "discriminator: a conditional discriminator cannot take a view yet"),
+    (["train.swaps=[{at_step: 10, g_optimizer: {name: sgd}}, {at_epoch: 2, g_optimizer: {name: adam}}]"],
+     "train.swaps must all use at_epoch or all use at_step"),
+])
+def test_cross_field_rules_are_checked_when_the_config_loads(overrides, message):
+    """Rules between keys fail at load time, before any data or model is built."""
+    with pytest.raises(ConfigError) as err:
+        load_config(None, overrides)
+    assert message in str(err.value)
+
+
 def test_exponent_without_a_dot_is_a_number():
     # YAML 1.1 reads 1e-3 as text; a float field takes it as the number it means
     cfg = load_config(None, ["train.g_optimizer.learning_rate=1e-3", "train.label_smoothing=1E-1"])
