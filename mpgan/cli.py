@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 EXIT_USAGE = 2
 
@@ -196,7 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show TensorFlow's C++ start-up and optimizer log lines (hidden by default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_list, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_experiment):
+        add(sub)
+    return parser
 
+
+def _add_list(sub: Any) -> None:
     p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
                        description="List every registry entry with a one-line description.")
     p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives",
@@ -205,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only this registry")
     p.set_defaults(func=_cmd_list)
 
+
+def _add_train(sub: Any) -> None:
     p = sub.add_parser("train", help="train a GAN from a YAML config",
                        description="Train from a YAML config (defaults: the MP-GAN pair on digits), "
                                    "writing a run directory, or continue one with --resume.")
@@ -218,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show a progress bar (default: only on a terminal)")
     p.set_defaults(func=_cmd_train)
 
+
+def _add_sample(sub: Any) -> None:
     p = sub.add_parser("sample", help="draw samples from a trained run",
                        description="Draw samples from a run's latest checkpoint: a PNG grid, a raw .npy "
                                    "array, or (tables) a CSV in the original columns. The same --seed and "
@@ -231,12 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "per class, n // len(labels) samples each")
     p.set_defaults(func=_cmd_sample)
 
+
+def _add_evaluate(sub: Any) -> None:
     p = sub.add_parser("evaluate", help="score a trained run's samples against its real data",
-                       description="Score N generated samples against the run's real data with the "
-                                   "metrics that fit it (images: FID, KID, IS, precision/recall, mode "
-                                   "coverage, discriminator accuracy; toys: moments, KS, Cramer-von Mises, "
-                                   "W1; tables: per-column KS/TV, correlations, TSTR vs TRTR, distance to "
-                                   "closest record). Writes metrics.json, metrics.csv and plots.")
+                       description="Score N generated samples against the run's real data with every "
+                                   "registered metric that applies to its kind of data (`mpgan list metrics` "
+                                   "shows them, their goal and range). Writes metrics.json, metrics.csv and "
+                                   "plots.")
     p.add_argument("--run", required=True, help="run directory written by `mpgan train`")
     p.add_argument("--n", type=int, default=1000, help="number of generated samples (default 1000)")
     p.add_argument("--metrics", nargs="+", metavar="NAME", help="only these metrics")
@@ -244,6 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default RUN/eval)")
     p.set_defaults(func=_cmd_evaluate)
 
+
+def _add_synthesize(sub: Any) -> None:
     p = sub.add_parser("synthesize", help="train a GAN on a table and write synthetic rows",
                        description="Train a conditional table GAN on a CSV (or JSON/Parquet) file, or reuse "
                                    "a trained one with --run, and write N synthetic rows with the same columns "
@@ -271,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="show a progress bar (default: only on a terminal)")
     p.set_defaults(func=_cmd_synthesize)
 
+
+def _add_experiment(sub: Any) -> None:
     from mpgan.studies import STUDIES
 
     p = sub.add_parser("experiment", help="run one of the seed articles' studies",
@@ -283,7 +298,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one of: " + ", ".join(STUDIES))  # checked by run_study: one error line
     p.add_argument("args", nargs=argparse.REMAINDER, help="the study's own options")
     p.set_defaults(func=_cmd_experiment)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

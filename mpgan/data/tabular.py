@@ -444,6 +444,33 @@ def _holdout_split(df: pd.DataFrame, holdout: float, target: str | None, seed: i
     return train.sort_index(), test.sort_index()
 
 
+def _check_target(df: pd.DataFrame, target: str, name: str) -> None:
+    """A class column that exists, has no missing labels and at least two classes."""
+    if target not in df.columns:
+        raise DataError(f"dataset '{name}': target column '{target}' does not exist; the columns are {list(df.columns)}")
+    n_missing = int(df[target].isna().sum())
+    if n_missing:
+        raise DataError(f"dataset '{name}': target column '{target}' has {n_missing} missing labels; drop those rows")
+    classes = df[target].unique()
+    if len(classes) < 2:
+        raise DataError(f"dataset '{name}': target column '{target}' has a single class ({classes[0]!r}); "
+                        "a class target needs at least two classes")
+
+
+def _drop_ids(df: pd.DataFrame, keep: tuple[Any, ...], name: str) -> tuple[pd.DataFrame, dict[Any, str]]:
+    """``df`` without the columns that look like row IDs (warned about), and those columns."""
+    ids = id_columns(df, exclude=keep)
+    if ids:
+        warnings.warn(f"dataset '{name}': {', '.join(repr(str(c)) for c in ids)} "
+                      f"{'looks' if len(ids) == 1 else 'look'} like unique row IDs (all values distinct) "
+                      f"and {'carries' if len(ids) == 1 else 'carry'} nothing a model can learn; dropped (list a column in categorical= to keep it)",
+                      UserWarning, stacklevel=4)
+        df = df.drop(columns=list(ids))
+        if df.shape[1] == 0:
+            raise DataError(f"dataset '{name}': every column looks like a row ID; nothing is left to model")
+    return df, ids
+
+
 def table_dataset(
     df: pd.DataFrame,
     name: str,
@@ -479,25 +506,9 @@ def table_dataset(
         raise DataError(f"dataset '{name}': drop= names unknown columns {unknown}; the columns are {cols}")
     df = df.drop(columns=drop_list)
     if target is not None:
-        if target not in df.columns:
-            raise DataError(f"dataset '{name}': target column '{target}' does not exist; the columns are {list(df.columns)}")
-        n_missing = int(df[target].isna().sum())
-        if n_missing:
-            raise DataError(f"dataset '{name}': target column '{target}' has {n_missing} missing labels; drop those rows")
-        classes = df[target].unique()
-        if len(classes) < 2:
-            raise DataError(f"dataset '{name}': target column '{target}' has a single class ({classes[0]!r}); "
-                            "a class target needs at least two classes")
+        _check_target(df, target, name)
     forced = (categorical,) if isinstance(categorical, str) else tuple(categorical)
-    ids = id_columns(df, exclude=forced + ((target,) if target is not None else ()))
-    if ids:
-        warnings.warn(f"dataset '{name}': {', '.join(repr(str(c)) for c in ids)} "
-                      f"{'looks' if len(ids) == 1 else 'look'} like unique row IDs (all values distinct) "
-                      f"and {'carries' if len(ids) == 1 else 'carry'} nothing a model can learn; dropped (list a column in categorical= to keep it)",
-                      UserWarning, stacklevel=3)
-        df = df.drop(columns=list(ids))
-        if df.shape[1] == 0:
-            raise DataError(f"dataset '{name}': every column looks like a row ID; nothing is left to model")
+    df, ids = _drop_ids(df, forced + ((target,) if target is not None else ()), name)
     idx = subset_indices(len(df), limit, seed, name)
     if idx is not None:
         df = df.iloc[idx]
