@@ -21,8 +21,10 @@ from ..io import atomic_save, atomic_write_text
 DEFAULT_ROOT = Path("runs") / "studies"
 
 
-def study_parser(name: str, description: str, seeds: int = 3) -> argparse.ArgumentParser:
-    """The options every study takes: --quick, --seeds, --out, --jobs."""
+def study_parser(name: str, description: str, seeds: int = 3, settings: Sequence[str] = (),
+                 default_settings: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The options every study takes: --quick, --seeds, --out, --jobs, and --settings when
+    the study has ``settings`` to choose from (default: ``default_settings``, else all)."""
     p = argparse.ArgumentParser(prog=f"mpgan experiment {name}", description=description)
     p.add_argument("--quick", action="store_true",
                    help="a small, fast version (about a minute) to check that everything runs")
@@ -32,6 +34,10 @@ def study_parser(name: str, description: str, seeds: int = 3) -> argparse.Argume
     p.add_argument("--jobs", type=int, default=1,
                    help="independent runs trained in parallel worker processes (default 1)")
     p.set_defaults(default_seeds=seeds)
+    if settings:
+        default = list(default_settings or settings)
+        p.add_argument("--settings", nargs="+", choices=list(settings), default=default,
+                       help=f"only these settings (default {' '.join(default)})")
     return p
 
 

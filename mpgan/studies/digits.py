@@ -68,6 +68,14 @@ def article_checkpoints(steps: int, quick: bool) -> dict[str, int]:
     return {"epoch 10": early, "epoch 50": steps}
 
 
+def add_image_options(p: Any) -> Any:
+    """The options of the MP-GAN image studies: --data and --steps."""
+    p.add_argument("--data", "--dataset", dest="data", default="mnist",
+                   help=f"one of {', '.join(DATASETS)} (default mnist: full MNIST if local, else the subset)")
+    p.add_argument("--steps", type=int, help=f"steps per run (default {DEFAULT_STEPS}; {2 * QUICK_EVAL_EVERY} with --quick)")
+    return p
+
+
 def check_data(name: str) -> None:
     from ..errors import ConfigError
 

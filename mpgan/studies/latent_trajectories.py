@@ -208,11 +208,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = study_parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--data", "--dataset", dest="data", default="mnist",
-                   help=f"one of {', '.join(D.DATASETS)} (default mnist: full MNIST if local, else the subset)")
-    p.add_argument("--steps", type=int, help=f"steps per run (default {D.DEFAULT_STEPS}; 8 with --quick)")
-    p.add_argument("--settings", nargs="+", choices=list(SETTINGS), help="only these settings (default both)")
+    p = D.add_image_options(study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS))
     p.add_argument("--run", help="analyse this trained run instead of training new ones")
     args: argparse.Namespace = p.parse_args(argv)
     folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.data, args.steps, args.run, args.settings)

@@ -126,9 +126,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = study_parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--settings", nargs="+", choices=list(SETTINGS), default=list(SETTINGS),
-                   help="which settings to run (default: both)")
+    p = study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS)
     args: argparse.Namespace = p.parse_args(argv)
     folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.settings)
     return report(folder)

@@ -113,12 +113,9 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = study_parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--data", "--dataset", dest="data", default="mnist",
-                   help=f"one of {', '.join(D.DATASETS)} (default mnist: full MNIST if local, else the subset)")
-    p.add_argument("--steps", type=int, help=f"steps per run (default {D.DEFAULT_STEPS}; 8 with --quick)")
-    p.add_argument("--settings", nargs="+", choices=list(settings(D.DEFAULT_STEPS, D.EVAL_EVERY)),
-                   help=f"only these settings (default {' '.join(DEFAULT_SETTINGS)})")
+    p = D.add_image_options(study_parser(NAME, __doc__.split("\n\n")[0],
+                                         settings=list(settings(D.DEFAULT_STEPS, D.EVAL_EVERY)),
+                                         default_settings=DEFAULT_SETTINGS))
     args: argparse.Namespace = p.parse_args(argv)
     folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.data, args.steps, args.settings)
     return report(folder)
