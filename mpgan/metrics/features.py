@@ -178,6 +178,25 @@ def _save_weights(model: Any, path: Path) -> None:
     atomic_save(path, lambda tmp: model.save_weights(tmp), suffix=".weights.h5")
 
 
+def _labelled_images(ds: Any, dataset_name: str) -> tuple[np.ndarray, int]:
+    """The labels and class count of an image dataset fit to train the extractor on."""
+    if ds.spec.kind != "image":
+        raise DataError(f"image metrics need an image dataset, but '{dataset_name}' holds "
+                        f"{ds.spec.kind} data")
+    if ds.y is None:
+        raise DataError(f"image metrics need a labelled dataset to train their feature extractor, or "
+                        f"a local InceptionV3 weights file (inception_extractor); '{dataset_name}' "
+                        "has no labels")
+    y = np.asarray(ds.y, dtype=np.int64)
+    if len(np.unique(y)) < 2:
+        raise DataError(f"image metrics need at least 2 label classes in '{dataset_name}', found "
+                        f"{len(np.unique(y))}")
+    if len(y) < 20:
+        raise DataError(f"'{dataset_name}' has only {len(y)} labelled images; training a feature "
+                        "extractor needs at least 20")
+    return y, int(ds.spec.num_classes or int(y.max()) + 1)
+
+
 def classifier_extractor(dataset_name: str, dataset_params: dict[str, Any] | None = None,
                          seed: int = 0, epochs: int = 8,
                          cache_dir: str | os.PathLike | None = None) -> FeatureExtractor:
@@ -206,21 +225,7 @@ def classifier_extractor(dataset_name: str, dataset_params: dict[str, Any] | Non
         return _MEMO[memo_key]
 
     ds = load_dataset(dataset_name, **params)
-    if ds.spec.kind != "image":
-        raise DataError(f"image metrics need an image dataset, but '{dataset_name}' holds "
-                        f"{ds.spec.kind} data")
-    if ds.y is None:
-        raise DataError(f"image metrics need a labelled dataset to train their feature extractor, or "
-                        f"a local InceptionV3 weights file (inception_extractor); '{dataset_name}' "
-                        "has no labels")
-    y = np.asarray(ds.y, dtype=np.int64)
-    num_classes = int(ds.spec.num_classes or int(y.max()) + 1)
-    if len(np.unique(y)) < 2:
-        raise DataError(f"image metrics need at least 2 label classes in '{dataset_name}', found "
-                        f"{len(np.unique(y))}")
-    if len(y) < 20:
-        raise DataError(f"'{dataset_name}' has only {len(y)} labelled images; training a feature "
-                        "extractor needs at least 20")
+    y, num_classes = _labelled_images(ds, dataset_name)
     key = {**request, "data": _data_fingerprint(ds.x, y), "input_shape": list(ds.spec.shape),
            "num_classes": num_classes}
     digest = _digest(key)

@@ -17,6 +17,7 @@ data's class frequencies, and sampling can ask for given classes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -64,6 +65,47 @@ def _activation(name: str, factory: str) -> layers.Layer:
     raise ModelError(f"{factory} activation must be one of {', '.join(_ACTIVATIONS)}, got {name!r}")
 
 
+def _target_index(data_spec: DataSpec, columns: Sequence[Any], name: str) -> int:
+    names = [c.name for c in columns]
+    if data_spec.target is None or data_spec.target not in names:
+        raise ModelError(f"{name} conditional=true needs a table with a class target "
+                         "(data.params.target); this dataset has none")
+    return names.index(data_spec.target)
+
+
+def _column_heads(x: Any, condition: Any, columns: Sequence[Any], target: int | None,
+                  vr: tuple[float, float] | None, categorical: str, tau: float) -> Any:
+    """The generator's output: every column's block from the hidden features ``x``.
+
+    One Dense for every generated feature and one BlockSoftmax over the categorical
+    blocks (instead of a head per column); the target block of a conditional
+    generator is the input class itself."""
+    generated = [c for i, c in enumerate(columns) if i != target]
+    blocks, start = [], 0
+    for col in generated:
+        if col.kind == "categorical":
+            blocks.append((start, col.width))
+        start += col.width
+    out = layers.Dense(start, name="features")(x)
+    if blocks:
+        out = mlayers.BlockSoftmax(blocks, tau=tau if categorical == "gumbel" else 1.0,
+                                   gumbel=categorical == "gumbel", name="categories")(out)
+    if vr is not None:  # numeric features in the value range; softmax blocks as they are
+        numeric = bounded(out, vr, "features")
+        is_cat = np.zeros(start, dtype=bool)
+        for s, w in blocks:
+            is_cat[s:s + w] = True
+        out = keras.ops.where(is_cat, out, numeric) if blocks else numeric
+    if target is None:
+        return out
+    offset = sum(c.width for c in columns[:target])
+    parts = [out[:, :offset]] if offset else []
+    parts.append(condition)
+    if offset < start:
+        parts.append(out[:, offset:])
+    return layers.Concatenate(name="columns")(parts) if len(parts) > 1 else parts[0]
+
+
 @GENERATORS.register("mlp_generator")
 def mlp_generator(
     data_spec: DataSpec,
@@ -94,13 +136,7 @@ def mlp_generator(
         raise ModelError(f"{name} categorical must be one of {', '.join(_CATEGORICAL)}, got {categorical!r}")
     if not (isinstance(tau, int | float) and tau > 0):
         raise ModelError(f"{name} tau must be a positive number, got {tau!r}")
-    target = None
-    if conditional:
-        names = [c.name for c in columns]
-        if data_spec.target is None or data_spec.target not in names:
-            raise ModelError(f"{name} conditional=true needs a table with a class target "
-                             "(data.params.target); this dataset has none")
-        target = names.index(data_spec.target)
+    target = _target_index(data_spec, columns, name) if conditional else None
     cond_dim = columns[target].width if target is not None else 0
 
     z = keras.Input((latent_dim + cond_dim,), name="z")
@@ -110,32 +146,7 @@ def mlp_generator(
         if batchnorm:
             x = mlayers.BatchNormalization()(x)
         x = _activation(activation, name)(x)
-    # One Dense for every generated feature and one BlockSoftmax over the categorical
-    # blocks (instead of a head per column); the target block of a conditional
-    # generator is the input class itself.
-    generated = [c for i, c in enumerate(columns) if i != target]
-    blocks, start = [], 0
-    for col in generated:
-        if col.kind == "categorical":
-            blocks.append((start, col.width))
-        start += col.width
-    out = layers.Dense(start, name="features")(x)
-    if blocks:
-        out = mlayers.BlockSoftmax(blocks, tau=tau if categorical == "gumbel" else 1.0,
-                           gumbel=categorical == "gumbel", name="categories")(out)
-    if vr is not None:  # numeric features in the value range; softmax blocks as they are
-        numeric = bounded(out, vr, "features")
-        is_cat = np.zeros(start, dtype=bool)
-        for s, w in blocks:
-            is_cat[s:s + w] = True
-        out = keras.ops.where(is_cat, out, numeric) if blocks else numeric
-    if target is not None:
-        offset = sum(c.width for c in columns[:target])
-        parts = [out[:, :offset]] if offset else []
-        parts.append(z[:, latent_dim:])
-        if offset < start:
-            parts.append(out[:, offset:])
-        out = layers.Concatenate(name="columns")(parts) if len(parts) > 1 else parts[0]
+    out = _column_heads(x, z[:, latent_dim:], columns, target, vr, categorical, tau)
     model = keras.Model(z, out, name="generator_mlp")
     model.condition_dim = cond_dim
     return model
