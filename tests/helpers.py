@@ -12,3 +12,14 @@ TINY = [
     "train.checkpoint_every=1",
     "train.steps_per_call=2",
 ]
+
+
+def note_pid_and_sleep(folder: str, seconds: float = 120.0) -> int:
+    """A study task that records its worker's pid, then outlives any sane test."""
+    import os
+    import time
+    from pathlib import Path
+
+    (Path(folder) / f"pid_{os.getpid()}").touch()
+    time.sleep(seconds)
+    return os.getpid()

@@ -124,8 +124,22 @@ def run_settings(fn: Callable[..., Any], folder: Path, settings: Iterable[str], 
 
 def _quiet_worker() -> None:
     import os
+    import threading
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """End this worker when the study process is gone (killed, say): a worker busy
+    training would otherwise go on as an orphan, using the cores and writing into run
+    folders a restarted study is using."""
+    import os
+    import time
+
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
 
 
 def train_run(config: str | Path, overrides: Sequence[str], run_dir: Path, callbacks=()):
