@@ -219,6 +219,7 @@ class TabularSynthesizer:
                   categorical=p.get("categorical", ()), seed=cfg.seed, run_dir=run_dir, progress=progress)
         df = pd.read_json(table_path, orient="table")
         syn.dataset, syn._table = syn._dataset(df, quiet=True), df  # warned at fit time
+        _check_same_layout(run_dir, syn.dataset)
         syn.trainer = Trainer.from_run(run_dir, dataset=syn.dataset, progress=progress)
         return syn
 
@@ -279,6 +280,24 @@ class TabularSynthesizer:
         raise MpganError(f"the generator rarely produces the classes {list(short)} (still {short} rows short "
                          f"after {max_draws} draws); train a conditional generator "
                          "(generator.params.conditional: true)")
+
+
+def _check_same_layout(run_dir: Path, dataset: Any) -> None:
+    """The table encodes to the column layout the run was trained on, or a clear error (runs
+    saved before the one-schema rule may encode whole-number float columns differently)."""
+    import json
+
+    spec_path = run_dir / "data_spec.json"
+    if not spec_path.is_file():
+        return
+    saved = [(c["name"], c["kind"], c["width"]) for c in json.loads(spec_path.read_text()).get("columns", [])]
+    now = [(c.name, c.kind, c.width) for c in dataset.spec.columns]
+    if saved and saved != now:
+        diff = next((a, b) for a, b in zip(saved + [None] * len(now), now + [None] * len(saved), strict=False)
+                    if a != b)
+        raise MpganError(f"{run_dir} was trained on a different column layout than this mpgan gives its table "
+                         f"(saved {diff[0]}, now {diff[1]}); it was probably written before mpgan's one "
+                         "column-kind rule (mpgan.data.schema); train it again")
 
 
 # --------------------------------------------------------------------------- baselines

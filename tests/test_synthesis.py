@@ -109,6 +109,20 @@ def test_synthesizer_reloads_from_its_run_and_samples_identically(fitted):
         TabularSynthesizer.load(syn.run_dir / "checkpoints")
 
 
+def test_run_with_another_column_layout_is_refused_clearly(fitted, tmp_path):
+    import json
+    import shutil
+
+    syn, _ = fitted
+    old = tmp_path / "old_run"
+    shutil.copytree(syn.run_dir, old)
+    spec = json.loads((old / "data_spec.json").read_text())
+    spec["columns"][0].update(kind="categorical", width=3)  # as an older column rule might have encoded it
+    (old / "data_spec.json").write_text(json.dumps(spec))
+    with pytest.raises(MpganError, match="trained on a different column layout .* train it again"):
+        TabularSynthesizer.load(old)
+
+
 def test_run_saves_the_table_schema_as_json(fitted):
     import json
 
