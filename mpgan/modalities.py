@@ -148,6 +148,11 @@ class Tables(Modality):
         atomic_save(path, lambda p: table.to_csv(p, index=False), suffix=".csv")
         return path
 
+    def summary(self, result):
+        """The privacy readings, one line each."""
+        readings = result.get("privacy", {}).get("readings", {})
+        return [f"privacy, {name.replace('_', ' ')}: {text}" for name, text in readings.items()]
+
     def spec_record(self, dataset):
         """The data spec plus the table's schema (column kinds, bounds, categories)."""
         record = super().spec_record(dataset)

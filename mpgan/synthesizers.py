@@ -26,7 +26,7 @@ from .data.schema import TableSchema, check_table
 from .data.tabular import read_table, table_dataset
 from .errors import DataError, MpganError
 
-__all__ = ["TabularSynthesizer", "GaussianCopula", "IndependentMarginals", "TABULAR_DEFAULTS"]
+__all__ = ["TabularSynthesizer", "GaussianCopula", "IndependentMarginals", "CopyRows", "TABULAR_DEFAULTS"]
 
 #: The GAN's default config (any key can be overridden with ``overrides=["train.epochs=5"]``
 #: or a YAML file). Small tables get many short epochs: ``steps_per_epoch`` is fixed, so the
@@ -237,6 +237,17 @@ class TabularSynthesizer:
     def _decode(self, x: np.ndarray) -> pd.DataFrame:
         return self.dataset.inverse_transform(x)
 
+    def report(self, n: int | None = None, seed: int = 0, out_dir: str | Path | None = None,
+               metrics: Sequence[str] | None = None) -> dict[str, Any]:
+        """Fidelity, utility and (with held-out rows) privacy of ``n`` synthetic rows (default:
+        as many as the training table), as ``mpgan evaluate`` reports them; ``out_dir`` also
+        writes metrics.json, metrics.csv and the report figures."""
+        from .metrics.evaluate import evaluate
+
+        self._check_fitted()
+        n = int(n) if n is not None else len(self.dataset.x)
+        return evaluate(self.trainer, n=n, metrics=list(metrics) if metrics else None, seed=seed, out_dir=out_dir)
+
     def sample(self, n: int, seed: int = 0, *, condition: Any = None, balance: bool = False) -> pd.DataFrame:
         """``n`` synthetic rows with the fitted table's columns and dtypes.
 
@@ -336,6 +347,32 @@ class _Baseline:
             out[c] = pd.Series(v, dtype=dtype) if not (c in self.categorical and pd.isna(v).any()
                                                        and pd.api.types.is_integer_dtype(dtype)) else pd.Series(v)
         return pd.DataFrame(out, columns=self.columns)
+
+
+class CopyRows:
+    """A control for privacy reports, never a synthesizer to share: it samples the training
+    rows themselves (without replacement while they last), with ``noise`` > 0 plus Gaussian
+    noise of ``noise`` × each float column's std. A privacy report must flag both."""
+
+    def __init__(self, noise: float = 0.0):
+        if not noise >= 0:
+            raise DataError(f"CopyRows noise must be >= 0, got {noise!r}")
+        self.noise = float(noise)
+
+    def fit(self, df: pd.DataFrame) -> CopyRows:
+        check_table(df)
+        self.table = df.copy()
+        return self
+
+    def sample(self, n: int, seed: int = 0) -> pd.DataFrame:
+        rng = np.random.default_rng(seed)
+        idx = rng.permutation(len(self.table))[:n] if n <= len(self.table) else rng.integers(0, len(self.table), n)
+        out = self.table.iloc[np.sort(idx)].reset_index(drop=True)
+        if self.noise:
+            for c in out.columns:
+                if pd.api.types.is_float_dtype(out[c]):
+                    out[c] = out[c] + rng.normal(0.0, self.noise * self.table[c].std(), len(out))
+        return out
 
 
 class IndependentMarginals(_Baseline):

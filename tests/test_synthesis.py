@@ -1,6 +1,7 @@
 """Tabular synthesis: conditional generator, TabularSynthesizer, baselines, bad input, CLI, benchmark."""
 
 import importlib.util
+import json
 import sys
 import warnings
 from pathlib import Path
@@ -123,6 +124,12 @@ def test_run_with_another_column_layout_is_refused_clearly(fitted, tmp_path):
         TabularSynthesizer.load(old)
 
 
+def test_privacy_needs_held_out_rows(fitted):
+    syn, _ = fitted  # trained without a holdout
+    with pytest.raises(MpganError, match="privacy needs real rows held out of training .* --holdout 0.3"):
+        syn.report(n=50, metrics=["privacy"])
+
+
 def test_run_saves_the_table_schema_as_json(fitted):
     import json
 
@@ -222,7 +229,12 @@ def test_cli_synthesize_writes_same_columns_then_reuses_and_evaluates(tmp_path, 
     assert main(["synthesize", "--run", str(run), "--rows", "10", "--balance", "--out", str(bal)]) == 0
     assert pd.read_pickle(bal)["label"].value_counts().to_dict() == {"a": 5, "b": 5}
 
+    capsys.readouterr()
     assert main(["evaluate", "--run", str(run), "--n", "200", "--out", str(tmp_path / "eval")]) == 0
+    printed = capsys.readouterr().out
+    assert "privacy, membership inference: " in printed and "privacy, exact copies: " in printed
+    privacy = json.loads((tmp_path / "eval" / "metrics.json").read_text())["privacy"]
+    assert privacy["n_holdout"] == 30 and 0 <= privacy["mia_distance_auc"] <= 1
     report = (tmp_path / "eval" / "report.md").read_text()
     assert "scored on 30 real rows held out of training" in report  # 25 % of 120
     assert "logistic_regression" in report and "random_forest" in report
@@ -260,12 +272,18 @@ def test_tabular_utility_benchmark_smoke(tmp_path):
     sets = [a for s in QUICK for a in ("--set", s)]
     assert bench.main(["--tables", "wine", "--seeds", "1", "--out", str(out), *sets]) == 0
     res = pd.read_csv(out / "results.csv")
-    assert sorted(set(res["synthesizer"])) == ["gaussian_copula", "independent_marginals", "mpgan"]
-    assert len(res) == 6 and (res["n_train"] == 124).all() and (res["n_test"] == 54).all()
+    assert sorted(set(res["synthesizer"])) == ["gaussian_copula", "identity", "independent_marginals", "mpgan",
+                                               "noisy_copy"]
+    assert len(res) == 10 and (res["n_train"] == 124).all() and (res["n_test"] == 54).all()
+    # the copying controls are flagged, the copula is not
+    copies = res[res["synthesizer"].isin(["identity", "noisy_copy"])]
+    assert (copies["closer_to_train"] > 0.99).all() and (copies["mia_distance_auc"] > 0.9).all()
+    assert (res.loc[res["synthesizer"] == "gaussian_copula", "privacy_warnings"] == 0).all()
     # TRTR does not depend on the synthesizer: same split, same classifier, same seed
     assert res.groupby("classifier")["accuracy_trtr"].nunique().eq(1).all()
     text = (out / "results.md").read_text()
     assert "wine / logistic_regression: TSTR" in text and "x TRTR" in text
+    assert "## Privacy" in text and "| wine | identity | 1.00 (0.70) |" in text
 
 
 def test_pickles_are_not_loaded(tmp_path):

@@ -132,6 +132,28 @@ def distribution(ctx) -> dict[str, Any]:
     return distribution_report(ctx.fake.ravel(), real=real.ravel(), dist=dist)
 
 
+def _has_holdout(trainer: Any) -> str | None:
+    if getattr(trainer.dataset, "holdout", None) is not None:
+        return None
+    return ("needs real rows held out of training to compare with, and this run has none; train with "
+            "data.params.holdout (mpgan synthesize --holdout 0.3)")
+
+
+@METRICS.register("privacy", kinds=["tabular"], goal="info", range=(0, 1), requires=_has_holdout)
+def privacy(ctx) -> dict[str, Any]:
+    """DCR, NNDR, exact copies and membership-inference AUCs against held-out rows, with readings."""
+    import pandas as pd
+
+    from .privacy import privacy_report
+
+    ds = ctx.dataset
+    train = ds.frame if ds.frame is not None else pd.DataFrame(ds.inverse_transform(ds.x))
+    synthetic = pd.DataFrame(ds.inverse_transform(ctx.fake))
+    target = ds.info.get("target")
+    return privacy_report(train, ds.holdout, synthetic, categorical=[target] if target is not None else None,
+                          seed=ctx.seed)
+
+
 @METRICS.register("tabular", kinds=["tabular"], goal="info", range=(0, INF))
 def tabular(ctx) -> dict[str, Any]:
     """Column fidelity, correlations, TSTR vs TRTR and distance to closest record (report.md)."""

@@ -32,6 +32,7 @@ from ..data.schema import (
 )
 from ..errors import DataError
 from ..lazy import lazy_module
+from .rows import RowEncoder, aligned, nearest, numbers, subsample
 
 _st = lazy_module("scipy.stats")  # imported on first use: it costs ~1 s
 
@@ -58,18 +59,6 @@ def _check_table(df: Any, what: str) -> None:
     check_table(df, f"the {what}")
 
 
-def _aligned(real: pd.DataFrame, other: Any, what: str, real_what: str = "real") -> pd.DataFrame:
-    """``other`` with ``real``'s columns in ``real``'s order, or a DataError naming the difference."""
-    _check_table(other, what)
-    missing = [c for c in real.columns if c not in other.columns]
-    extra = [c for c in other.columns if c not in real.columns]
-    if missing or extra:
-        parts = ([f"lacks the columns {missing}"] if missing else []) + (
-            [f"has the columns {extra} that the {real_what} table lacks"] if extra else [])
-        raise DataError(f"the {what} table {' and '.join(parts)}; both tables need the same columns")
-    return other[list(real.columns)]
-
-
 def column_kinds(real: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
                  categorical: str | Sequence[Any] | None = None,
                  max_categories: int = MAX_CATEGORIES) -> dict[Any, str]:
@@ -77,12 +66,6 @@ def column_kinds(real: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
     with override lists."""
     _check_table(real, "real")
     return TableSchema.infer(real, numeric=numeric, categorical=categorical, max_categories=max_categories).kinds
-
-
-def _numbers(s: pd.Series) -> np.ndarray:
-    """Finite float values of a column (missing, text and infinite values dropped)."""
-    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-    return v[np.isfinite(v)]
 
 
 # --------------------------------------------------------------------------- per column
@@ -108,7 +91,7 @@ def column_report(real: pd.DataFrame, fake: pd.DataFrame, numeric: str | Sequenc
     between category frequencies (categorical), real/fake mean and std (numeric, ``ddof=1``),
     and ``n_real``/``n_fake`` (values used: numeric columns drop missing values)."""
     _check_table(real, "real")
-    fake = _aligned(real, fake, "synthetic")
+    fake = aligned(real, fake, "synthetic")
     kinds = column_kinds(real, numeric, categorical, max_categories)
     rows = []
     for name in real.columns:
@@ -116,7 +99,7 @@ def column_report(real: pd.DataFrame, fake: pd.DataFrame, numeric: str | Sequenc
                                "tvd": math.nan, "mean_real": math.nan, "mean_fake": math.nan,
                                "std_real": math.nan, "std_fake": math.nan}
         if kinds[name] == "numeric":
-            r, f = _numbers(real[name]), _numbers(fake[name])
+            r, f = numbers(real[name]), numbers(fake[name])
             if r.size and f.size:
                 res = _st.ks_2samp(r, f)
                 row.update(ks=float(res.statistic), ks_p_value=float(res.pvalue))
@@ -149,7 +132,7 @@ def correlation_difference(real: pd.DataFrame, fake: pd.DataFrame, numeric: str 
     ``columns`` order) for :func:`mpgan.plots.plot_correlation_heatmaps`.
     """
     _check_table(real, "real")
-    fake = _aligned(real, fake, "synthetic")
+    fake = aligned(real, fake, "synthetic")
     kinds = column_kinds(real, numeric, categorical, max_categories)
     cols = [c for c in real.columns if kinds[c] == "numeric"]
     rn = real[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
@@ -249,8 +232,8 @@ def utility(real_train: pd.DataFrame, real_test: pd.DataFrame, synthetic: pd.Dat
     from sklearn.metrics import accuracy_score, f1_score
 
     _check_table(real_train, "real training")
-    real_test = _aligned(real_train, real_test, "real test", "real training")
-    synthetic = _aligned(real_train, synthetic, "synthetic", "real training")
+    real_test = aligned(real_train, real_test, "real test", "real training")
+    synthetic = aligned(real_train, synthetic, "synthetic", "real training")
     _check_target({"real training": real_train, "real test": real_test, "synthetic": synthetic}, target)
     kinds = column_kinds(real_train, numeric, categorical, max_categories)
     features = [c for c in real_train.columns if c != target]
@@ -291,56 +274,6 @@ def utility(real_train: pd.DataFrame, real_test: pd.DataFrame, synthetic: pd.Dat
 # --------------------------------------------------------------------------- distance to closest record
 
 
-class _RowEncoder:
-    """Rows -> vectors for distances: numeric z-scores and one-hot categories, fitted on the real table."""
-
-    def __init__(self, real: pd.DataFrame, kinds: dict[Any, str]):
-        self.kinds = kinds
-        self.num = [c for c in real.columns if kinds[c] == "numeric"]
-        self.cat = [c for c in real.columns if kinds[c] == "categorical"]
-        self.stats = {}
-        for c in self.num:
-            v = _numbers(real[c])
-            med = float(np.median(v)) if v.size else 0.0
-            mean, std = (float(v.mean()), float(v.std())) if v.size else (0.0, 1.0)
-            self.stats[c] = (med, mean, std if std > 0 else 1.0)
-        self.categories = {c: pd.Index(pd.unique(category_labels(real[c]))) for c in self.cat}
-
-    def __call__(self, df: pd.DataFrame) -> np.ndarray:
-        blocks = []
-        for c in self.num:
-            med, mean, std = self.stats[c]
-            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            v = np.where(np.isfinite(v), v, med)
-            blocks.append(((v - mean) / std)[:, None])
-        for c in self.cat:
-            idx = self.categories[c].get_indexer(category_labels(df[c]))
-            block = np.zeros((len(df), len(self.categories[c])))
-            hit = idx >= 0
-            block[np.flatnonzero(hit), idx[hit]] = 1.0  # unseen categories: all zeros
-            blocks.append(block)
-        return np.concatenate(blocks, axis=1) if blocks else np.zeros((len(df), 0))
-
-
-def _nearest(reference: np.ndarray, queries: np.ndarray) -> np.ndarray:
-    """Euclidean distance from each query row to its nearest reference row.
-
-    The neighbour is found by sklearn's brute search; its distance is then recomputed
-    directly, since the dot-product formula leaves ~1e-8 round-off on exact copies.
-    """
-    from sklearn.neighbors import NearestNeighbors
-
-    nn = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(reference)
-    idx = nn.kneighbors(queries, return_distance=False)[:, 0]
-    return np.sqrt(((queries - reference[idx]) ** 2).sum(axis=1))
-
-
-def _subsample(df: pd.DataFrame, n_max: int, rng: np.random.Generator) -> pd.DataFrame:
-    if len(df) <= n_max:
-        return df
-    return df.iloc[np.sort(rng.choice(len(df), n_max, replace=False))]
-
-
 def _dcr_stats(d: np.ndarray, prefix: str = "") -> dict[str, float]:
     return {f"{prefix}median": float(np.median(d)), f"{prefix}p5": float(np.percentile(d, 5)),
             f"{prefix}mean": float(d.mean()), f"{prefix}exact_copy_share": float((d < EXACT_COPY).mean())}
@@ -363,19 +296,19 @@ def distance_to_closest_record(real: pd.DataFrame, fake: pd.DataFrame, holdout: 
     as subsampling it would hide copies.
     """
     _check_table(real, "real")
-    fake = _aligned(real, fake, "synthetic")
+    fake = aligned(real, fake, "synthetic")
     if int(n_max) < 1:
         raise DataError(f"n_max must be a positive number of rows, got {n_max}")
     kinds = column_kinds(real, numeric, categorical, max_categories)
-    encode = _RowEncoder(real, kinds)
+    encode = RowEncoder(real, kinds)
     reference = encode(real)
     rng_fake, rng_hold = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
-    q = _subsample(fake, int(n_max), rng_fake)
-    out: dict[str, Any] = _dcr_stats(_nearest(reference, encode(q)))
+    q = subsample(fake, int(n_max), rng_fake)
+    out: dict[str, Any] = _dcr_stats(nearest(reference, encode(q)))
     out.update(n_fake=int(len(q)), n_real=int(len(real)), n_features=int(reference.shape[1]))
     if holdout is not None:
-        h = _subsample(_aligned(real, holdout, "holdout"), int(n_max), rng_hold)
-        out.update(_dcr_stats(_nearest(reference, encode(h)), "holdout_"))
+        h = subsample(aligned(real, holdout, "holdout"), int(n_max), rng_hold)
+        out.update(_dcr_stats(nearest(reference, encode(h)), "holdout_"))
         out["n_holdout"] = int(len(h))
         out["median_ratio"] = out["median"] / out["holdout_median"] if out["holdout_median"] > 0 else math.nan
     return out
@@ -424,9 +357,9 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
     from) is kept in the dict and printed under the report's title.
     """
     _check_table(real_train, "real training")
-    synthetic = _aligned(real_train, synthetic, "synthetic", "real training")
+    synthetic = aligned(real_train, synthetic, "synthetic", "real training")
     if real_test is not None:
-        real_test = _aligned(real_train, real_test, "real test", "real training")
+        real_test = aligned(real_train, real_test, "real test", "real training")
     if target is not None and target not in real_train.columns:
         raise DataError(f"the target column {target!r} is not in the tables; the columns are {list(real_train.columns)}")
     cat = as_names(categorical) + ([target] if target is not None and target not in as_names(categorical) else [])
