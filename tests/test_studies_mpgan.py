@@ -83,6 +83,7 @@ def test_latent_trajectories_quick(tmp_path):
     assert res["radius"].max() == pytest.approx(1.5 * 16 ** 0.5)  # quick: latent_dim 16, latent_std 1
     assert res["confidence"].between(0.1 - 1e-6, 1).all()  # max of 10 class probabilities
     assert res["realism"].between(0, 1).all() and res["ink"].between(0, 1).all()
+    assert (res["digit_share"] <= res["realism"]).all()  # a digit is inside the manifold and inked
     md = (out / "results.md").read_text()
     assert "| reference |" in md and "not decided (one seed)" in md  # one seed: no verdict
     for f in ("realism_vs_radius.png", "confidence_vs_radius.png", "interpolation_spherical.png",
