@@ -1,8 +1,9 @@
 """Re-analyse the latent study's six trained runs with the corrected verdict (no retraining)."""
-import shutil, sys
+
 from pathlib import Path
-from mpgan.studies import latent_trajectories as LT
+
 from mpgan.studies import digits as D
+from mpgan.studies import latent_trajectories as LT
 from mpgan.training import Trainer
 
 src = Path("/work/scratch/studies/latent_trajectories")
