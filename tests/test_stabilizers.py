@@ -211,5 +211,6 @@ def test_conditional_config_on_unlabelled_data_is_refused(tmp_path):
     with pytest.raises(MpganError, match=r"dcgan_generator conditional: true needs a labelled dataset"):
         Trainer.from_config(load_config(None, [data, *g]))
     d = ["discriminator=dcgan_discriminator", "discriminator.params={width: 4, conditional: projection}"]
-    with pytest.raises(MpganError, match=r"dcgan_discriminator conditional: projection needs a labelled"):
-        Trainer.from_config(load_config(None, [data, *d, "train.batch_size=8"]))
+    # a conditional D alone is refused when the config loads, before the data is read
+    with pytest.raises(MpganError, match=r"discriminator.params.conditional needs a conditional generator"):
+        load_config(None, [data, *d, "train.batch_size=8"])
