@@ -145,22 +145,28 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
     if args.balance and args.condition is not None:
         raise _usage("pass either --balance or --condition, not both")
     if args.run:
-        if args.data or args.config or args.set or args.run_dir or args.target:
-            raise _usage("--run reuses a trained synthesizer as it is; drop --data/--target/--config/--set/--run-dir")
+        if args.data or args.config or args.set or args.run_dir or args.target or args.epsilon is not None:
+            raise _usage("--run reuses a trained synthesizer as it is; drop "
+                         "--data/--target/--config/--set/--run-dir/--epsilon")
         syn = TabularSynthesizer.load(args.run, progress=args.progress)
         print(f"loaded {args.run} (epoch {int(syn.trainer.epoch.numpy())})")
     else:
         if not args.data:
             raise _usage("pass --data TABLE to train a synthesizer, or --run RUN_DIR to reuse one")
         overrides = list(args.set) + ([f"train.epochs={args.epochs}"] if args.epochs is not None else [])
+        privacy = ({"target_epsilon": args.epsilon, "max_grad_norm": args.max_grad_norm}
+                   if args.epsilon is not None else None)
         syn = TabularSynthesizer(target=args.target, config=args.config, overrides=overrides,
                                  numeric=args.numeric, holdout=args.holdout, seed=args.seed,
-                                 run_dir=args.run_dir, progress=args.progress)
+                                 run_dir=args.run_dir, progress=args.progress, privacy=privacy)
         with warnings.catch_warnings():
             warnings.simplefilter("always", UserWarning)  # the table's warnings, not libraries' deprecations
             warnings.showwarning = lambda m, *a, **k: print(f"warning: {m}", file=sys.stderr)
             syn.fit(args.data)
         print(f"trained {syn.trainer.total_epochs} epochs in {syn.run_dir}")
+        spent = syn.trainer.privacy_spent()
+        if spent is not None:
+            print(f"differential privacy: epsilon {spent['epsilon']:.3g} at delta {spent['delta']:.2g}")
     rows = args.rows if args.rows is not None else int(syn.dataset.info["rows"])
     table = syn.sample(rows, seed=args.seed, condition=args.condition, balance=args.balance)
     atomic_save(out, lambda p: writers[out.suffix.lower()](table, p), suffix=out.suffix)
@@ -280,6 +286,10 @@ def _add_synthesize(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="training and sampling seed (default 0)")
     p.add_argument("--run-dir", help="run directory to create (default: runs/tabular, numbered)")
     p.add_argument("--run", help="reuse this trained run instead of training")
+    p.add_argument("--epsilon", type=float, help="train with differential privacy (DP-SGD on the discriminator) "
+                                                  "to this epsilon (shortcut for --set privacy.target_epsilon=E)")
+    p.add_argument("--max-grad-norm", type=float, default=1.0,
+                   help="with --epsilon: the per-row gradient clipping norm (default 1.0)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: only on a terminal)")
     p.set_defaults(func=_cmd_synthesize)

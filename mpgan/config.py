@@ -109,6 +109,23 @@ class DistributeConfig:
 
 
 @dataclass
+class PrivacyConfig:
+    """Differentially private discriminator training (DP-SGD; see ``training/privacy.py``).
+
+    Give ``noise_multiplier`` (the Gaussian noise's std over ``max_grad_norm``) or
+    ``target_epsilon`` (the noise is then calibrated to reach it at the end of training),
+    with ``max_grad_norm`` (each real row's gradient is clipped to it). ``delta`` defaults
+    to min(1e-5, 1 / (10 n)) for n training rows; ``accountant`` is ``rdp`` or ``pld``
+    (Google's dp-accounting)."""
+
+    noise_multiplier: float | None = None
+    target_epsilon: float | None = None
+    max_grad_norm: float | None = None
+    delta: float | None = None
+    accountant: str = "rdp"
+
+
+@dataclass
 class EvalConfig:
     """Metrics during training: every ``every`` epochs (0: never), on ``n`` samples."""
 
@@ -130,6 +147,7 @@ class Config:
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     distribute: DistributeConfig = field(default_factory=DistributeConfig)
+    privacy: PrivacyConfig | None = None  # DP-SGD for the discriminators (tables)
     output_dir: str = "runs"
 
     # -- conversions -----------------------------------------------------------------
@@ -164,6 +182,7 @@ def validate(cfg: Config) -> None:
     _check_swaps(cfg.train.swaps)
     _check_models(cfg)
     _check_eval(cfg.eval)
+    _check_privacy(cfg)
     if cfg.distribute.strategy not in STRATEGIES:
         raise ConfigError(f"distribute.strategy must be one of {', '.join(STRATEGIES)}, "
                           f"got {cfg.distribute.strategy!r}")
@@ -264,6 +283,47 @@ def _check_eval(e: EvalConfig) -> None:
                 hint = f" (did you mean {near[0]!r}?)" if near else ""
                 raise ConfigError(f"eval.metrics names the unknown metric {name!r}{hint}; "
                                   f"available: {', '.join(sorted(known))}")
+
+
+ACCOUNTANTS = ("rdp", "pld")
+
+
+def _check_privacy(cfg: Config) -> None:
+    """The privacy block's values, and the settings that would silently void its guarantee
+    (those that need the built models are checked by ``training.privacy``)."""
+    p = cfg.privacy
+    if p is None:
+        return
+    if (p.noise_multiplier is None) == (p.target_epsilon is None):
+        raise ConfigError("privacy needs exactly one of privacy.noise_multiplier or privacy.target_epsilon")
+    if p.target_epsilon is not None and not p.target_epsilon > 0:
+        raise ConfigError(f"privacy.target_epsilon must be > 0, got {p.target_epsilon}")
+    if p.noise_multiplier is not None and not p.noise_multiplier > 0:
+        raise ConfigError(f"privacy.noise_multiplier must be > 0, got {p.noise_multiplier} "
+                          "(for no privacy, drop the privacy block)")
+    if p.max_grad_norm is None:
+        raise ConfigError("privacy.max_grad_norm is missing: DP-SGD clips each real row's gradient to this "
+                          "norm (e.g. 1.0)")
+    if not p.max_grad_norm > 0:
+        raise ConfigError(f"privacy.max_grad_norm must be > 0, got {p.max_grad_norm}")
+    if p.delta is not None and not 0 < p.delta < 1:
+        raise ConfigError(f"privacy.delta must be in (0, 1), got {p.delta}")
+    if p.accountant not in ACCOUNTANTS:
+        raise ConfigError(f"privacy.accountant must be one of {', '.join(ACCOUNTANTS)}, got {p.accountant!r}")
+    for i, d in enumerate(discriminator_configs(cfg)):
+        if d.pretrained:
+            where = f"discriminators[{i}]" if cfg.discriminators else "discriminator"
+            raise ConfigError(f"{where}.pretrained cannot be used with privacy: a discriminator fit before "
+                              "(possibly on the same rows) carries what it learned outside the privacy budget")
+    t = cfg.train
+    if t.augment and t.augment.get("ada"):
+        raise ConfigError("train.augment.ada cannot be used with privacy: ADA tunes its probability from the "
+                          "discriminator's outputs on real rows, outside the clipped, noised gradients")
+    if t.mixed_precision == "mixed_float16":
+        raise ConfigError("train.mixed_precision mixed_float16 cannot be used with privacy "
+                          "(loss scaling would scale the clipping norm); use null or mixed_bfloat16")
+    if cfg.distribute.strategy != "default":
+        raise ConfigError("distribute.strategy must be default with privacy: DP-SGD here runs on one device")
 
 
 # -- generic dataclass construction with path-aware errors ----------------------------

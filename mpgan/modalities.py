@@ -151,7 +151,12 @@ class Tables(Modality):
     def summary(self, result):
         """The privacy readings, one line each."""
         readings = result.get("privacy", {}).get("readings", {})
-        return [f"privacy, {name.replace('_', ' ')}: {text}" for name, text in readings.items()]
+        lines = [f"privacy, {name.replace('_', ' ')}: {text}" for name, text in readings.items()]
+        dp = result.get("dp")
+        lines.append(f"differential privacy: epsilon {dp['epsilon']:.3g} at delta {dp['delta']:.2g} "
+                     f"(DP-SGD on the discriminator, {dp['accountant']} accountant)" if dp else
+                     "differential privacy: none (epsilon = infinity); set a privacy block to train with DP-SGD")
+        return lines
 
     def spec_record(self, dataset):
         """The data spec plus the table's schema (column kinds, bounds, categories)."""

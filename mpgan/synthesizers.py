@@ -99,14 +99,17 @@ class TabularSynthesizer:
     ``"mode"`` (CTGAN's mode-specific normalisation, for multi-modal columns; on the
     utility benchmark it was worse on breast_cancer and twice as slow, see the README). ``holdout`` keeps a stratified fraction of the rows out
     of training so ``mpgan evaluate`` can score train-on-synthetic/test-on-real honestly.
-    Without ``run_dir`` the run goes to a numbered folder under ``runs/``.
+    Without ``run_dir`` the run goes to a numbered folder under ``runs/``. ``privacy``
+    trains the discriminator with DP-SGD, e.g. ``{"target_epsilon": 3, "max_grad_norm": 1}``
+    (the config's ``privacy:`` block; ε is in :meth:`report` and the run's manifest).
     """
 
     def __init__(self, target: str | None = None, *, config: str | Path | Mapping[str, Any] | None = None,
                  overrides: Sequence[str] = (), numeric: str = "standard", holdout: float = 0.0,
                  categorical: Sequence[str] = (), seed: int = 0, run_dir: str | Path | None = None,
-                 progress: bool | None = False):
+                 progress: bool | None = False, privacy: Mapping[str, Any] | None = None):
         self.target = target
+        self.privacy = dict(privacy) if privacy is not None else None
         self.config_source = config
         self.overrides = list(overrides)
         self.numeric = numeric
@@ -133,6 +136,8 @@ class TabularSynthesizer:
 
             raw = yaml.safe_load(Path(src).read_text()) or {}
             base = merge_dicts(base, {k: user[k] for k in raw if k in user})
+        if self.privacy is not None:
+            base["privacy"] = self.privacy
         data = apply_overrides(base, self.overrides)
         batch_set = any(o.split("=", 1)[0].strip() == "train.batch_size" for o in self.overrides)
         train = data.setdefault("train", {})

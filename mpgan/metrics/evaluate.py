@@ -66,6 +66,9 @@ def evaluate(trainer: Run, n: int = 1000, metrics: list[str] | None = None, seed
     result: dict[str, Any] = {"run": str(trainer.run_dir) if trainer.run_dir else None,
                               "step": int(trainer.step.numpy()), "epoch": int(trainer.epoch.numpy()),
                               "kind": ctx.kind, "n_fake": int(n), "seed": seed}
+    spent = getattr(trainer, "privacy_spent", lambda: None)()
+    if spent is not None:  # differentially private training: the budget it spent
+        result["dp"] = spent
     for name in names:
         result[name] = METRICS.get(name)(ctx)
     result.update(ctx.extras)

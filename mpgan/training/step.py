@@ -42,10 +42,16 @@ class DiscriminatorSlot:
         return model([x, labels], training=training) if self.conditional else model(x, training=training)
 
 
+def safe_mean(x):
+    """The mean, 0 for an empty tensor (a Poisson batch of real rows may be empty)."""
+    x = tf.cast(x, tf.float32)
+    return tf.math.divide_no_nan(tf.reduce_sum(x), tf.cast(tf.size(x), tf.float32))
+
+
 def accuracy(logits, real: bool):
     """Share of samples the discriminator puts on the right side of 0 (sigmoid 0.5)."""
     logits = tf.cast(logits, tf.float32)
-    return tf.reduce_mean(tf.cast(logits > 0 if real else logits < 0, tf.float32))
+    return safe_mean(tf.cast(logits > 0 if real else logits < 0, tf.float32))
 
 
 def aggregator(name: str, params: dict[str, Any]) -> Callable[[list], Any]:
@@ -83,6 +89,11 @@ class DUpdate:
         return self.slot.call(x, labels, training=True)
 
     def real_loss(self):
+        """The real term plus regularizers; under privacy one loss per row (shape (B,))."""
+        if self.step.dp is not None:
+            rows = self.step.objective.d_real_rows(self.real_logits, self.step.smoothing)
+            self.objective_real = safe_mean(rows)
+            return rows + self.step.regularize(self, "real")
         self.objective_real = self.step.objective.d_real(self.real_logits, self.step.smoothing)
         return self.objective_real + self.step.regularize(self, "real")
 
@@ -91,7 +102,14 @@ class DUpdate:
         return self.objective_fake + self.step.regularize(self, "fake")
 
     def apply(self, tape, loss):
-        self.step.apply(self.slot.optimizers[self.step.phase], tape, loss, self.slot.model)
+        """One optimizer step; a per-row loss (privacy) takes the DP-SGD gradient."""
+        optimizer = self.slot.optimizers[self.step.phase]
+        if loss.shape.rank == 1:
+            variables = self.slot.model.trainable_variables
+            grads = self.step.dp.gradients(tape, loss, variables, self.step.rng)
+            optimizer.apply_gradients(zip(grads, variables, strict=True))
+            return
+        self.step.apply(optimizer, tape, loss, self.slot.model)
 
     def metrics(self) -> dict[str, Any]:
         out = {"d_loss_real": self.objective_real, "d_loss_fake": self.objective_fake,
@@ -115,6 +133,7 @@ class TrainStep:
         self.replicas = trainer.strategy.num_replicas_in_sync
         self.aggregate = aggregator(t.aggregate, t.aggregate_params)
         self.multi = len(self.slots) > 1
+        self.dp = trainer.dp  # DP-SGD (training/privacy.py) or None
         self.names = self._names()
 
     # -- names -------------------------------------------------------------------------
@@ -169,6 +188,8 @@ class TrainStep:
 
     # -- one discriminator update ------------------------------------------------------
     def d_update(self, slot, real, real_y, fake, fake_y, eps) -> dict[str, Any]:
+        if self.dp is not None:  # each update its own Poisson sample of the real rows
+            real, real_y = self.dp.real_batch(self.rng, self.trainer.real_x, self.trainer.real_y)
         u = DUpdate(self, slot, self.view(real), real_y, self.view(fake), fake_y, eps)
         self.schedule.update(u)
         for reg in slot.regularizers:
@@ -254,13 +275,16 @@ class TrainStep:
         t, c, b = self.config, self.n_critic, self.d_batch
         need_extra = self.objective.needs_features or any(s.frozen for s in self.slots)
         real_extra, real_extra_y = self.real_batch(t.batch_size) if need_extra else (tf.zeros([self.replicas, 1]), None)
-        if self.trained:
+        if self.trained and self.dp is None:
             pairs = [self.real_batch(b) for _ in range(c)]
             real_d = tf.stack([p[0] for p in pairs])
             real_yd = tf.stack([p[1] for p in pairs]) if pairs[0][1] is not None else None
             z_d = self.prior.draw(self.rng, [c, b])
             needs_eps = any(r.needs_eps for s in self.trained for r in s.regularizers)
             eps_d = self.rng.uniform([c, b]) if needs_eps else tf.zeros([c, b])
+        elif self.trained:  # privacy: real rows are Poisson-sampled in each update
+            real_d, real_yd = tf.zeros([c, 1, 1]), None
+            z_d, eps_d = self.prior.draw(self.rng, [c, b]), tf.zeros([c, b])
         else:  # every discriminator frozen: nothing to draw for their updates
             real_d, real_yd = tf.zeros([1, b, 1]), None
             z_d, eps_d = tf.zeros([1, b, self.prior.width]), tf.zeros([1, b])

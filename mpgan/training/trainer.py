@@ -39,6 +39,7 @@ from .discriminators import build_discriminator, features_model
 from .distribute import build_strategy, is_chief
 from .optimizers import build_optimizer
 from .priors import LatentPrior
+from .privacy import DPSGD
 from .regularizers import build_regularizers
 from .run_dir import RunDirectory, next_run_dir
 from .schedules import Schedule
@@ -151,6 +152,7 @@ class Trainer:
         if any(s.conditional for s in self.slots) and not self.prior.num_classes:
             raise ConfigError("a conditional discriminator needs a conditional generator "
                               "(generator.params.conditional: true)")
+        self.dp = DPSGD.from_trainer(self)  # None without a privacy block
 
     def _slot(self, k: int, model: keras.Model, dc: DiscriminatorConfig, d_phase: list) -> DiscriminatorSlot:
         t = self.train_config
@@ -329,7 +331,13 @@ class Trainer:
         exports = {self.run / "generator.weights.h5": self.generator}
         for k, d in enumerate(self.discriminators):
             exports[self.run / ("discriminator.weights.h5" if k == 0 else f"discriminator_{k}.weights.h5")] = d
+        if self.dp is not None and self.is_chief:
+            self.run.update_manifest(privacy=self.privacy_spent())
         return self.state.save(int(self.step.numpy()), exports)
+
+    def privacy_spent(self) -> dict[str, Any] | None:
+        """The DP budget spent so far (ε at δ and how it was reached), None without privacy."""
+        return self.dp.record(int(self.step.numpy())) if self.dp is not None else None
 
     def restore(self, checkpoint: str | None = None) -> bool:
         """Restore the latest (or the given) checkpoint; trim history files to it."""
@@ -438,6 +446,8 @@ class Trainer:
         phase = int(self.phase_at(last - 1))
         logs["phase"] = phase
         logs["g_optimizer"], logs["d_optimizer"] = self.phase_optimizer_names[phase]
+        if self.dp is not None:
+            logs["epsilon"] = self.dp.budget.epsilon(last)
         return logs
 
     def _check_finite(self, values: np.ndarray, first_step: int, epoch: int) -> None:
