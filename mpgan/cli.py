@@ -128,10 +128,39 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_rows(chunks: Any, out: Path, writers: dict[str, Any], target: str | None) -> tuple[int, dict[Any, int]]:
+    """Write synthetic rows given in chunks (a CSV streamed chunk by chunk, atomically);
+    return the column count and the rows per target class."""
+    import pandas as pd
+
+    from mpgan.io import atomic_save
+
+    counts: dict[Any, int] = {}
+    width = 0
+
+    def tally(chunk: Any) -> Any:
+        nonlocal width
+        width = chunk.shape[1]
+        if target is not None:
+            for k, v in chunk[target].value_counts(sort=False).items():
+                counts[k] = counts.get(k, 0) + int(v)
+        return chunk
+
+    if out.suffix.lower() == ".csv":  # streamed: a million rows never sit in memory at once
+        def write_csv(p: Path) -> None:
+            for i, chunk in enumerate(chunks):
+                tally(chunk).to_csv(p, mode="w" if i == 0 else "a", header=i == 0, index=False)
+
+        atomic_save(out, write_csv, suffix=out.suffix)
+    else:
+        table = pd.concat([tally(c) for c in chunks], ignore_index=True)
+        atomic_save(out, lambda p: writers[out.suffix.lower()](table, p), suffix=out.suffix)
+    return width, counts
+
+
 def _cmd_synthesize(args: argparse.Namespace) -> int:
     import warnings
 
-    from mpgan.io import atomic_save
     from mpgan.synthesizers import TabularSynthesizer
 
     out = Path(args.out)
@@ -168,13 +197,10 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
         if spent is not None:
             print(f"differential privacy: epsilon {spent['epsilon']:.3g} at delta {spent['delta']:.2g}")
     rows = args.rows if args.rows is not None else int(syn.dataset.info["rows"])
-    table = syn.sample(rows, seed=args.seed, condition=args.condition, balance=args.balance)
-    atomic_save(out, lambda p: writers[out.suffix.lower()](table, p), suffix=out.suffix)
-    summary = ""
-    if syn.target is not None:
-        counts = table[syn.target].value_counts().to_dict()
-        summary = " (" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")"
-    print(f"wrote {rows} rows x {table.shape[1]} columns to {out}{summary}")
+    chunks = syn.sample_chunks(rows, seed=args.seed, condition=args.condition, balance=args.balance)
+    width, counts = _write_rows(chunks, out, writers, syn.target)
+    summary = " (" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")" if counts else ""
+    print(f"wrote {rows} rows x {width} columns to {out}{summary}")
     return 0
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ TABULAR_DEFAULTS: dict[str, Any] = {
         "tensorboard": False,
     },
 }
+#: Rows decoded at a time when sampling (bounded memory for millions of rows).
+CHUNK_ROWS = 100_000
 #: Fewest rows a table may have: below this no batch gives the discriminator a signal.
 MIN_ROWS = 8
 TABLE_FILE = "table.json"  # pandas table-schema JSON: exact dtypes, no pickle
@@ -52,16 +54,16 @@ OLD_TABLE_FILE = "table.pkl"
 
 
 def _restore_ids(out: pd.DataFrame, original: pd.DataFrame, ids: Mapping[str, str],
-                 columns: Sequence[Any]) -> pd.DataFrame:
-    """Put fresh ID columns back, in the original order and dtypes."""
+                 columns: Sequence[Any], offset: int = 0) -> pd.DataFrame:
+    """Put fresh ID columns back (numbered from ``offset``), in the original order and dtypes."""
     n = len(out)
     for name, kind in ids.items():
         col = next(c for c in columns if str(c) == name)
         if kind == "integer":
-            start = int(original[col].max()) + 1
+            start = int(original[col].max()) + 1 + offset
             out[col] = pd.Series(np.arange(start, start + n), dtype=original[col].dtype, index=out.index)
         else:
-            out[col] = pd.Series([f"synthetic-{i}" for i in range(n)], dtype=original[col].dtype, index=out.index)
+            out[col] = pd.Series([f"synthetic-{i}" for i in range(offset, offset + n)], dtype=original[col].dtype, index=out.index)
     return out[list(columns)]
 
 
@@ -259,24 +261,41 @@ class TabularSynthesizer:
         ``condition``: one class of the target (all rows of that class) or ``{class: rows}``;
         ``balance=True``: equal rows per class. A conditional generator is asked for the
         classes directly; an unconditional one is sampled until each class has its rows.
+        The rows are made in chunks (:meth:`sample_chunks`), so the encoded matrix of all
+        ``n`` rows is never in memory at once.
         """
+        parts = list(self.sample_chunks(n, seed, condition=condition, balance=balance))
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+    def sample_chunks(self, n: int, seed: int = 0, *, condition: Any = None, balance: bool = False,
+                      chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+        """The rows of :meth:`sample` as DataFrames of at most ``chunk_rows`` rows each, for
+        writing millions of rows with bounded memory; together they equal ``sample(n, seed)``."""
         self._check_fitted()
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
             raise MpganError(f"the number of rows must be a positive integer, got {n!r}")
         if (condition is not None or balance) and self.target is None:
             raise MpganError("condition=/balance= need a synthesizer fitted with a target column")
         counts = _counts(int(n), self.classes, condition, balance) if self.target is not None else None
-        t = self.trainer
-        if counts is None:
-            out = self._decode(t.sample(int(n), seed=seed))
-        elif t.condition_dim:
+        t, ids, columns = self.trainer, self.dataset.info.get("ids", {}), list(self._table.columns)
+        if counts is not None and not t.condition_dim:  # rejection sampling: one piece
+            yield _restore_ids(self._rejection(counts, seed).reset_index(drop=True), self._table, ids, columns)
+            return
+        labels = None
+        if counts is not None:
             index = {c: i for i, c in enumerate(self.classes)}
             labels = np.concatenate([np.full(k, index[c], dtype=np.int64) for c, k in counts.items()])
-            out = self._decode(t.sample(len(labels), seed=seed, labels=labels))
-        else:
-            out = self._rejection(counts, seed)
-        out = out.reset_index(drop=True)
-        return _restore_ids(out, self._table, self.dataset.info.get("ids", {}), list(self._table.columns))
+        total = int(n) if labels is None else len(labels)
+        done = 0
+        for i, start in enumerate(range(0, total, chunk_rows)):
+            size = min(chunk_rows, total - start)
+            chunk_seed = seed if i == 0 else int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
+            z_labels = None if labels is None else labels[start:start + size]
+            out = self._decode(t.sample(size, seed=chunk_seed, labels=z_labels)).reset_index(drop=True)
+            out = _restore_ids(out, self._table, ids, columns, offset=done)
+            out.index = pd.RangeIndex(done, done + size)
+            done += size
+            yield out
 
     def _rejection(self, counts: dict[Any, int], seed: int, max_draws: int = 50) -> pd.DataFrame:
         """Rows of the asked classes from an unconditional generator, by drawing until enough."""

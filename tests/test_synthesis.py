@@ -100,6 +100,18 @@ def test_synthesizer_keeps_columns_dtypes_and_gives_fresh_ids(fitted):
     assert set(out["label"]) <= {"a", "b"}
 
 
+def test_sampling_streams_in_chunks_with_fresh_ids_across_them(fitted):
+    syn, df = fitted
+    chunks = list(syn.sample_chunks(250, seed=2, chunk_rows=100, balance=True))
+    assert [len(c) for c in chunks] == [100, 100, 50]
+    rows = pd.concat(chunks)
+    assert rows["id"].tolist() == list(range(300, 550)) and rows.index.tolist() == list(range(250))
+    assert rows["label"].value_counts().to_dict() == {"a": 125, "b": 125}
+    assert rows.dtypes.to_dict() == df.dtypes.to_dict()
+    whole = list(syn.sample_chunks(250, seed=2))  # one default-size chunk: exactly sample()
+    pd.testing.assert_frame_equal(whole[0], syn.sample(250, seed=2))
+
+
 def test_synthesizer_reloads_from_its_run_and_samples_identically(fitted):
     syn, _ = fitted
     again = TabularSynthesizer.load(syn.run_dir)
@@ -306,3 +318,16 @@ def test_pickles_are_not_loaded(tmp_path):
     df.to_pickle(old / "table.pkl")
     with pytest.raises(MpganError, match=r"older mpgan that kept its table as a pickle.*re-save it with"):
         TabularSynthesizer.load(old)
+
+
+@pytest.mark.parametrize("name, rows, target, classes, categorical", [
+    ("affairs", 6366, "affair", ("no", "yes"),
+     {"rate_marriage", "religious", "educ", "occupation", "occupation_husb", "affair"}),
+    ("rand_hie", 20190, "health", ("excellent", "fair", "good", "poor"), {"idp", "health"}),
+])
+def test_larger_real_tables_ship_with_a_package(name, rows, target, classes, categorical):
+    ds = load_dataset(name, holdout=0.3)
+    kinds = {c["name"]: c["kind"] for c in ds.info["schema"]["columns"]}
+    assert ds.info["rows"] + ds.info["holdout_rows"] == rows and ds.class_names == classes
+    assert {k for k, v in kinds.items() if v == "categorical"} == categorical and target in kinds
+    assert len(kinds) - len(categorical) >= 3  # numeric columns too: a mixed table

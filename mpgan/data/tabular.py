@@ -587,6 +587,55 @@ def penguins(seed: int = 0, limit: int | None = None, numeric: str = "standard",
                          holdout=holdout, info={"source": "palmerpenguins.load_penguins"})
 
 
+def _statsmodels_table(name: str) -> pd.DataFrame:
+    try:
+        from statsmodels import datasets
+    except ImportError:
+        raise DataError("the affairs and rand_hie tables come from the statsmodels package; "
+                        "install it with `pip install statsmodels`") from None
+    return getattr(datasets, name).load_pandas().data
+
+
+def load_affairs() -> pd.DataFrame:
+    """Fair's 1977 survey of extramarital affairs (Redbook magazine, 6,366 women), as
+    statsmodels bundles it. Rating, religiousness, education and occupation codes are whole
+    numbers with few values, so they encode as categorical; age, years married and
+    children are numeric. The count ``affairs`` becomes the yes/no target ``affair``, as in
+    statsmodels' logit example (the count itself would give the target away)."""
+    df = _statsmodels_table("fair")
+    df["affair"] = np.where(df.pop("affairs") > 0, "yes", "no")
+    return df
+
+
+def load_rand_hie() -> pd.DataFrame:
+    """The RAND Health Insurance Experiment (20,190 person-years), as statsmodels bundles it.
+    Its three self-rated health dummies become one categorical ``health`` (excellent, good,
+    fair, poor), the target; ``idp`` (individual deductible) is categorical, the rest numeric."""
+    df = _statsmodels_table("randhie")
+    health = np.select([df["hlthp"] == 1, df["hlthf"] == 1, df["hlthg"] == 1], ["poor", "fair", "good"],
+                       default="excellent")
+    df = df.drop(columns=["hlthg", "hlthf", "hlthp"])
+    df["idp"] = df["idp"].astype(np.int64)
+    df["health"] = health
+    return df
+
+
+@DATASETS.register("affairs")
+def affairs(seed: int = 0, limit: int | None = None, numeric: str = "standard", holdout: float = 0.0) -> Dataset:
+    """Fair's affairs survey (6,366 x 9: five coded columns categorical, three numeric; target
+    ``affair`` yes/no), bundled with statsmodels."""
+    return table_dataset(load_affairs(), "affairs", target="affair", numeric=numeric, seed=seed, limit=limit,
+                         holdout=holdout, info={"source": "statsmodels.datasets.fair"})
+
+
+@DATASETS.register("rand_hie")
+def rand_hie(seed: int = 0, limit: int | None = None, numeric: str = "standard", holdout: float = 0.0) -> Dataset:
+    """The RAND Health Insurance Experiment (20,190 x 8: ``idp`` and the target ``health``
+    categorical, six numeric), bundled with statsmodels."""
+    return table_dataset(load_rand_hie(), "rand_hie", target="health", numeric=numeric, seed=seed, limit=limit,
+                         holdout=holdout, info={"source": "statsmodels.datasets.randhie"})
+
+
 #: Table file suffixes :func:`read_table` understands.
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".parquet", ".pkl", ".pickle")
 PICKLE_SUFFIXES = (".pkl", ".pickle")
