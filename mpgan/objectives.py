@@ -52,12 +52,6 @@ class Objective:
     def d_fake(self, logits: tf.Tensor) -> tf.Tensor:
         raise NotImplementedError
 
-    def d_real_rows(self, logits: tf.Tensor, smoothing: float = 0.0) -> tf.Tensor:
-        """The real term per row, shape ``(B,)`` (DP-SGD clips each row's gradient):
-        ``d_real`` of each row alone, vectorised."""
-        rows = tf.reshape(_f32(logits), [tf.shape(logits)[0], -1])
-        return tf.vectorized_map(lambda row: self.d_real(row[None], smoothing), rows)
-
     def g(self, fake_logits: tf.Tensor, real_features: tf.Tensor | None = None,
           fake_features: tf.Tensor | None = None) -> tf.Tensor:
         raise NotImplementedError

@@ -54,9 +54,11 @@ def test_per_row_gradients_equal_gradients_taken_one_row_at_a_time():
                                  tf.keras.layers.Dense(1)])
     x = tf.random.normal([6, 4])
     dp = DPSGD(PrivacyBudget(0.5, 1e-9, 1e-5), max_grad_norm=1e3, d_batch=3, total_steps=1)
-    with tf.GradientTape() as tape:
-        losses = tf.reshape(tf.nn.softplus(-model(x)), [-1])
-    grads = dp.gradients(tape, losses, model.trainable_variables, tf.random.Generator.from_seed(0))
+
+    def row_loss(xi, _):
+        return tf.reduce_mean(tf.nn.softplus(-model(xi)))
+
+    grads = dp.gradients(row_loss, x, None, model.trainable_variables, tf.random.Generator.from_seed(0))
     one_by_one = []
     for i in range(6):
         with tf.GradientTape() as t:

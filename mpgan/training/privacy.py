@@ -4,9 +4,9 @@ rows are privatised; the generator learns from them alone and is covered by
 post-processing.
 
 Each step, every real row is in the discriminator's batch with probability
-``q = d_batch / n`` (Poisson sampling, what the accountant assumes). The loss on real rows
-is kept per row; each row's gradient (one vectorised Jacobian in the compiled step, no
-Python loop over rows) is clipped to ``max_grad_norm``; the clipped sum gets Gaussian
+``q = d_batch / n`` (Poisson sampling, what the accountant assumes). Each real row's
+gradient (one ``tf.vectorized_map`` in the compiled step, no Python loop over rows) is
+clipped to ``max_grad_norm``; the clipped sum gets Gaussian
 noise of std ``noise_multiplier * max_grad_norm`` and is divided by the expected batch
 ``d_batch``. Updates on generated rows only need no noise. Google's ``dp-accounting``
 (RDP or PLD) turns the number of such updates into ε at δ.
@@ -15,7 +15,8 @@ What ε does not cover (stated in the README): the table's preprocessing statist
 (column bounds, category lists, z-score means) and the class frequencies a conditional
 generator samples with are read from the data without noise; the history's
 ``d_loss_real``/``d_acc_real`` are computed on real rows. Share the generator and its
-samples, not the run directory. The noise comes from TensorFlow's seeded Philox
+samples, not the run directory. Rows of one batch may share a dropout mask (the per-row
+gradients are vectorised). The noise comes from TensorFlow's seeded Philox
 generator, fine for research, not a cryptographically secure source.
 """
 
@@ -136,11 +137,19 @@ class DPSGD:
         idx = tf.where(rng.uniform([tf.shape(x)[0]]) < self.budget.sample_rate)[:, 0]
         return tf.gather(x, idx), (tf.gather(y, idx) if y is not None else None)
 
-    def gradients(self, tape: Any, losses: Any, variables: list[Any], rng: Any) -> list[Any]:
-        """The private gradient of per-row ``losses`` (shape ``(B,)``, B may be 0)."""
-        per_example = tape.jacobian(losses, variables, experimental_use_pfor=True)
-        per_example = [tf.zeros([0, *v.shape], v.dtype) if g is None else g
-                       for g, v in zip(per_example, variables, strict=True)]
+    def gradients(self, row_loss: Any, x: Any, y: Any, variables: list[Any], rng: Any) -> list[Any]:
+        """The private gradient of the real rows ``x`` (labels ``y`` or None; B may be 0):
+        ``row_loss(x_row, y_row)`` is one row's loss; its gradients for all rows come from
+        one ``tf.vectorized_map`` (linear in B, unlike a Jacobian of the batch loss)."""
+        def one(args):
+            xi, yi = args
+            with tf.GradientTape() as tape:
+                loss = row_loss(xi[None], None if y is None else yi[None])
+            grads = tape.gradient(loss, variables)
+            return [tf.zeros_like(v) if g is None else tf.convert_to_tensor(g) for g, v in zip(grads, variables,
+                                                                                               strict=True)]
+
+        per_example = tf.vectorized_map(one, (x, x if y is None else y))
         std = self.budget.noise_multiplier * self.max_grad_norm
         return clip_and_noise(per_example, self.max_grad_norm, std, float(self.d_batch),
                               lambda shape: rng.normal(shape))

@@ -84,32 +84,42 @@ class DUpdate:
         self.real, self.real_labels, self.fake, self.fake_labels, self.eps = real, real_labels, fake, fake_labels, eps
         self.real_logits = self.fake_logits = None
         self.objective_real = self.objective_fake = None
+        self.private_real = False  # set when the real term's gradient is DP-SGD's
 
     def discriminate(self, x, labels):
         return self.slot.call(x, labels, training=True)
 
     def real_loss(self):
-        """The real term plus regularizers; under privacy one loss per row (shape (B,))."""
-        if self.step.dp is not None:
-            rows = self.step.objective.d_real_rows(self.real_logits, self.step.smoothing)
-            self.objective_real = safe_mean(rows)
-            return rows + self.step.regularize(self, "real")
+        """The real term plus regularizers. Under privacy its gradient is left to DP-SGD
+        (see ``apply``): the term is returned without one, for the metrics only."""
         self.objective_real = self.step.objective.d_real(self.real_logits, self.step.smoothing)
+        if self.step.dp is not None:  # a Poisson batch may be empty: log 0, not NaN
+            self.private_real = True
+            self.objective_real = tf.where(tf.size(self.real_logits) > 0, self.objective_real, 0.0)
+            return tf.stop_gradient(self.objective_real) + self.step.regularize(self, "real")
         return self.objective_real + self.step.regularize(self, "real")
+
+    def real_row_loss(self, x, labels):
+        """One real row's objective term (what DP-SGD clips)."""
+        return self.step.objective.d_real(self.discriminate(x, labels), self.step.smoothing)
 
     def fake_loss(self):
         self.objective_fake = self.step.objective.d_fake(self.fake_logits)
         return self.objective_fake + self.step.regularize(self, "fake")
 
     def apply(self, tape, loss):
-        """One optimizer step; a per-row loss (privacy) takes the DP-SGD gradient."""
+        """One optimizer step; under privacy, a loss with the real term adds its DP-SGD
+        gradient (clipped per row, noised) to the tape's gradient of the rest."""
         optimizer = self.slot.optimizers[self.step.phase]
-        if loss.shape.rank == 1:
-            variables = self.slot.model.trainable_variables
-            grads = self.step.dp.gradients(tape, loss, variables, self.step.rng)
-            optimizer.apply_gradients(zip(grads, variables, strict=True))
+        if not self.private_real:
+            self.step.apply(optimizer, tape, loss, self.slot.model)
             return
-        self.step.apply(optimizer, tape, loss, self.slot.model)
+        self.private_real = False
+        variables = self.slot.model.trainable_variables
+        rest = tape.gradient(loss, variables)
+        private = self.step.dp.gradients(self.real_row_loss, self.real, self.real_labels, variables, self.step.rng)
+        grads = [p if r is None else p + r for p, r in zip(private, rest, strict=True)]
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
 
     def metrics(self) -> dict[str, Any]:
         out = {"d_loss_real": self.objective_real, "d_loss_fake": self.objective_fake,
