@@ -31,25 +31,13 @@ from pathlib import Path
 
 import pandas as pd
 
-TABLES = ("breast_cancer", "wine", "penguins", "affairs", "rand_hie")
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # spawned workers import tabular_utility too
+from tabular_utility import TABLES  # noqa: E402
+
 EPSILONS = (1.0, 3.0, 10.0, math.inf)
 PRIVACY = ("closer_to_train", "closer_to_train_ideal", "mia_distance_auc", "mia_density_auc",
            "exact_copies_synthetic")
 KEY = ["table", "seed", "epsilon_target"]
-
-
-def load_table(name: str) -> tuple[pd.DataFrame, str]:
-    """The table and its target column."""
-    from mpgan.data import tabular
-
-    if name in ("penguins", "affairs", "rand_hie"):
-        loader = {"penguins": tabular.load_penguins, "affairs": tabular.load_affairs,
-                  "rand_hie": tabular.load_rand_hie}[name]
-        return loader(), {"penguins": "species", "affairs": "affair", "rand_hie": "health"}[name]
-    from sklearn import datasets
-
-    loader = {"breast_cancer": datasets.load_breast_cancer, "wine": datasets.load_wine}[name]
-    return loader(as_frame=True).frame, "target"
 
 
 def _worker_init() -> None:
@@ -71,6 +59,8 @@ def run_cell(table: str, seed: int, epsilon: float, overrides: list[str]) -> lis
     from mpgan.synthesizers import TabularSynthesizer
 
     warnings.simplefilter("ignore")
+    from tabular_utility import load_table  # benchmarks/ is the script's folder
+
     df, target = load_table(table)
     train, test = train_test_split(df, test_size=0.3, random_state=seed, stratify=df[target])
     privacy = None if math.isinf(epsilon) else {"target_epsilon": epsilon, "max_grad_norm": 1.0}

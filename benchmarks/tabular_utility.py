@@ -1,8 +1,9 @@
 """Utility (train on synthetic, test on real) and privacy of mpgan's table GAN, two baselines
 and two copying controls.
 
-Protocol (issue #5): for each table (scikit-learn's breast_cancer and wine, and the
-Palmer penguins table), each seed: a stratified 70/30 split; every synthesizer is
+Protocol (issue #5): for each table (scikit-learn's breast_cancer and wine, the
+Palmer penguins table, and the larger affairs and rand_hie tables that ship with
+statsmodels), each seed: a stratified 70/30 split; every synthesizer is
 fitted on the 70 % only and samples as many rows as that part has; logistic regression
 and a random forest are trained on those rows and scored on the real 30 % (TSTR), and
 on the real 70 % (TRTR) for reference. Synthesizers: mpgan's ``TabularSynthesizer``
@@ -12,7 +13,7 @@ controls a privacy report must flag, ``identity`` (the training rows themselves)
 Privacy (:func:`mpgan.metrics.privacy.privacy_report`) compares each synthesizer's rows
 with the training 70 % and the unseen 30 %.
 
-    python benchmarks/tabular_utility.py                 # 3 tables x 3 seeds (~6 min)
+    python benchmarks/tabular_utility.py                 # 5 tables x 3 seeds
     python benchmarks/tabular_utility.py --tables wine --seeds 1 --set train.epochs=5
 
 Writes ``results.csv`` (one row per table, seed, synthesizer, classifier),
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TABLES = ("breast_cancer", "wine", "penguins")
+TABLES = ("breast_cancer", "wine", "penguins", "affairs", "rand_hie")
 SYNTHESIZERS = ("mpgan", "gaussian_copula", "independent_marginals")
 CONTROLS = ("identity", "noisy_copy")  # copy the training rows: privacy must flag them
 PRIVACY = ("closer_to_train", "closer_to_train_ideal", "dcr_synthetic_median", "dcr_holdout_median",
@@ -42,10 +43,13 @@ RATIO = 0.9
 
 def load_table(name: str) -> tuple[pd.DataFrame, str]:
     """The table and its target column."""
-    if name == "penguins":
-        from mpgan.data.tabular import load_penguins
+    from mpgan.data import tabular
 
-        return load_penguins(), "species"
+    packaged = {"penguins": (tabular.load_penguins, "species"), "affairs": (tabular.load_affairs, "affair"),
+                "rand_hie": (tabular.load_rand_hie, "health")}
+    if name in packaged:
+        loader, target = packaged[name]
+        return loader(), target
     from sklearn import datasets
 
     loader = {"breast_cancer": datasets.load_breast_cancer, "wine": datasets.load_wine}[name]
