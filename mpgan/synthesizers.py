@@ -47,6 +47,7 @@ TABULAR_DEFAULTS: dict[str, Any] = {
 }
 #: Rows decoded at a time when sampling (bounded memory for millions of rows).
 CHUNK_ROWS = 100_000
+GENERATE_BATCH = 4096  # rows per generator call when sampling (rows are independent at inference)
 #: Fewest rows a table may have: below this no batch gives the discriminator a signal.
 MIN_ROWS = 8
 TABLE_FILE = "table.json"  # pandas table-schema JSON: exact dtypes, no pickle
@@ -291,7 +292,8 @@ class TabularSynthesizer:
             size = min(chunk_rows, total - start)
             chunk_seed = seed if i == 0 else int(np.random.SeedSequence([seed, i]).generate_state(1)[0])
             z_labels = None if labels is None else labels[start:start + size]
-            out = self._decode(t.sample(size, seed=chunk_seed, labels=z_labels)).reset_index(drop=True)
+            x = t.sample(size, seed=chunk_seed, labels=z_labels, batch_size=GENERATE_BATCH)
+            out = self._decode(x).reset_index(drop=True)
             out = _restore_ids(out, self._table, ids, columns, offset=done)
             out.index = pd.RangeIndex(done, done + size)
             done += size

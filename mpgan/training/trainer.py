@@ -506,9 +506,10 @@ class Trainer:
         ``labels`` (one class index, or one per row) fixes the classes (see LatentPrior)."""
         return self.prior.sample(n, seed, labels)
 
-    def sample(self, n: int, seed: int = 0, labels: int | np.ndarray | None = None) -> np.ndarray:
+    def sample(self, n: int, seed: int = 0, labels: int | np.ndarray | None = None,
+               batch_size: int = 256) -> np.ndarray:
         """``n`` samples in model space; the same seed and weights give the same samples."""
-        return self.generate(self.latents(n, seed, labels))
+        return self.generate(self.latents(n, seed, labels), batch_size=batch_size)
 
     def save_samples(self, stem: Path) -> Path:
         """Samples from the fixed latents, as the data's modality writes them: a PNG grid
