@@ -37,8 +37,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     assert "mnist_default" not in run([mpgan, "list", "datasets"], cwd=work, env=env)
     assert "mnist" in run([mpgan, "list", "datasets"], cwd=work, env=env)
     run([mpgan, "train", "--config", "mnist_default", "--epochs", "1", "--set", "train.steps_per_epoch=20",
-         "--set", "train.steps_per_call=10"], cwd=work, env=env)
+         "--set", "train.steps_per_call=10", "--set", "eval.every=0"], cwd=work, env=env)
     assert (work / "runs" / "mnist_default" / "generator.weights.h5").is_file()
-    run([mpgan, "experiment", "optimizer_comparison", "--quick", "--settings", "adam", "--out", "study"],
-        cwd=work, env=env)
+    run([mpgan, "experiment", "normal_toy", "--quick", "--out", "study"], cwd=work, env=env)
     assert (work / "study" / "results.md").is_file()

@@ -22,6 +22,8 @@ generator, fine for research, not a cryptographically secure source.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +59,19 @@ def clip_and_noise(per_example: list[Any], max_grad_norm: float, noise_std: floa
 
 # -- the accountant ---------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _quiet_accountant():
+    """dp-accounting logs a warning for each fractional RDP order it drops while searching
+    (harmless: the bound uses the other orders); keep them out of the user's output."""
+    logger = logging.getLogger("absl")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 @dataclass(frozen=True)
 class PrivacyBudget:
     """ε at δ after a number of training steps; each step composes ``updates_per_step``
@@ -84,18 +99,20 @@ class PrivacyBudget:
         """ε spent by ``steps`` training steps (0 before the first)."""
         if steps <= 0:
             return 0.0
-        acc = self._fresh()
-        acc.compose(self._event(steps))
-        return float(acc.get_epsilon(self.delta))
+        with _quiet_accountant():
+            acc = self._fresh()
+            acc.compose(self._event(steps))
+            return float(acc.get_epsilon(self.delta))
 
     def calibrated(self, target_epsilon: float, steps: int) -> PrivacyBudget:
         """This budget with the smallest noise multiplier that keeps ε ≤ ``target_epsilon``
         after ``steps`` steps (dp-accounting's bracketing search)."""
         import dp_accounting as dpa
 
-        sigma = dpa.calibrate_dp_mechanism(
-            self._fresh, lambda s: self._event(steps, s), target_epsilon, self.delta,
-            dpa.LowerEndpointAndGuess(0.05, 1.0), tol=1e-3)
+        with _quiet_accountant():
+            sigma = dpa.calibrate_dp_mechanism(
+                self._fresh, lambda s: self._event(steps, s), target_epsilon, self.delta,
+                dpa.LowerEndpointAndGuess(0.05, 1.0), tol=1e-3)
         return PrivacyBudget(self.sample_rate, float(sigma), self.delta, self.updates_per_step, self.accountant)
 
 
