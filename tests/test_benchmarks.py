@@ -5,6 +5,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "train_step_throughput.py"
 TINY = ["--size", "8", "--set", "data.params.limit=200", "--set", "generator.params.latent_dim=8",
         "--set", "generator.params.filters=8", "--set", "discriminator.params.filters=8",
@@ -19,6 +21,7 @@ def load_script():
     return module
 
 
+@pytest.mark.slow  # a benchmark's plumbing, not a product feature: with `pytest -m slow`
 def test_throughput_benchmark_smoke(tmp_path):
     bench = load_script()
     out = tmp_path / "results"

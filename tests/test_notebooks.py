@@ -15,7 +15,12 @@ def test_the_four_notebooks_are_there():
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
 
 
-@pytest.mark.parametrize("name", NAMES)
+# The first two run in the default suite; the latent-space and toy notebooks (a minute
+# more) with `pytest -m slow`.
+QUICK_RUNS = [*NAMES[:2], *(pytest.param(n, marks=pytest.mark.slow) for n in NAMES[2:])]
+
+
+@pytest.mark.parametrize("name", QUICK_RUNS)
 def test_notebook_runs_in_quick_mode(name, monkeypatch):
     monkeypatch.setenv("MPGAN_QUICK", "1")
     monkeypatch.delenv("MPLBACKEND", raising=False)  # conftest's Agg would hide the kernel's inline figures

