@@ -196,3 +196,19 @@ def test_dp_benchmark_smoke(tmp_path):
     assert set(summary["epsilon_target"]) == {3.0, float("inf")} and (tmp_path / "dp_utility.png").is_file()
     private = summary[summary["epsilon_target"] == 3.0]
     assert (private["epsilon"] <= 3.0).all() and (private["noise_multiplier"] > 0).all()
+
+
+def test_cli_synthesize_with_epsilon_reports_it(tmp_path, capsys):
+    from sklearn.datasets import load_wine
+
+    from mpgan.cli import main
+
+    table = tmp_path / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(table, index=False)
+    args = ["synthesize", "--data", str(table), "--target", "target", "--out", str(tmp_path / "out.csv"),
+            "--epsilon", "5", "--epochs", "1", "--set", "train.steps_per_epoch=5", "--run-dir", str(tmp_path / "r")]
+    assert main(args) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("differential privacy"))
+    assert float(line.split()[3]) <= 5.0
+    assert main(["synthesize", "--run", str(tmp_path / "r"), "--epsilon", "1", "--out", str(tmp_path / "o.csv")]) == 2
+    assert "--epsilon" in capsys.readouterr().err
