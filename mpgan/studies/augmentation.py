@@ -49,7 +49,7 @@ BASE = "mnist_default"
 ARMS = ("real", "real+gan", "real+classic", "real+gan+classic")
 K = (10, 50, 100)
 FULL = {"gan_steps": 2000, "synthetic": 500, "classifier_steps": 1500, "full_gan_epochs": 64}
-QUICK = {"gan_steps": 40, "synthetic": 20, "classifier_steps": 150, "full_gan_epochs": 1}
+QUICK = {"gan_steps": 40, "synthetic": 20, "classifier_steps": 60, "full_gan_epochs": 1}
 QUICK_K = (2, 30)
 GAN_SETS = ["train.augment={policy: [translation, cutout]}", "train.sample_every=0", "eval.every=0",
             "train.steps_per_call=50"]
