@@ -29,6 +29,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..lazy import lazy_module
+from .regularizers import Regularizer
 
 tf = lazy_module("tensorflow")
 
@@ -213,15 +214,9 @@ def check_private_training(trainer: Any) -> None:
             raise ConfigError(f"{where} packs rows (pac > 1), which cannot be used with privacy: "
                               "use pac: 1 so each row's gradient can be clipped on its own")
         for reg in slot.regularizers:
-            if reg.has("real") or reg.needs_eps or type(reg).observe is not _base_observe():
+            if reg.has("real") or reg.needs_eps or type(reg).observe is not Regularizer.observe:
                 raise ConfigError(f"regularizer {reg.name} cannot be used with privacy: it reads real rows "
                                   "(or an average of D's outputs on them) outside the clipped, noised gradients")
-
-
-def _base_observe():
-    from .regularizers import Regularizer
-
-    return Regularizer.observe
 
 
 __all__ = ["DPSGD", "PrivacyBudget", "check_private_training", "clip_and_noise", "per_example_norms"]
