@@ -7,6 +7,7 @@ import pytest
 from mpgan.cli import main
 from mpgan.errors import ConfigError
 from mpgan.studies import common, gaussian_modes, normal_toy, rayleigh
+from mpgan.sweeps.backends import LocalBackend
 from mpgan.training import Trainer
 
 
@@ -30,15 +31,17 @@ def test_results_helpers(tmp_path):
     assert table["v"].tolist() == ["2.00 ± 1.41", "2.00"] and table["seeds"].tolist() == [2, 1]
     md = common.markdown_table(pd.DataFrame({"x": [1.23456], "y": ["z"]}), digits=3)
     assert md.splitlines() == ["| x | y |", "|---|---|", "| 1.235 | z |"]
-    assert common.run_tasks(_square, [{"x": 2}, {"x": 3}], jobs=2) == [4, 9]
+    got = {}
+    LocalBackend(2).map(_square, [{"x": 2}, {"x": 3}], lambda i, out, sec: got.update({i: out}), print)
+    assert got == {0: 4, 1: 9}
     with pytest.raises(ConfigError, match="--jobs must be a positive integer, got 0"):
-        common.run_tasks(_square, [{"x": 2}], jobs=0)
+        LocalBackend(0)
 
 
 def test_failed_study_leaves_no_folder(tmp_path):
     out = tmp_path / "study"
-    with pytest.raises(RuntimeError), common.output_dir("x", out):
-        (out / "partial.csv").write_text("half")
+    with pytest.raises(RuntimeError), common.output_dir("x", out) as st:
+        (st.path / "partial.csv").write_text("half")
         raise RuntimeError("boom")
     assert not out.exists()
 

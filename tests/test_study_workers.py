@@ -11,9 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 STUDY = """
 import sys
-from mpgan.studies.common import run_tasks
+from mpgan.sweeps.backends import LocalBackend
 from tests.helpers import note_pid_and_sleep
-run_tasks(note_pid_and_sleep, [{"folder": sys.argv[1]}, {"folder": sys.argv[1]}], jobs=2)
+LocalBackend(2).map(note_pid_and_sleep, [{"folder": sys.argv[1]}, {"folder": sys.argv[1]}], print, print)
 """
 
 

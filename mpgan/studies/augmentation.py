@@ -33,11 +33,12 @@ import pandas as pd
 
 from ..errors import ConfigError, DataError
 from .common import (
+    Execution,
     config_path,
+    execution,
     n_seeds,
     output_dir,
     report,
-    run_tasks,
     study_parser,
     train_run,
     write_results,
@@ -251,20 +252,21 @@ def summarize(cells: pd.DataFrame, full: pd.DataFrame) -> tuple[pd.DataFrame, st
     return table, "\n".join(lines)
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1, data: str = "mnist",
+def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1, data: str = "mnist",
         ks: Sequence[int] | None = None, budget: dict[str, int] | None = None) -> Path:
     budget = {**(QUICK if quick else FULL), **(budget or {})}
     ks = sorted(set(ks or (QUICK_K if quick else K)))
     train, _ = load_splits(data)  # bad --data / --k fail before any training
     for k in ks:
         pick_per_class(train.y, k, 0)
-    with output_dir(NAME, out) as folder:
-        tasks = [{"k": k, "seed": s, "run_dir": str(folder / "runs" / f"k{k}_seed{s}"), "data": data,
+    with output_dir(NAME, out, jobs) as st:
+        folder = st.path
+        tasks = [{"k": k, "seed": s, "run_dir": str(st.runs / f"k{k}_seed{s}"), "data": data,
                   "budget": budget} for k in ks for s in range(seeds)]
-        cells = pd.DataFrame([r for rows in run_tasks(run_k, tasks, jobs) for r in rows])
-        full_tasks = [{"seed": s, "run_dir": str(folder / "runs" / f"full_seed{s}"), "data": data, "budget": budget}
+        cells = pd.DataFrame([r for rows in st.run(run_k, tasks) for r in rows])
+        full_tasks = [{"seed": s, "run_dir": str(st.runs / f"full_seed{s}"), "data": data, "budget": budget}
                       for s in range(seeds)]
-        full = pd.DataFrame(run_tasks(run_full, full_tasks, jobs))
+        full = pd.DataFrame(st.run(run_full, full_tasks))
         table, notes = summarize(cells, full)
         from .. import plots
 
@@ -293,5 +295,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     budget = {k: v for k, v in (("synthetic", args.synthetic), ("gan_steps", args.gan_steps)) if v is not None}
     if any(v < 1 for v in budget.values()):
         raise ConfigError("--synthetic and --gan-steps must be positive integers")
-    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.data, args.k, budget)
+    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.data, args.k, budget)
     return report(folder)

@@ -4,11 +4,9 @@ fanning runs out over processes, and writing results (CSV + markdown)."""
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import shutil
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +28,11 @@ def study_parser(name: str, description: str, seeds: int = 3, settings: Sequence
                    help="a small, fast version (about a minute) to check that everything runs")
     p.add_argument("--seeds", type=int, default=None,
                    help=f"number of seeds per setting (default {seeds}; 1 with --quick)")
-    p.add_argument("--out", help=f"output folder (default {DEFAULT_ROOT}/{name}, numbered if taken)")
+    p.add_argument("--out", help=f"output folder (default {DEFAULT_ROOT}/{name}); running the same command "
+                   "again resumes it")
     p.add_argument("--jobs", type=int, default=1,
                    help="independent runs trained in parallel worker processes (default 1)")
+    add_execution_options(p)
     p.set_defaults(default_seeds=seeds)
     if settings:
         default = list(default_settings or settings)
@@ -55,91 +55,104 @@ def check_jobs(jobs: int) -> int:
     return jobs
 
 
+@dataclass
+class Execution:
+    """How a study's cells run: ``backend`` local (``jobs`` worker processes) or ray (at
+    ``address``; None starts a private cluster of ``jobs`` CPUs), ``cpus`` per cell, run
+    folders under ``storage`` (a path every node sees) instead of the output folder, and
+    ``fresh`` to start over instead of resuming."""
+
+    jobs: int = 1
+    backend: str = "local"
+    address: str | None = None
+    storage: str | None = None
+    cpus: float = 1
+    gpus: float = 0
+    fresh: bool = False
+
+    def make_backend(self) -> Any:
+        from ..sweeps.backends import make_backend
+
+        return make_backend(self.backend, check_jobs(self.jobs), self.address, self.cpus, self.gpus)
+
+
+def add_execution_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """--backend, --address, --storage, --cpus-per-cell, --gpus-per-cell, --fresh."""
+    g = p.add_argument_group("where cells run, and resuming")
+    g.add_argument("--backend", choices=["local", "ray"], default="local",
+                   help="local: this machine's processes (--jobs); ray: a Ray cluster (pip install -e \".[ray]\")")
+    g.add_argument("--address", help="Ray cluster to join: auto, or HOST:PORT from `ray start --head` "
+                   "(default: a private cluster on this machine)")
+    g.add_argument("--storage", help="put run folders here instead of under --out (a path every Ray node sees)")
+    g.add_argument("--cpus-per-cell", type=float, default=1, help="CPUs each cell asks Ray for (default 1)")
+    g.add_argument("--gpus-per-cell", type=float, default=0, help="GPUs each cell asks Ray for (default 0)")
+    g.add_argument("--fresh", action="store_true",
+                   help="start over: delete the cells an earlier run of this command left in --out")
+    return p
+
+
+def execution(args: argparse.Namespace) -> Execution:
+    return Execution(jobs=check_jobs(args.jobs), backend=args.backend, address=args.address, storage=args.storage,
+                     cpus=args.cpus_per_cell, gpus=args.gpus_per_cell, fresh=args.fresh)
+
+
+def as_execution(jobs: int | Execution) -> Execution:
+    return jobs if isinstance(jobs, Execution) else Execution(jobs=check_jobs(jobs))
+
+
+class StudyFolder:
+    """A study's output folder and the cells it runs there: a cell finished by an earlier,
+    interrupted run of the same command is read back instead of trained again."""
+
+    def __init__(self, name: str, path: Path, runner: Any, execution: Execution):
+        self.name, self.path, self.runner, self.execution = name, path, runner, execution
+        self.extra = {"configs": all_config_texts()}
+        root = Path(execution.storage) / path.resolve().name if execution.storage else path
+        self.runs = root / "runs"
+
+    def run(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]]) -> list[Any]:
+        """``[fn(**task) for task in tasks]`` as cells (resumable; on the study's backend)."""
+        tasks = [dict(t) for t in tasks]
+        return self.runner.run(fn, self.runner.cells(fn, tasks, self.extra))
+
+    def run_settings(self, fn: Callable[..., Any], settings: Iterable[str], seeds: int,
+                     **common: Any) -> dict[tuple[str, int], Any]:
+        """``fn(setting=..., seed=..., run_dir=RUNS/SETTING_seedK, **common)`` for every
+        setting (repeats dropped) and seed; keyed by (setting, seed)."""
+        tasks = [{"setting": s, "seed": k, "run_dir": str(self.runs / f"{s}_seed{k}"), **common}
+                 for s in unique(settings) for k in range(seeds)]
+        outs = self.run(fn, tasks)
+        return {(t["setting"], t["seed"]): o for t, o in zip(tasks, outs, strict=True)}
+
+
+def all_config_texts() -> dict[str, str]:
+    """The text of every study config: a cell's identity includes them, so editing a config
+    makes new cells rather than mixing runs of two versions."""
+    import os
+
+    from ..config import packaged_configs
+
+    root = os.environ.get("MPGAN_CONFIGS")
+    files = {p.stem: p for p in Path(root).glob("*.yaml")} if root else packaged_configs()
+    return {name: f.read_text() for name, f in sorted(files.items())}
+
+
 @contextmanager
-def output_dir(name: str, out: str | Path | None):
-    """The study's output folder: created on entry, removed again if the study fails
-    (a study's results are all or nothing)."""
-    from ..training.run_dir import next_run_dir
+def output_dir(name: str, out: str | Path | None, jobs: int | Execution = 1):
+    """The study's output folder (default ``runs/studies/NAME``) as a :class:`StudyFolder`.
 
-    path = Path(out) if out else next_run_dir(DEFAULT_ROOT / name)
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise ConfigError(f"output folder {path} already exists and is not empty; choose another --out "
-                          "(a study never mixes its runs with an earlier one's)")
-    created = not path.exists()
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        yield path
-    except BaseException:
-        if created:
-            shutil.rmtree(path, ignore_errors=True)
-        raise
-
-
-def run_tasks(fn: Callable[..., Any], tasks: Sequence[dict[str, Any]], jobs: int = 1) -> list[Any]:
-    """``[fn(**task) for task in tasks]``, in ``jobs`` worker processes when ``jobs > 1``.
-
-    Workers are spawned (TensorFlow does not survive fork) and each run is seeded by its
-    task, so the results do not depend on ``jobs``. ``fn`` must be importable (a module-level
-    function) and tasks must pickle.
+    Running the same command again resumes: finished cells are read back, the rest run.
+    ``fresh`` starts over; a folder of another study or of files mpgan did not write is
+    refused. results.csv, results.md and figures are written at the end, so a study that
+    fails part-way leaves only its finished cells (and no folder when none finished).
     """
-    import sys
-    import time
+    from ..sweeps.cells import CellRunner, cell_folder
 
-    jobs = check_jobs(jobs)
-    t0, n = time.perf_counter(), len(tasks)
-
-    def done(i: int, task: dict[str, Any]) -> None:
-        what = ", ".join(f"{k}={v}" for k, v in task.items() if not isinstance(v, str) or len(v) < 20)
-        print(f"[{i}/{n}] {what} ({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
-
-    if jobs == 1 or n <= 1:
-        out = []
-        for i, task in enumerate(tasks, 1):
-            out.append(fn(**task))
-            done(i, task)
-        return out
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_quiet_worker) as pool:
-        futures = [pool.submit(fn, **task) for task in tasks]
-        out = []
-        try:
-            for i, (f, task) in enumerate(zip(futures, tasks, strict=True), 1):
-                out.append(f.result())
-                done(i, task)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)  # don't train the rest of a failed study
-            raise
-        return out
-
-
-def run_settings(fn: Callable[..., Any], folder: Path, settings: Iterable[str], seeds: int, jobs: int = 1,
-                 **common: Any) -> dict[tuple[str, int], Any]:
-    """``fn(setting=..., seed=..., run_dir=FOLDER/runs/SETTING_seedK, **common)`` for every
-    setting (repeats dropped) and seed, through :func:`run_tasks`; keyed by (setting, seed)."""
-    tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), **common}
-             for s in unique(settings) for k in range(seeds)]
-    outs = run_tasks(fn, tasks, jobs)
-    return {(t["setting"], t["seed"]): o for t, o in zip(tasks, outs, strict=True)}
-
-
-def _quiet_worker() -> None:
-    import os
-    import threading
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
-
-
-def _exit_with_parent(parent: int, every: float = 1.0) -> None:
-    """End this worker when the study process is gone (killed, say): a worker busy
-    training would otherwise go on as an orphan, using the cores and writing into run
-    folders a restarted study is using."""
-    import os
-    import time
-
-    while os.getppid() == parent:
-        time.sleep(every)
-    os._exit(1)
+    ex = as_execution(jobs)
+    path = Path(out) if out else DEFAULT_ROOT / name
+    backend = ex.make_backend()
+    with cell_folder(path, name, fresh=ex.fresh) as manifest:
+        yield StudyFolder(name, path, CellRunner(path, manifest, backend), ex)
 
 
 def train_run(config: str | Path, overrides: Sequence[str], run_dir: Path, callbacks=()):

@@ -23,12 +23,13 @@ import numpy as np
 import pandas as pd
 
 from .common import (
+    Execution,
     config_path,
+    execution,
     mean_std,
     n_seeds,
     output_dir,
     report,
-    run_tasks,
     study_parser,
     unique,
     write_results,
@@ -225,15 +226,16 @@ def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame) -> 
         plots.plot_histogram_grid(rows, fig_dir / "densities.png", density_label="true density", share_x="row")
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
+def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
         modes: Sequence[int] = MODES, widths: Sequence[int] = WIDTHS, max_steps: int = MAX_STEPS) -> Path:
     if quick:
         modes, widths, max_steps = [m for m in modes if m <= 2] or [1], [8], min(max_steps, 200)
     modes, widths = sorted(unique(int(m) for m in modes)), sorted(unique(int(w) for w in widths))
-    with output_dir(NAME, out) as folder:
+    with output_dir(NAME, out, jobs) as st:
+        folder = st.path
         tasks = [{"modes": int(k), "width": int(w), "seed": s, "max_steps": int(max_steps)}
                  for k in modes for w in widths for s in range(seeds)]
-        outputs = run_tasks(run_one, tasks, jobs)
+        outputs = st.run(run_one, tasks)
         results = pd.DataFrame([o["row"] for o in outputs])
         table, notes = summarize(results)
         figures(folder, outputs, results)
@@ -248,5 +250,5 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help=f"generator hidden widths (default {WIDTHS})")
     p.add_argument("--max-steps", type=int, default=MAX_STEPS, help=f"step budget per run (default {MAX_STEPS})")
     args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.modes, args.widths, args.max_steps)
+    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.modes, args.widths, args.max_steps)
     return report(folder)

@@ -22,12 +22,13 @@ import pandas as pd
 from .. import latent as L
 from . import digits as D
 from .common import (
+    Execution,
     config_path,
+    execution,
     mean_std,
     n_seeds,
     output_dir,
     report,
-    run_tasks,
     study_parser,
     train_run,
     write_results,
@@ -182,20 +183,21 @@ def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame, dim
                                 title=f"latent_dim {dim}: typical radius = latent_std·√{dim}")
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
+def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
         data: str = "mnist", steps: int | None = None, run_dir: str | None = None,
         only: Sequence[str] | None = None) -> Path:
     steps = D.study_steps(steps, quick)
     D.check_data(data)
-    with output_dir(NAME, out) as folder:
+    with output_dir(NAME, out, jobs) as st:
+        folder = st.path
         if run_dir:
             tasks = [{"setting": "given", "seed": 0, "run_dir": "", "quick": quick, "data": data, "steps": steps,
                       "run": run_dir}]
         else:
             D.warm_extractor(data, quick)
-            tasks = [{"setting": s, "seed": k, "run_dir": str(folder / "runs" / f"{s}_seed{k}"), "quick": quick,
+            tasks = [{"setting": s, "seed": k, "run_dir": str(st.runs / f"{s}_seed{k}"), "quick": quick,
                       "data": data, "steps": steps} for s in (only or SETTINGS) for k in range(seeds)]
-        outputs = run_tasks(run_one, tasks, jobs)
+        outputs = st.run(run_one, tasks)
         scale = "" if run_dir else (f"Each run: {steps} steps at batch {D.batch_size(data, quick)} of the reference "
                                     f"pair ({D.BASE}.yaml); `modern` adds {D.MODERN_TEXT}. Data: "
                                     f"{D.run_summary(data)}.\n\n")
@@ -224,5 +226,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = D.add_image_options(study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS))
     p.add_argument("--run", help="analyse this trained run instead of training new ones")
     args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.data, args.steps, args.run, args.settings)
+    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.data, args.steps, args.run, args.settings)
     return report(folder)

@@ -21,12 +21,13 @@ import pandas as pd
 
 from ..training.callbacks import Callback
 from .common import (
+    Execution,
     config_path,
+    execution,
     mean_std,
     n_seeds,
     output_dir,
     report,
-    run_settings,
     study_parser,
     train_run,
     write_results,
@@ -114,10 +115,11 @@ def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]]) -> None:
     plots.plot_discriminator_views(panels, out / "figures" / "before_after.png")
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
+def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
         settings: Sequence[str] = tuple(SETTINGS)) -> Path:
-    with output_dir(NAME, out) as folder:
-        outputs = run_settings(run_one, folder, settings, seeds, jobs, quick=quick)
+    with output_dir(NAME, out, jobs) as st:
+        folder = st.path
+        outputs = st.run_settings(run_one, settings, seeds, quick=quick)
         results = pd.DataFrame([r for o in outputs.values() for r in o["rows"]])
         table, notes = summarize(results)
         figures(folder, outputs)
@@ -128,5 +130,5 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS)
     args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.settings)
+    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.settings)
     return report(folder)

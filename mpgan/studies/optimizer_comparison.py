@@ -18,11 +18,12 @@ import pandas as pd
 
 from . import digits as D
 from .common import (
+    Execution,
     config_path,
+    execution,
     n_seeds,
     output_dir,
     report,
-    run_settings,
     study_parser,
     train_run,
     write_results,
@@ -85,15 +86,16 @@ def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
     return lines
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
+def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
         data: str = "mnist", steps: int | None = None, only: Sequence[str] | None = None) -> Path:
     steps = D.study_steps(steps, quick)
     D.check_data(data)
     checkpoints = D.article_checkpoints(steps, quick)
-    with output_dir(NAME, out) as folder:
+    with output_dir(NAME, out, jobs) as st:
+        folder = st.path
         D.warm_extractor(data, quick)
         rungs = D.ladder(data, quick)
-        outputs = run_settings(run_one, folder, only or DEFAULT_SETTINGS, seeds, jobs, quick=quick,
+        outputs = st.run_settings(run_one, only or DEFAULT_SETTINGS, seeds, quick=quick,
                                data=data, steps=steps)
         results = pd.concat([o["rows"] for o in outputs.values()], ignore_index=True)
         table = D.checkpoint_table(results, checkpoints)
@@ -117,5 +119,5 @@ def main(argv: Sequence[str] | None = None) -> int:
                                          settings=list(settings(D.DEFAULT_STEPS, D.EVAL_EVERY)),
                                          default_settings=DEFAULT_SETTINGS))
     args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.data, args.steps, args.settings)
+    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.data, args.steps, args.settings)
     return report(folder)

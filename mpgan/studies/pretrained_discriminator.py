@@ -24,11 +24,12 @@ import pandas as pd
 
 from . import digits as D
 from .common import (
+    Execution,
     config_path,
+    execution,
     n_seeds,
     output_dir,
     report,
-    run_settings,
     study_parser,
     train_run,
     write_results,
@@ -54,26 +55,27 @@ def setting_sets(setting: str, donor: str, classifier: str) -> list[str]:
     }[setting]
 
 
-def prepare(folder: Path, quick: bool, data: str, steps: int, classifier: bool) -> tuple[str, str]:
+def prepare(setting: str, seed: int, run_dir: str, quick: bool, data: str, steps: int,
+            classifier: bool) -> dict[str, str]:
     """Train the donor run (whose discriminator the pretrained settings start from) and, if
-    a classifier setting is asked for, the digit classifier its body starts from."""
+    a classifier setting is asked for, the digit classifier its body starts from (a cell of
+    its own, so a resumed study does not train them again)."""
     from ..config import load_config
     from ..data import load_dataset
     from ..models.classifier import build_classifier, train_classifier
 
-    donor = folder / "runs" / "donor"
-    sets = D.run_sets(data, quick, steps, DONOR_SEED, score=False)
+    donor = Path(run_dir)
+    sets = D.run_sets(data, quick, steps, seed, score=False)
     train_run(config_path(D.BASE), sets, donor)
-    path = folder / "runs" / "classifier.weights.h5"
+    path = donor / "classifier.weights.h5"
     if classifier:
         cfg = load_config(config_path(D.BASE), sets)
         ds = load_dataset(cfg.data.name, **cfg.data.params)
         clf = build_classifier(ds.spec, ds.spec.num_classes)
-        hist = train_classifier(clf, ds.x, ds.y, epochs=2 if quick else 10, seed=DONOR_SEED)
+        hist = train_classifier(clf, ds.x, ds.y, epochs=2 if quick else 10, seed=seed)
         clf.save_weights(str(path))
-        (folder / "runs" / "classifier_accuracy.txt").write_text(
-            f"held-out accuracy {hist.history['val_accuracy'][-1]:.4f}\n")
-    return str(donor), str(path)
+        (donor / "classifier_accuracy.txt").write_text(f"held-out accuracy {hist.history['val_accuracy'][-1]:.4f}\n")
+    return {"donor": str(donor), "classifier": str(path)}
 
 
 def run_one(setting: str, seed: int, run_dir: str, quick: bool, data: str, steps: int,
@@ -135,18 +137,20 @@ def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
     return lines
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
+def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
         data: str = "mnist", steps: int | None = None, only: Sequence[str] | None = None) -> Path:
     steps = D.study_steps(steps, quick)
     D.check_data(data)
     checkpoints = D.article_checkpoints(steps, quick)
     chosen = only or DEFAULT_SETTINGS
-    with output_dir(NAME, out) as folder:
+    with output_dir(NAME, out, jobs) as st:
+        folder = st.path
         D.warm_extractor(data, quick)
         rungs = D.ladder(data, quick)
-        donor, classifier = prepare(folder, quick, data, steps, any(s == "classifier" for s in chosen))
-        outputs = run_settings(run_one, folder, chosen, seeds, jobs, quick=quick, data=data, steps=steps,
-                               donor=donor, classifier=classifier)
+        (prepared,) = st.run(prepare, [{"setting": "donor", "seed": DONOR_SEED, "run_dir": str(st.runs / "donor"),
+                                        "quick": quick, "data": data, "steps": steps,
+                                        "classifier": "classifier" in chosen}])
+        outputs = st.run_settings(run_one, chosen, seeds, quick=quick, data=data, steps=steps, **prepared)
         results = pd.concat([o["rows"] for o in outputs.values()], ignore_index=True)
         table = D.checkpoint_table(results, checkpoints)
         D.image_figures(folder, results, outputs, checkpoints, rungs)
@@ -171,5 +175,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = D.add_image_options(study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS,
                                          default_settings=DEFAULT_SETTINGS))
     args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.data, args.steps, args.settings)
+    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.data, args.steps, args.settings)
     return report(folder)

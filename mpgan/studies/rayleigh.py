@@ -22,12 +22,13 @@ import pandas as pd
 
 from ..training.callbacks import Callback
 from .common import (
+    Execution,
     config_path,
+    execution,
     mean_std,
     n_seeds,
     output_dir,
     report,
-    run_settings,
     study_parser,
     train_run,
     write_results,
@@ -147,11 +148,12 @@ def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]], sigma: fl
                               density_label=f"Rayleigh(σ={sigma:g}) pdf")
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int = 1,
+def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
         settings: Sequence[str] = tuple(SETTINGS)) -> Path:
     """Run the study and return its output folder."""
-    with output_dir(NAME, out) as folder:
-        outputs = run_settings(run_one, folder, settings, seeds, jobs, quick=quick)
+    with output_dir(NAME, out, jobs) as st:
+        folder = st.path
+        outputs = st.run_settings(run_one, settings, seeds, quick=quick)
         outs = list(outputs.values())
         results = pd.DataFrame([r for o in outs for r in o["rows"]])
         first = outs[0]
@@ -164,5 +166,5 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS)
     args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), args.jobs, args.settings)
+    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.settings)
     return report(folder)

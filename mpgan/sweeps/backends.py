@@ -1,0 +1,191 @@
+"""Where cells run: ``local`` (this process, or a pool of spawned worker processes) or
+``ray`` (one Ray task per cell, on a Ray cluster of any size).
+
+A backend has one method, ``map(fn, tasks, finished, failed)``: it calls
+``finished(i, result, seconds)`` or ``failed(i, error_text)`` for each task as it ends,
+in whatever order they end, so the caller can record each cell at once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConfigError, MpganError
+from .cells import error_text
+
+Finished = Callable[[int, Any, float], None]
+Failed = Callable[[int, str], None]
+BACKENDS = ("local", "ray")
+CONNECT_TIMEOUT = 20.0  # seconds to reach a Ray cluster before giving up
+
+
+def timed_call(fn: Callable[..., Any], task: dict[str, Any]) -> tuple[Any, float]:
+    """``fn(**task)`` and the seconds it took (what a worker runs)."""
+    t0 = time.perf_counter()
+    out = fn(**task)
+    return out, time.perf_counter() - t0
+
+
+@dataclass
+class LocalBackend:
+    """Cells in this process (``jobs=1``) or in ``jobs`` spawned worker processes
+    (TensorFlow does not survive fork). Each cell is seeded by its task, so results do not
+    depend on ``jobs``."""
+
+    jobs: int = 1
+
+    def __post_init__(self) -> None:
+        if self.jobs < 1:
+            raise ConfigError(f"--jobs must be a positive integer, got {self.jobs}")
+
+    def map(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]], finished: Finished,
+            failed: Failed) -> None:
+        if self.jobs == 1 or len(tasks) <= 1:
+            for i, task in enumerate(tasks):
+                try:
+                    out, sec = timed_call(fn, task)
+                except Exception as exc:  # noqa: BLE001 - recorded per cell; the others go on
+                    failed(i, error_text(exc))
+                    continue
+                finished(i, out, sec)
+            return
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(self.jobs, len(tasks)), mp_context=ctx,
+                                 initializer=_quiet_worker) as pool:
+            index = {pool.submit(timed_call, fn, task): i for i, task in enumerate(tasks)}
+            try:
+                pending = set(index)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        try:
+                            out, sec = f.result()
+                        except Exception as exc:  # noqa: BLE001
+                            failed(index[f], error_text(exc))
+                            continue
+                        finished(index[f], out, sec)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+
+def _quiet_worker() -> None:
+    import threading
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int, every: float = 1.0) -> None:
+    """End this worker when the study process is gone (killed, say): a worker busy
+    training would otherwise go on as an orphan, using the cores and writing into run
+    folders a restarted study is using."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(1)
+
+
+RAY_MISSING = "the ray backend needs Ray: pip install -e \".[ray]\" (or pip install 'ray[tune]')"
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise MpganError(RAY_MISSING) from None
+    return ray
+
+
+def check_address(address: str | None, timeout: float = 5.0) -> None:
+    """Fail fast on a HOST:PORT nobody listens on (ray.init would retry for minutes)."""
+    if not address or address in ("auto", "local") or address.startswith("ray://"):
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"--address must be auto or HOST:PORT, got {address!r}")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise MpganError(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc}); start one with "
+                         "`ray start --head` and pass the address it prints") from None
+
+
+def connect_ray(address: str | None, num_cpus: int | None = None) -> Any:
+    """``ray.init`` for a cluster at ``address`` (None: a private one on this machine)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return ray
+    check_address(address)
+    env = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}}
+    kwargs: dict[str, Any] = {"runtime_env": env, "log_to_driver": True, "include_dashboard": False}
+    if address is None:
+        kwargs["num_cpus"] = num_cpus or os.cpu_count()
+    else:
+        kwargs.pop("include_dashboard")
+    os.environ.setdefault("RAY_gcs_rpc_server_connect_timeout_s", str(int(CONNECT_TIMEOUT)))
+    try:
+        ray.init(address=address, **kwargs)
+    except ConnectionError as exc:
+        raise MpganError(f"cannot connect to a Ray cluster at {address}: {str(exc).splitlines()[0]}") from None
+    return ray
+
+
+@dataclass
+class RayBackend:
+    """One Ray task per cell, asking for ``cpus`` (and ``gpus``) each. A worker or node lost
+    mid-cell is retried by Ray (``retries`` times); an exception in the cell is not."""
+
+    address: str | None = None
+    cpus: float = 1
+    gpus: float = 0
+    retries: int = 3
+    num_cpus: int | None = None  # size of a private cluster (address None)
+
+    def map(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]], finished: Finished,
+            failed: Failed) -> None:
+        ray = connect_ray(self.address, self.num_cpus)
+        remote = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus, max_retries=self.retries,
+                            retry_exceptions=False)(timed_call)
+        index = {remote.remote(fn, task): i for i, task in enumerate(tasks)}
+        pending = list(index)
+        try:
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                for ref in done:
+                    try:
+                        out, sec = ray.get(ref)
+                    except ray.exceptions.RayTaskError as exc:
+                        cause = exc.cause if getattr(exc, "cause", None) is not None else exc
+                        failed(index[ref], error_text(cause) if isinstance(cause, BaseException) else str(exc))
+                        continue
+                    except ray.exceptions.RayError as exc:  # lost for good after retries
+                        failed(index[ref], f"{type(exc).__name__}: {exc}")
+                        continue
+                    finished(index[ref], out, sec)
+        except BaseException:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            raise
+
+
+def make_backend(name: str = "local", jobs: int = 1, address: str | None = None, cpus: float = 1,
+                 gpus: float = 0) -> LocalBackend | RayBackend:
+    """The backend ``name`` (``local`` or ``ray``) with its options."""
+    if name == "local":
+        if address:
+            print("--address is ignored by the local backend", file=sys.stderr)
+        return LocalBackend(jobs)
+    if name == "ray":
+        import_ray()
+        return RayBackend(address=address, cpus=cpus, gpus=gpus, num_cpus=None if address else jobs if jobs > 1
+                          else None)
+    raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, got {name!r}")
