@@ -1,4 +1,4 @@
-"""Command line: ``mpgan list | train | sample | evaluate | synthesize | experiment``.
+"""Command line: ``mpgan list | train | sample | evaluate | synthesize | experiment | sweep``.
 
 User mistakes (:class:`MpganError`) print one line, ``error: ...``, and exit 2;
 nothing is left half-written.
@@ -214,6 +214,23 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     return run_study(args.study, args.args)
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from mpgan.studies.common import execution
+    from mpgan.sweeps import grid as G
+    from mpgan.sweeps.sweep import SweepSpec, run_sweep
+
+    ranges = dict(G.parse_range(r) for r in args.range)
+    spec = SweepSpec(config=args.config, grid=G.parse_grid(args.grid), ranges=ranges, samples=args.sample,
+                     sample_seed=args.sample_seed, seeds=args.seeds, metric=args.metric, mode=args.mode,
+                     base=list(args.set), eval_n=args.eval_n)
+    asha = {"every": args.report_every, "grace": args.grace, "reduction": args.reduction}
+    out = Path(args.out) if args.out else Path("runs") / "sweeps" / Path(args.config).stem
+    folder = run_sweep(spec, out, execution(args), search=args.search, asha=asha)
+    print((folder / "summary.md").read_text())
+    print(f"wrote {folder}")
+    return 0
+
+
 def _usage(message: str) -> Exception:
     from mpgan.errors import MpganError
 
@@ -229,7 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show TensorFlow's C++ start-up and optimizer log lines (hidden by default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_list, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_experiment):
+    for add in (_add_list, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_experiment,
+                _add_sweep):
         add(sub)
     return parser
 
@@ -334,6 +352,42 @@ def _add_experiment(sub: Any) -> None:
                    help="one of: " + ", ".join(STUDIES))  # checked by run_study: one error line
     p.add_argument("args", nargs=argparse.REMAINDER, help="the study's own options")
     p.set_defaults(func=_cmd_experiment)
+
+
+def _add_sweep(sub: Any) -> None:
+    from mpgan.studies.common import add_execution_options
+
+    p = sub.add_parser("sweep", help="train a config over a grid or random samples of key values, several seeds each",
+                       description="Sweep config keys: one cell per setting and seed, scored by a registry "
+                                   "metric; writes results.csv, summary.csv/.md (mean and 95 %% interval per "
+                                   "setting) and figures/sweep.png. Running the same command again resumes.",
+                       epilog="example: mpgan sweep --config mnist_default --grid "
+                              "train.g_optimizer.learning_rate=[1e-4,2e-4,4e-4] --grid objective=[hinge,"
+                              "non_saturating] --seeds 3 --metric fid")
+    p.add_argument("--config", "-c", required=True, help="YAML config (a file or a shipped name)")
+    p.add_argument("--grid", action="append", default=[], metavar="KEY=[V1,V2]",
+                   help="a config key and its values (repeat for a product grid)")
+    p.add_argument("--sample", type=int, default=0, metavar="N",
+                   help="random search: N settings drawn from --range (and --grid keys)")
+    p.add_argument("--range", action="append", default=[], metavar="KEY=DIST",
+                   help="loguniform(lo,hi), uniform(lo,hi), int(lo,hi) or choice(a,b,...), with --sample")
+    p.add_argument("--sample-seed", type=int, default=0, help="seed of the random settings (default 0)")
+    p.add_argument("--seeds", type=int, default=3, help="training seeds per setting (default 3)")
+    p.add_argument("--metric", default="fid",
+                   help="registry metric that scores a run (fid, ...), or one of its numbers (fid.value, "
+                        "distribution.w1); default fid")
+    p.add_argument("--mode", choices=["min", "max"], help="minimise or maximise (default: the metric's goal)")
+    p.add_argument("--eval-n", type=int, default=1000, help="samples the metric is computed on (default 1000)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for every cell")
+    p.add_argument("--out", help="output folder (default runs/sweeps/CONFIG); the same command resumes it")
+    p.add_argument("--jobs", type=int, default=1, help="cells in parallel on this machine (local backend)")
+    p.add_argument("--search", choices=["grid", "asha"], default="grid",
+                   help="grid: every cell to the end; asha: Ray Tune's ASHA stops poor cells early (needs Ray)")
+    p.add_argument("--report-every", type=int, default=1, help="asha: epochs between metric reports (default 1)")
+    p.add_argument("--grace", type=int, default=1, help="asha: epochs every cell trains before it can stop")
+    p.add_argument("--reduction", type=float, default=3, help="asha: reduction factor (default 3)")
+    add_execution_options(p)
+    p.set_defaults(func=_cmd_sweep)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

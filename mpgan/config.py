@@ -401,7 +401,10 @@ def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
     unknown = [k for k in data if k not in names]
     if unknown:
         where = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        raise ConfigError(f"unknown key '{where}'; valid keys{' under ' + prefix if prefix else ''}: {', '.join(names)}")
+        near = difflib.get_close_matches(str(unknown[0]), names, n=1, cutoff=0.6)
+        hint = f" (did you mean '{prefix + '.' if prefix else ''}{near[0]}'?)" if near else ""
+        raise ConfigError(f"unknown key '{where}'{hint}; valid keys{' under ' + prefix if prefix else ''}: "
+                          f"{', '.join(names)}")
     kwargs = {}
     for name in names:
         if name in data:

@@ -492,3 +492,20 @@ def plot_quality_curve(curve: pd.DataFrame, ladder: dict[str, float], path: str 
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def plot_sweep(results: pd.DataFrame, summary: pd.DataFrame, path: str | Path, ylabel: str = "value") -> Path:
+    """A sweep: each setting's seeds as dots and its mean with the 95 % interval, best on top."""
+    order = list(summary["setting"])
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.35 * len(order)))
+    for y, name in enumerate(reversed(order)):
+        row = summary[summary["setting"] == name].iloc[0]
+        vals = results.loc[results["setting"] == name, "value"].to_numpy(dtype=float)
+        ax.plot(vals, np.full(len(vals), y), "o", color="0.6", ms=3)
+        ax.errorbar([row["mean"]], [y], xerr=[[row["mean"] - row["low"]], [row["high"] - row["mean"]]], fmt="D",
+                    color="C0", ms=5, capsize=3)
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels(list(reversed(order)), fontsize=7)
+    ax.set_xlabel(f"{ylabel} (dots: seeds; diamond and bar: mean, 95 % interval)")
+    ax.grid(alpha=0.3, axis="x")
+    return _save(fig, path)

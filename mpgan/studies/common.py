@@ -110,10 +110,17 @@ class StudyFolder:
         root = Path(execution.storage) / path.resolve().name if execution.storage else path
         self.runs = root / "runs"
 
-    def run(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]]) -> list[Any]:
-        """``[fn(**task) for task in tasks]`` as cells (resumable; on the study's backend)."""
+    def run(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]],
+            identities: Sequence[dict[str, Any]] | None = None) -> list[Any]:
+        """``[fn(**task) for task in tasks]`` as cells (resumable; on the study's backend).
+        A cell is identified by ``fn``, its task and the study configs' text, or by
+        ``identities`` (one per task) when given."""
+        return self.runner.run(fn, self.cells(fn, tasks, identities))
+
+    def cells(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]],
+              identities: Sequence[dict[str, Any]] | None = None) -> list[Any]:
         tasks = [dict(t) for t in tasks]
-        return self.runner.run(fn, self.runner.cells(fn, tasks, self.extra))
+        return self.runner.cells(fn, tasks, self.extra if identities is None else None, identities)
 
     def run_settings(self, fn: Callable[..., Any], settings: Iterable[str], seeds: int,
                      **common: Any) -> dict[tuple[str, int], Any]:

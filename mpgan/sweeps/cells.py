@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import ConfigError, MpganError
 from ..io import atomic_write_text
-from .codec import load_result, save_result
+from .codec import load_result, result_exists, save_result
 
 MANIFEST = "cells.json"
 LOCK = ".cells.lock"
@@ -106,7 +106,7 @@ class Manifest:
 
     def done(self, cell: Cell) -> dict[str, Any] | None:
         rec = self.cells.get(cell.key)
-        if rec and rec.get("status") == "done" and (self.folder / rec["result"]).with_suffix(".json").is_file():
+        if rec and rec.get("status") == "done" and result_exists(self.folder / rec["result"]):
             return rec
         return None
 
@@ -130,13 +130,15 @@ class CellRunner:
         self.trained = 0  # cells this process ran (not read back from an earlier run)
 
     def cells(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]],
-              extra: dict[str, Any] | None = None) -> list[Cell]:
-        """One cell per task, identified by ``fn``, the task (but its run folder) and ``extra``
-        (a study passes the text of the config files its cells read)."""
+              extra: dict[str, Any] | None = None,
+              identities: Sequence[dict[str, Any]] | None = None) -> list[Cell]:
+        """One cell per task, identified by ``fn`` and ``identities[i]`` if given, else by the
+        task (but its run folder) and ``extra`` (a study passes the text of its config files)."""
         out = []
-        for task in tasks:
+        for i, task in enumerate(tasks):
             ident = {k: v for k, v in task.items() if k != "run_dir"}
-            config = {"fn": fn_name(fn), "task": ident, **(extra or {})}
+            config = {"fn": fn_name(fn), **({"task": ident, **(extra or {})} if identities is None
+                                            else identities[i])}
             cell = Cell.make(task_setting(task), task.get("seed"), dict(task), config)
             out.append(self._own_run_dir(cell))
         return out

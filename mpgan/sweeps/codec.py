@@ -27,19 +27,27 @@ def save_result(stem: str | Path, obj: Any) -> None:
     arrays: dict[str, np.ndarray] = {}
     doc = _encode(obj, arrays)
     if arrays:
-        atomic_save(stem.with_suffix(".npz"), lambda p: _savez(p, arrays), suffix=".npz")
-    atomic_write_text(stem.with_suffix(".json"), json.dumps({"arrays": len(arrays), "value": doc}))
+        atomic_save(_file(stem, ".npz"), lambda p: _savez(p, arrays), suffix=".npz")
+    atomic_write_text(_file(stem, ".json"), json.dumps({"arrays": len(arrays), "value": doc}))
 
 
 def load_result(stem: str | Path) -> Any:
     """The object :func:`save_result` wrote to ``STEM``."""
     stem = Path(stem)
-    doc = json.loads(stem.with_suffix(".json").read_text())
+    doc = json.loads(_file(stem, ".json").read_text())
     arrays: dict[str, np.ndarray] = {}
     if doc["arrays"]:
-        with np.load(stem.with_suffix(".npz"), allow_pickle=False) as z:
+        with np.load(_file(stem, ".npz"), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     return _decode(doc["value"], arrays)
+
+
+def _file(stem: Path, ext: str) -> Path:
+    return stem.parent / (stem.name + ext)  # not with_suffix: a stem may hold dots (lr=0.001)
+
+
+def result_exists(stem: str | Path) -> bool:
+    return _file(Path(stem), ".json").is_file()
 
 
 def _savez(path: Path, arrays: dict[str, np.ndarray]) -> None:

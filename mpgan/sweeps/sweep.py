@@ -1,0 +1,191 @@
+"""``mpgan sweep``: train one config over a grid (or random samples) of key values and
+several seeds, score each run with a registry metric, and tabulate mean ± interval per
+setting. Every run is a cell (:mod:`.cells`): the same command again resumes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import ConfigError
+from . import grid as G
+
+STUDY = "sweep"
+
+
+@dataclass
+class SweepSpec:
+    """What a sweep runs: ``config`` plus ``base`` overrides, the settings (``grid``, or
+    ``samples`` draws over ``ranges`` and grid keys), ``seeds`` per setting, and the
+    ``metric`` that scores a run (a registry metric, or one of its dotted numbers), to be
+    minimised or maximised (``mode``; default from the metric's declared goal)."""
+
+    config: str
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    ranges: dict[str, G.Range] = field(default_factory=dict)
+    samples: int = 0
+    sample_seed: int = 0
+    seeds: int = 3
+    metric: str = "fid"
+    mode: str | None = None
+    base: list[str] = field(default_factory=list)
+    eval_n: int = 1000
+
+    def settings(self) -> list[dict[str, Any]]:
+        if self.seeds < 1:
+            raise ConfigError(f"--seeds must be a positive integer, got {self.seeds}")
+        return G.settings(self.grid, self.ranges, self.samples, self.sample_seed)
+
+
+def metric_target(metric: str, kind: str) -> tuple[str, str, str]:
+    """``fid`` → (registry name, the number to read: ``fid.value``, ``min``/``max``)."""
+    from ..metrics.evaluate import available_metrics
+    from ..registry import METRICS
+
+    name = metric.split(".")[0]
+    known = available_metrics(kind)
+    if name not in known:
+        raise ConfigError(f"--metric {metric!r}: {name!r} is not a metric for {kind} data; available: "
+                          f"{', '.join(known)}")
+    goal = METRICS.info(name).goal
+    key = metric if "." in metric else f"{name}.value"
+    mode = {"lower": "min", "higher": "max"}.get(goal, "")
+    return name, key, mode
+
+
+def plan(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[Any], tuple[str, str, str]]:
+    """The settings, each one's resolved config (every value checked now, before any
+    training), and the metric to read."""
+    settings = spec.settings()
+    configs = []
+    for s in settings:
+        try:
+            configs.append(G.resolve(spec.config, spec.base, s))
+        except ConfigError as exc:
+            raise ConfigError(f"sweep setting {G.setting_name(s)}: {str(exc).removeprefix('config error: ')}") from None
+    name, key, mode = metric_target(spec.metric, _kind(configs[0]))
+    mode = spec.mode or mode
+    if mode not in ("min", "max"):
+        raise ConfigError(f"--metric {spec.metric} has no declared goal; pass --mode min or --mode max")
+    return settings, configs, (name, key, mode)
+
+
+def _kind(cfg: Any) -> str:
+    from ..data import load_dataset
+
+    return load_dataset(cfg.data.name, **cfg.data.params).spec.kind
+
+
+def sweep_cell(setting: str, config: str, overrides: list[str], seed: int, run_dir: str, metric: str, key: str,
+               eval_n: int) -> dict[str, Any]:
+    """Train one cell (``setting`` names it) and score it: ``{"value": the metric, "metrics":
+    every number it gave, "step": steps trained}``."""
+    from ..metrics.evaluate import evaluate, flatten
+    from ..studies.common import train_run
+
+    t0 = time.perf_counter()
+    trainer = train_run(config, [*overrides, f"seed={seed}"], Path(run_dir))
+    train_seconds = time.perf_counter() - t0
+    result = evaluate(trainer, n=eval_n, metrics=[metric], seed=0, plots=False, ladder=False)
+    flat = {k: v for k, v in flatten(result).items() if k.startswith(f"{metric}.") and isinstance(v, (int, float))
+            and not isinstance(v, bool)}
+    if key not in flat:
+        raise ConfigError(f"--metric {key} is not a number {metric} gives; it gives {', '.join(sorted(flat))}")
+    return {"value": float(flat[key]), "metrics": flat, "step": int(trainer.step.numpy()),
+            "train_seconds": train_seconds}
+
+
+def cell_tasks(spec: SweepSpec, settings: list[dict[str, Any]], runs: Path,
+               target: tuple[str, str, str]) -> list[dict[str, Any]]:
+    """One task per setting and seed (``runs/<setting>_seedK``)."""
+    return [{"setting": G.setting_name(s), "seed": k, "config": str(spec.config),
+             "overrides": [*spec.base, *G.overrides(s)], "run_dir": str(runs / f"{_slug(G.setting_name(s))}_seed{k}"),
+             "metric": target[0], "key": target[1], "eval_n": spec.eval_n}
+            for s in settings for k in range(spec.seeds)]
+
+
+def identities(tasks: list[dict[str, Any]], configs: list[Any], seeds: int) -> list[dict[str, Any]]:
+    """What makes each cell what it is: its resolved config, seed and scoring (not the
+    config file's path or the order of the grid)."""
+    return [{"config": configs[i // seeds].to_dict(), "seed": t["seed"], "metric": t["key"], "eval_n": t["eval_n"]}
+            for i, t in enumerate(tasks)]
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.,=+-]+", "_", text)[:100]
+
+
+def results_table(settings: list[dict[str, Any]], tasks: list[dict[str, Any]], outs: list[dict[str, Any]],
+                  seeds: int) -> pd.DataFrame:
+    """One row per cell: the setting's keys, seed, the metric and every number beside it."""
+    rows = []
+    for t, o in zip(tasks, outs, strict=True):
+        s = settings[len(rows) // seeds]
+        rows.append({"setting": t["setting"], **s, "seed": t["seed"], "value": o["value"], "step": o["step"],
+                     **{f"metric.{k}": v for k, v in o["metrics"].items()}})
+    return pd.DataFrame(rows)
+
+
+def summary_table(results: pd.DataFrame, mode: str) -> pd.DataFrame:
+    """Per setting: mean and 95 % t-interval of the metric over seeds, best first."""
+    from ..studies.verdicts import mean_interval
+
+    rows = []
+    for name, g in results.groupby("setting", sort=False):
+        iv = mean_interval(g["value"])
+        rows.append({"setting": name, "seeds": iv.n, "mean": iv.mean, "low": iv.low, "high": iv.high})
+    table = pd.DataFrame(rows).sort_values("mean", ascending=mode == "min", kind="stable")
+    return table.reset_index(drop=True)
+
+
+def summary_text(spec: SweepSpec, table: pd.DataFrame, target: tuple[str, str, str], extra: str = "") -> str:
+    from ..studies.common import markdown_table
+
+    best = table.iloc[0]
+    overlaps = ((table["low"] <= best["high"]) & (table["high"] >= best["low"])).sum() - 1 if len(table) > 1 else 0
+    lines = [f"# Sweep of {spec.config}", "",
+             f"Metric: `{target[1]}` ({'lower' if target[2] == 'min' else 'higher'} is better); mean and 95 % "
+             f"Student-t interval over {spec.seeds} training seeds per setting; best first.", "",
+             markdown_table(table, 4),
+             f"Best: {best['setting']}. " + (f"{overlaps} other setting(s) have intervals overlapping it: not "
+                                            "decided between them." if overlaps else
+                                            "No other setting's interval overlaps it." if len(table) > 1 else "")]
+    if extra:
+        lines += ["", extra]
+    return "\n".join(lines) + "\n"
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, execution: Any, search: str = "grid",
+              asha: dict[str, Any] | None = None) -> Path:
+    """Run the sweep into ``out`` (resuming what an earlier run of it finished) and write
+    ``results.csv``, ``summary.csv``, ``summary.md`` and ``figures/sweep.png``."""
+    from .. import plots
+    from ..io import atomic_save, atomic_write_text
+    from ..studies.common import output_dir
+
+    settings, configs, target = plan(spec)
+    if search not in ("grid", "asha"):
+        raise ConfigError(f"--search must be grid or asha, got {search!r}")
+    with output_dir(STUDY, out, execution) as st:
+        tasks = cell_tasks(spec, settings, st.runs, target)
+        ids = identities(tasks, configs, spec.seeds)
+        extra = ""
+        if search == "asha":
+            from .asha import run_asha
+
+            outs, extra = run_asha(st, tasks, ids, target, **(asha or {}))
+        else:
+            outs = st.run(sweep_cell, tasks, ids)
+        results = results_table(settings, tasks, outs, spec.seeds)
+        table = summary_table(results, target[2])
+        atomic_save(st.path / "results.csv", lambda p: results.to_csv(p, index=False))
+        atomic_save(st.path / "summary.csv", lambda p: table.to_csv(p, index=False))
+        atomic_write_text(st.path / "summary.md", summary_text(spec, table, target, extra))
+        plots.plot_sweep(results, table, st.path / "figures" / "sweep.png", ylabel=target[1])
+    return st.path
