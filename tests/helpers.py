@@ -23,3 +23,23 @@ def note_pid_and_sleep(folder: str, seconds: float = 120.0) -> int:
     (Path(folder) / f"pid_{os.getpid()}").touch()
     time.sleep(seconds)
     return os.getpid()
+
+
+def count_call(setting: str, seed: int, folder: str) -> int:
+    """A cell that leaves one file per call (so a test can count what ran) and returns its seed."""
+    import uuid
+    from pathlib import Path
+
+    (Path(folder) / f"{setting}_{seed}_{uuid.uuid4().hex}").touch()
+    return seed
+
+
+def fail_once(setting: str, seed: int, flag: str) -> str:
+    """A cell that fails while the file ``flag`` says "fail", and removes it when it does."""
+    from pathlib import Path
+
+    p = Path(flag)
+    if p.exists() and p.read_text() == "fail":
+        p.unlink()
+        raise RuntimeError("planned failure")
+    return "ran"

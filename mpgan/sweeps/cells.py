@@ -153,6 +153,14 @@ class CellRunner:
             cell.task["run_dir"] = f"{run_dir}-{cell.config_hash[:8]}"
         return cell
 
+    def save(self, cell: Cell, result: Any, seconds: float) -> None:
+        """Store a finished cell's result, then record it as done (in that order: a cell
+        is done only once its result is on disk)."""
+        stem = Path("cells") / cell.slug
+        save_result(self.folder / stem, result)
+        self.manifest.record(cell, status="done", result=str(stem), seconds=round(seconds, 3))
+        self.trained += 1
+
     def run(self, fn: Callable[..., Any], cells: Sequence[Cell]) -> list[Any]:
         """``[fn(**cell.task) ...]``, training only cells not done; results read back from disk."""
         todo = [c for c in cells if self.manifest.done(c) is None]
@@ -166,12 +174,8 @@ class CellRunner:
         t0 = time.perf_counter()
 
         def finished(i: int, result: Any, seconds: float) -> None:
-            cell = todo[i]
-            stem = Path("cells") / cell.slug
-            save_result(self.folder / stem, result)
-            self.manifest.record(cell, status="done", result=str(stem), seconds=round(seconds, 3))
-            self.trained += 1
-            print(f"[{self.trained}/{len(todo)}] {cell.setting} seed {cell.seed} done in {seconds:.0f} s "
+            self.save(todo[i], result, seconds)
+            print(f"[{self.trained}/{len(todo)}] {todo[i].setting} seed {todo[i].seed} done in {seconds:.0f} s "
                   f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
 
         def failed(i: int, error: str) -> None:

@@ -127,8 +127,9 @@ def results_table(settings: list[dict[str, Any]], tasks: list[dict[str, Any]], o
     rows = []
     for t, o in zip(tasks, outs, strict=True):
         s = settings[len(rows) // seeds]
+        epochs = {"epochs": o["epochs"]} if "epochs" in o else {}  # asha: where the cell stopped
         rows.append({"setting": t["setting"], **s, "seed": t["seed"], "value": o["value"], "step": o["step"],
-                     **{f"metric.{k}": v for k, v in o["metrics"].items()}})
+                     **epochs, **{f"metric.{k}": v for k, v in o["metrics"].items()}})
     return pd.DataFrame(rows)
 
 

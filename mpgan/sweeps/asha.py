@@ -1,0 +1,106 @@
+"""``mpgan sweep --search asha``: the sweep's cells as Ray Tune trials under the ASHA
+scheduler (Li et al. 2020). Each trial reports the sweep's metric every ``every`` epochs
+(the trainer's ``eval`` callback computes it); ASHA stops trials that rank in the bottom
+of their rung. Cells finished by an earlier run are skipped, as in a grid sweep."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..training.callbacks import Callback
+from .backends import connect_ray
+from .codec import load_result
+
+
+class TuneReport(Callback):
+    """After each epoch whose logs hold the metric, report it to Ray Tune."""
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def on_epoch_end(self, trainer: Any, epoch: int, logs: dict[str, Any]) -> None:
+        from ray import tune
+
+        value = logs.get(f"metric.{self.key}")
+        if value is not None:
+            tune.report({"value": float(value), "epoch": int(epoch), "step": int(logs.get("step", 0))})
+
+
+def asha_trial(config: dict[str, Any], tasks: list[dict[str, Any]], every: int) -> None:
+    """One trial: train ``tasks[config["i"]]`` with the metric computed every ``every`` epochs."""
+    from ..studies.common import train_run
+
+    task = tasks[config["i"]]
+    sets = [*task["overrides"], f"seed={task['seed']}", f"eval.every={every}", f"eval.metrics=[{task['metric']}]",
+            f"eval.n={task['eval_n']}", "eval.seed=0"]
+    train_run(task["config"], sets, Path(task["run_dir"]), callbacks=[TuneReport(task["key"])])
+
+
+def max_epochs(task: dict[str, Any]) -> int:
+    from ..config import load_config
+
+    return load_config(task["config"], [*task["overrides"], f"seed={task['seed']}"]).train.epochs
+
+
+def run_asha(st: Any, tasks: list[dict[str, Any]], ids: list[dict[str, Any]], target: tuple[str, str, str],
+             every: int = 1, grace: int = 1, reduction: float = 3) -> tuple[list[Any], str]:
+    """Run the not-yet-done cells as ASHA trials; record each (stopped early or not) as done;
+    return every cell's result and a paragraph on the CPU time ASHA saved."""
+    from .sweep import sweep_cell
+
+    cells = st.cells(sweep_cell, tasks, ids)
+    manifest = st.runner.manifest
+    todo = [c for c in cells if manifest.done(c) is None]
+    if todo:
+        _fit(st, todo, target, every, grace, reduction)
+    return st.runner.run(sweep_cell, cells), saving_text(manifest, cells, st.execution.cpus)
+
+
+def _fit(st: Any, todo: list[Any], target: tuple[str, str, str], every: int, grace: int, reduction: float) -> None:
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+
+    ex = st.execution
+    connect_ray(ex.address, ex.jobs if ex.jobs > 1 else None)
+    tasks = [c.task for c in todo]
+    horizon = max(max_epochs(t) for t in tasks)
+    scheduler = ASHAScheduler(time_attr="epoch", metric="value", mode=target[2], max_t=horizon,
+                              grace_period=min(grace, horizon), reduction_factor=reduction)
+    trainable = tune.with_resources(tune.with_parameters(asha_trial, tasks=tasks, every=every),
+                                    {"cpu": ex.cpus, "gpu": ex.gpus})
+    storage = (Path(ex.storage) / st.path.resolve().name if ex.storage else st.path).resolve() / "tune"
+    tuner = tune.Tuner(trainable, param_space={"i": tune.grid_search(list(range(len(tasks))))},
+                       tune_config=tune.TuneConfig(scheduler=scheduler),
+                       run_config=tune.RunConfig(name="asha", storage_path=str(storage), verbose=0))
+    grid = tuner.fit()
+    for result in grid:
+        i = int(result.config["i"])
+        cell, m = todo[i], result.metrics or {}
+        if result.error is not None or "value" not in m:
+            st.runner.manifest.record(cell, status="failed", error=str(result.error or "no metric reported"))
+            continue
+        out = {"value": float(m["value"]), "metrics": {target[1]: float(m["value"])}, "step": int(m["step"]),
+               "epochs": int(m["epoch"]), "max_epochs": horizon, "stopped_early": int(m["epoch"]) < horizon}
+        st.runner.save(cell, out, float(m.get("time_total_s", 0.0)))
+
+
+def saving_text(manifest: Any, cells: list[Any], cpus: float) -> str:
+    """CPU time ASHA spent, against the full grid (each cell's seconds per epoch × all epochs)."""
+    spent = full = 0.0
+    stopped = 0
+    for c in cells:
+        rec = manifest.done(c)
+        out = load_result(manifest.folder / rec["result"])
+        sec = float(rec.get("seconds", 0.0))
+        spent += sec
+        full += sec / max(out.get("epochs", 1), 1) * out.get("max_epochs", out.get("epochs", 1))
+        stopped += bool(out.get("stopped_early"))
+    saved = 1 - spent / full if full else 0.0
+    return (f"ASHA stopped {stopped} of {len(cells)} cells early. CPU time: {spent * cpus / 3600:.3f} CPU-hours spent "
+            f"against {full * cpus / 3600:.3f} for the full grid ({saved:.0%} saved; the full grid's time is each "
+            "cell's measured seconds per epoch times all epochs). Stopped cells' values are from the epoch they "
+            "stopped at.")
+
+
+__all__ = ["TuneReport", "asha_trial", "run_asha"]
