@@ -86,6 +86,20 @@ def test_ray_backend_gives_the_local_numbers(reference, tmp_path):
     assert (out / "figures" / "sweep.png").stat().st_size > 1000
 
 
+def _running_cells(node) -> list[int]:
+    """Worker processes of ``node`` that are running a cell (Ray titles them ray::timed_call)."""
+    raylet = node.all_processes["raylet"][0].process.pid
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "cmdline").read_bytes().startswith(b"ray::timed_call") and \
+                    int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == raylet:
+                pids.append(int(proc.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
 @pytest.mark.slow
 def test_two_node_ray_cluster_survives_a_lost_node(reference, tmp_path):
     """A head and a second node (separate raylets and temp dirs) on localhost; the second
@@ -103,9 +117,10 @@ def test_two_node_ray_cluster_survives_a_lost_node(reference, tmp_path):
                                  "--address", cluster.address], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         deadline = time.time() + 300
-        while not _done(out) and time.time() < deadline and proc.poll() is None:
-            time.sleep(0.2)
-        cluster.remove_node(worker)  # mid-sweep: the node's running cell is lost
+        while not (_done(out) and _running_cells(worker)) and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert _running_cells(worker), "the second node should be training a cell when it is killed"
+        cluster.remove_node(worker, allow_graceful=False)  # mid-cell: that cell is lost and must be retried
         log, _ = proc.communicate(timeout=600)
         assert proc.returncode == 0, log[-3000:]
         assert len(_done(out)) == 4
