@@ -43,3 +43,12 @@ def fail_once(setting: str, seed: int, flag: str) -> str:
         p.unlink()
         raise RuntimeError("planned failure")
     return "ran"
+
+
+def write_run(run_dir: str) -> str:
+    """A cell that writes a small run folder (creating its parents, as the trainer does)."""
+    from pathlib import Path
+
+    Path(run_dir, "sub").mkdir(parents=True)
+    Path(run_dir, "sub", "weights.txt").write_text("w")
+    return "trained"

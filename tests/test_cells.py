@@ -145,3 +145,17 @@ def test_ray_backend_without_ray_says_how_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_ray)
     with pytest.raises(MpganError, match=r'pip install -e "\.\[ray\]"'):
         make_backend("ray")
+
+
+def test_a_node_without_the_run_folder_sends_it_back(tmp_path):
+    from mpgan.sweeps.backends import ray_cell, unpack_run
+    from tests.helpers import write_run
+
+    seen = tmp_path / "runs"
+    seen.mkdir()
+    assert ray_cell(write_run, {"run_dir": str(seen / "a")})[2] is None  # shared folder: written in place
+    remote = tmp_path / "node2" / "runs" / "a"  # its parent is missing: a node without the shared folder
+    out, _, archive = ray_cell(write_run, {"run_dir": str(remote)})
+    assert out == "trained" and archive and not remote.exists()
+    unpack_run(archive, str(tmp_path / "back"))
+    assert (tmp_path / "back" / "sub" / "weights.txt").read_text() == "w"

@@ -87,12 +87,12 @@ def test_ray_backend_gives_the_local_numbers(reference, tmp_path):
 
 
 def _running_cells(node) -> list[int]:
-    """Worker processes of ``node`` that are running a cell (Ray titles them ray::timed_call)."""
+    """Worker processes of ``node`` that are running a cell (Ray titles them ray::ray_cell)."""
     raylet = node.all_processes["raylet"][0].process.pid
     pids = []
     for proc in Path("/proc").iterdir():
         try:
-            if proc.name.isdigit() and (proc / "cmdline").read_bytes().startswith(b"ray::timed_call") and \
+            if proc.name.isdigit() and (proc / "cmdline").read_bytes().startswith(b"ray::ray_cell") and \
                     int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == raylet:
                 pids.append(int(proc.name))
         except (OSError, ValueError, IndexError):
@@ -133,3 +133,33 @@ def test_two_node_ray_cluster_survives_a_lost_node(reference, tmp_path):
         assert (study / "results.md").is_file() and len(_done(study)) == 2
     finally:
         cluster.shutdown()
+
+
+def test_asha_saving_counts_the_epochs_a_stopped_cell_did_not_train():
+    from mpgan.sweeps.asha import full_seconds
+
+    progress = pd.DataFrame({"epoch": [1, 2], "time_this_iter_s": [16.0, 1.5]})  # start-up + epoch 1, then epoch 2
+    assert full_seconds(progress, horizon=20) == pytest.approx(16.0 + 1.5 * 19)
+    every_2 = pd.DataFrame({"epoch": [2, 4, 6], "time_this_iter_s": [10.0, 3.0, 3.0]})  # reports every 2 epochs
+    assert full_seconds(every_2, horizon=10) == pytest.approx(10.0 + 1.5 * 8)
+
+
+@pytest.mark.slow
+def test_asha_stops_poor_cells_early(tmp_path):
+    pytest.importorskip("ray")
+    out = tmp_path / "asha"
+    argv = ["sweep", "--config", "gaussian_modes", "--grid", "train.g_optimizer.learning_rate=[1e-5,1e-4,1e-3,3e-3]",
+            "--seeds", "1", "--metric", "distribution.w1_dist.w1", "--mode", "min", "--eval-n", "500",
+            "--set", "train.epochs=4", "--set", "data.params.n=2000", "--set", "train.tensorboard=false",
+            "--search", "asha", "--grace", "1", "--reduction", "2", "--backend", "ray", "--jobs", "2", "--out", str(out)]
+    import ray
+
+    try:
+        assert main(argv) == 0
+    finally:
+        ray.shutdown()
+    res = _table(out)
+    assert len(res) == 4 and res["epochs"].between(1, 4).all() and (res["epochs"] < 4).any()
+    assert (res["epochs"] == 4).any()  # the best cell of each rung goes on to the end
+    assert "ASHA stopped" in (out / "summary.md").read_text()
+    assert len(_done(out)) == 4

@@ -4,6 +4,7 @@ fanning runs out over processes, and writing results (CSV + markdown)."""
 from __future__ import annotations
 
 import argparse
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,7 +109,8 @@ class StudyFolder:
         self.name, self.path, self.runner, self.execution = name, path, runner, execution
         self.extra = {"configs": all_config_texts()}
         root = Path(execution.storage) / path.resolve().name if execution.storage else path
-        self.runs = root / "runs"
+        self.runs = (root / "runs").resolve()  # absolute: workers may start elsewhere
+        self.runs.mkdir(parents=True, exist_ok=True)  # Ray nodes that do not see it send their runs back
 
     def run(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]],
             identities: Sequence[dict[str, Any]] | None = None) -> list[Any]:
@@ -159,6 +161,8 @@ def output_dir(name: str, out: str | Path | None, jobs: int | Execution = 1):
     path = Path(out) if out else DEFAULT_ROOT / name
     backend = ex.make_backend()
     with cell_folder(path, name, fresh=ex.fresh) as manifest:
+        if ex.fresh and ex.storage:  # this folder's runs on shared storage go too (mpgan named that folder)
+            shutil.rmtree(Path(ex.storage) / path.resolve().name, ignore_errors=True)
         yield StudyFolder(name, path, CellRunner(path, manifest, backend), ex)
 
 

@@ -43,18 +43,18 @@ def max_epochs(task: dict[str, Any]) -> int:
     return load_config(task["config"], [*task["overrides"], f"seed={task['seed']}"]).train.epochs
 
 
-def run_asha(st: Any, tasks: list[dict[str, Any]], ids: list[dict[str, Any]], target: tuple[str, str, str],
-             every: int = 1, grace: int = 1, reduction: float = 3) -> tuple[list[Any], str]:
-    """Run the not-yet-done cells as ASHA trials; record each (stopped early or not) as done;
-    return every cell's result and a paragraph on the CPU time ASHA saved."""
-    from .sweep import sweep_cell
-
-    cells = st.cells(sweep_cell, tasks, ids)
+def run_asha(st: Any, cell_fn: Any, tasks: list[dict[str, Any]], ids: list[dict[str, Any]],
+             target: tuple[str, str, str], every: int = 1, grace: int = 1,
+             reduction: float = 3) -> tuple[list[Any], str]:
+    """Run the not-yet-done cells of ``cell_fn`` (whose cells a grid sweep would run to the
+    end) as ASHA trials; record each, stopped early or not, as done; return every cell's
+    result and a paragraph on the CPU time ASHA saved."""
+    cells = st.cells(cell_fn, tasks, ids)
     manifest = st.runner.manifest
-    todo = [c for c in cells if manifest.done(c) is None]
+    todo = st.runner.todo(cells)
     if todo:
         _fit(st, todo, target, every, grace, reduction)
-    return st.runner.run(sweep_cell, cells), saving_text(manifest, cells, st.execution.cpus)
+    return st.runner.run(cell_fn, cells), saving_text(manifest, cells, st.execution.cpus)
 
 
 def _fit(st: Any, todo: list[Any], target: tuple[str, str, str], every: int, grace: int, reduction: float) -> None:
@@ -71,7 +71,7 @@ def _fit(st: Any, todo: list[Any], target: tuple[str, str, str], every: int, gra
                                     {"cpu": ex.cpus, "gpu": ex.gpus})
     storage = (Path(ex.storage) / st.path.resolve().name if ex.storage else st.path).resolve() / "tune"
     tuner = tune.Tuner(trainable, param_space={"i": tune.grid_search(list(range(len(tasks))))},
-                       tune_config=tune.TuneConfig(scheduler=scheduler),
+                       tune_config=tune.TuneConfig(scheduler=scheduler, reuse_actors=True),  # TF imported once
                        run_config=tune.RunConfig(name="asha", storage_path=str(storage), verbose=0))
     grid = tuner.fit()
     for result in grid:
@@ -81,12 +81,24 @@ def _fit(st: Any, todo: list[Any], target: tuple[str, str, str], every: int, gra
             st.runner.manifest.record(cell, status="failed", error=str(result.error or "no metric reported"))
             continue
         out = {"value": float(m["value"]), "metrics": {target[1]: float(m["value"])}, "step": int(m["step"]),
-               "epochs": int(m["epoch"]), "max_epochs": horizon, "stopped_early": int(m["epoch"]) < horizon}
+               "epochs": int(m["epoch"]), "max_epochs": horizon, "stopped_early": int(m["epoch"]) < horizon,
+               "full_seconds": full_seconds(result.metrics_dataframe, horizon)}
         st.runner.save(cell, out, float(m.get("time_total_s", 0.0)))
 
 
+def full_seconds(progress: Any, horizon: int) -> float:
+    """What a trial would have cost to the last epoch: its first report (start-up, tracing,
+    first epoch) plus its mean time per later report for every epoch left."""
+    times = progress["time_this_iter_s"].to_numpy(dtype=float)
+    epochs = progress["epoch"].to_numpy(dtype=float)
+    if len(times) < 2:
+        return float(times.sum()) * horizon / max(epochs[-1], 1.0) if len(times) else 0.0
+    per_epoch = times[1:].sum() / (epochs[-1] - epochs[0])
+    return float(times[0] + per_epoch * (horizon - epochs[0]))
+
+
 def saving_text(manifest: Any, cells: list[Any], cpus: float) -> str:
-    """CPU time ASHA spent, against the full grid (each cell's seconds per epoch × all epochs)."""
+    """CPU time ASHA spent, against the same cells trained to the last epoch."""
     spent = full = 0.0
     stopped = 0
     for c in cells:
@@ -94,13 +106,13 @@ def saving_text(manifest: Any, cells: list[Any], cpus: float) -> str:
         out = load_result(manifest.folder / rec["result"])
         sec = float(rec.get("seconds", 0.0))
         spent += sec
-        full += sec / max(out.get("epochs", 1), 1) * out.get("max_epochs", out.get("epochs", 1))
+        full += float(out.get("full_seconds", sec))
         stopped += bool(out.get("stopped_early"))
     saved = 1 - spent / full if full else 0.0
     return (f"ASHA stopped {stopped} of {len(cells)} cells early. CPU time: {spent * cpus / 3600:.3f} CPU-hours spent "
-            f"against {full * cpus / 3600:.3f} for the full grid ({saved:.0%} saved; the full grid's time is each "
-            "cell's measured seconds per epoch times all epochs). Stopped cells' values are from the epoch they "
-            "stopped at.")
+            f"against an estimated {full * cpus / 3600:.3f} for the full grid ({saved:.0%} saved). The estimate "
+            "takes each cell's first report (start-up, tracing, first epoch) plus its mean time per later epoch "
+            "for every epoch it did not train. Stopped cells' values are from the epoch they stopped at.")
 
 
 __all__ = ["TuneReport", "asha_trial", "run_asha"]

@@ -8,14 +8,18 @@ in whatever order they end, so the caller can record each cell at once.
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import shutil
 import socket
 import sys
+import tarfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, MpganError
@@ -32,6 +36,28 @@ def timed_call(fn: Callable[..., Any], task: dict[str, Any]) -> tuple[Any, float
     t0 = time.perf_counter()
     out = fn(**task)
     return out, time.perf_counter() - t0
+
+
+def ray_cell(fn: Callable[..., Any], task: dict[str, Any]) -> tuple[Any, float, bytes | None]:
+    """What a Ray worker runs: the cell, and, on a node that does not see the run folder's
+    parent (no shared filesystem), the run folder packed to send back (then deleted here)."""
+    run_dir = task.get("run_dir")
+    ship = bool(run_dir) and not Path(run_dir).parent.exists()
+    out, sec = timed_call(fn, task)
+    if not ship or not Path(run_dir).exists():
+        return out, sec, None
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.add(run_dir, arcname=".")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return out, sec, buf.getvalue()
+
+
+def unpack_run(archive: bytes, run_dir: str) -> None:
+    """Put a run folder a remote node sent back where the cell said it would be."""
+    Path(run_dir).mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        tar.extractall(run_dir, filter="data")
 
 
 @dataclass
@@ -126,7 +152,8 @@ def connect_ray(address: str | None, num_cpus: int | None = None) -> Any:
         return ray
     check_address(address)
     env = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONWARNINGS": "ignore"}}
-    kwargs: dict[str, Any] = {"runtime_env": env, "log_to_driver": True, "include_dashboard": False}
+    # cells' own output (TensorFlow's C++ start-up lines) stays in the workers' logs; errors come back with the task
+    kwargs: dict[str, Any] = {"runtime_env": env, "log_to_driver": False, "include_dashboard": False}
     if address is None:
         kwargs["num_cpus"] = num_cpus or os.cpu_count()
     else:
@@ -154,7 +181,7 @@ class RayBackend:
             failed: Failed) -> None:
         ray = connect_ray(self.address, self.num_cpus)
         remote = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus, max_retries=self.retries,
-                            retry_exceptions=False)(timed_call)
+                            retry_exceptions=False)(ray_cell)
         index = {remote.remote(fn, task): i for i, task in enumerate(tasks)}
         pending = list(index)
         try:
@@ -162,7 +189,7 @@ class RayBackend:
                 done, pending = ray.wait(pending, num_returns=1)
                 for ref in done:
                     try:
-                        out, sec = ray.get(ref)
+                        out, sec, archive = ray.get(ref)
                     except ray.exceptions.RayTaskError as exc:
                         cause = exc.cause if getattr(exc, "cause", None) is not None else exc
                         failed(index[ref], error_text(cause) if isinstance(cause, BaseException) else str(exc))
@@ -170,6 +197,8 @@ class RayBackend:
                     except ray.exceptions.RayError as exc:  # lost for good after retries
                         failed(index[ref], f"{type(exc).__name__}: {exc}")
                         continue
+                    if archive is not None:
+                        unpack_run(archive, tasks[index[ref]]["run_dir"])
                     finished(index[ref], out, sec)
         except BaseException:
             for ref in pending:

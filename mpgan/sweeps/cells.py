@@ -161,15 +161,21 @@ class CellRunner:
         self.manifest.record(cell, status="done", result=str(stem), seconds=round(seconds, 3))
         self.trained += 1
 
-    def run(self, fn: Callable[..., Any], cells: Sequence[Cell]) -> list[Any]:
-        """``[fn(**cell.task) ...]``, training only cells not done; results read back from disk."""
+    def todo(self, cells: Sequence[Cell]) -> list[Cell]:
+        """The cells not done yet, each with its run folder cleared (a cell killed mid-run
+        leaves a partial one: it starts over)."""
         todo = [c for c in cells if self.manifest.done(c) is None]
         if len(todo) < len(cells):
             print(f"{len(cells) - len(todo)} of {len(cells)} cells already done in {self.folder}; running "
                   f"{len(todo)}", file=sys.stderr, flush=True)
-        for c in todo:  # a cell killed mid-run leaves a partial folder: start it over
+        for c in todo:
             if c.task.get("run_dir") and Path(c.task["run_dir"]).exists():
                 shutil.rmtree(c.task["run_dir"])
+        return todo
+
+    def run(self, fn: Callable[..., Any], cells: Sequence[Cell]) -> list[Any]:
+        """``[fn(**cell.task) ...]``, training only cells not done; results read back from disk."""
+        todo = self.todo(cells)
         failures: list[str] = []
         t0 = time.perf_counter()
 

@@ -180,7 +180,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, execution: Any, search: str = "g
         if search == "asha":
             from .asha import run_asha
 
-            outs, extra = run_asha(st, tasks, ids, target, **(asha or {}))
+            outs, extra = run_asha(st, sweep_cell, tasks, ids, target, **(asha or {}))
         else:
             outs = st.run(sweep_cell, tasks, ids)
         results = results_table(settings, tasks, outs, spec.seeds)
