@@ -38,12 +38,15 @@ from .studies import STUDIES, run_study  # noqa: E402
 from .training import Callback  # noqa: E402
 
 if _TYPE_CHECKING:
+    from .studies.common import Execution
+    from .sweeps.sweep import SweepSpec, run_sweep
     from .synthesizers import GaussianCopula, IndependentMarginals, TabularSynthesizer
     from .training import Trainer
 
 # Names that load TensorFlow come on first use, so `import mpgan` (and `mpgan list`) stay fast.
 _LAZY = {"Trainer": ".training", "TabularSynthesizer": ".synthesizers",
-         "GaussianCopula": ".synthesizers", "IndependentMarginals": ".synthesizers"}
+         "GaussianCopula": ".synthesizers", "IndependentMarginals": ".synthesizers",
+         "SweepSpec": ".sweeps.sweep", "run_sweep": ".sweeps.sweep", "Execution": ".studies.common"}
 
 
 def __getattr__(name: str):
@@ -72,6 +75,7 @@ __all__ = [
     "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
     "TabularSynthesizer", "TabularTransformer", "GaussianCopula", "IndependentMarginals",
     "data", "latent", "metrics", "modalities", "models", "objectives", "studies", "STUDIES", "run_study",
+    "SweepSpec", "run_sweep", "Execution",
     "Column", "Dataset", "DataSpec",
     "ConfigError", "DataError", "DivergenceError", "ModelError", "MpganError", "UnknownNameError",
     "DATASETS", "DISCRIMINATORS", "GENERATORS", "OBJECTIVES", "Registry", "load_plugins",
