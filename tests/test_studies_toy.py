@@ -124,6 +124,7 @@ def test_normal_toy_quick(tmp_path):
     assert trainer.config.train.latent_std == 2.0
 
 
+@pytest.mark.slow  # the default suite checks the pool (test_results_helpers) and backend-independence (test_sweeps)
 def test_jobs_2_gives_the_same_results_as_jobs_1(tmp_path):
     for jobs in (1, 2):
         assert main(["experiment", "normal_toy", "--quick", "--jobs", str(jobs), "--out", str(tmp_path / f"j{jobs}")]) == 0
