@@ -359,7 +359,7 @@ def _add_sweep(sub: Any) -> None:
 
     p = sub.add_parser("sweep", help="train a config over a grid or random samples of key values, several seeds each",
                        description="Sweep config keys: one cell per setting and seed, scored by a registry "
-                                   "metric; writes results.csv, summary.csv/.md (mean and 95 %% interval per "
+                                   "metric; writes results.csv, summary.csv/.md (mean and 95 % interval per "
                                    "setting) and figures/sweep.png. Running the same command again resumes.",
                        epilog="example: mpgan sweep --config mnist_default --grid "
                               "train.g_optimizer.learning_rate=[1e-4,2e-4,4e-4] --grid objective=[hinge,"
@@ -375,7 +375,7 @@ def _add_sweep(sub: Any) -> None:
     p.add_argument("--seeds", type=int, default=3, help="training seeds per setting (default 3)")
     p.add_argument("--metric", default="fid",
                    help="registry metric that scores a run (fid, ...), or one of its numbers (fid.value, "
-                        "distribution.w1); default fid")
+                        "distribution.w1_dist.w1, with --mode); default fid")
     p.add_argument("--mode", choices=["min", "max"], help="minimise or maximise (default: the metric's goal)")
     p.add_argument("--eval-n", type=int, default=1000, help="samples the metric is computed on (default 1000)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for every cell")
