@@ -259,7 +259,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
     train, _ = load_splits(data)  # bad --data / --k fail before any training
     for k in ks:
         pick_per_class(train.y, k, 0)
-    with output_dir(NAME, out, jobs) as st:
+    with output_dir(NAME, out, jobs, configs=[BASE]) as st:
         folder = st.path
         tasks = [{"k": k, "seed": s, "run_dir": str(st.runs / f"k{k}_seed{s}"), "data": data,
                   "budget": budget} for k in ks for s in range(seeds)]

@@ -105,9 +105,10 @@ class StudyFolder:
     """A study's output folder and the cells it runs there: a cell finished by an earlier,
     interrupted run of the same command is read back instead of trained again."""
 
-    def __init__(self, name: str, path: Path, runner: Any, execution: Execution):
+    def __init__(self, name: str, path: Path, runner: Any, execution: Execution,
+                 configs: Sequence[str] | None = None):
         self.name, self.path, self.runner, self.execution = name, path, runner, execution
-        self.extra = {"configs": all_config_texts()}
+        self.extra = {"configs": config_texts(configs)}
         root = Path(execution.storage) / path.resolve().name if execution.storage else path
         self.runs = (root / "runs").resolve()  # absolute: workers may start elsewhere
         self.runs.mkdir(parents=True, exist_ok=True)  # Ray nodes that do not see it send their runs back
@@ -134,26 +135,30 @@ class StudyFolder:
         return {(t["setting"], t["seed"]): o for t, o in zip(tasks, outs, strict=True)}
 
 
-def all_config_texts() -> dict[str, str]:
-    """The text of every study config: a cell's identity includes them, so editing a config
-    makes new cells rather than mixing runs of two versions."""
+def config_texts(names: Sequence[str] | None = None) -> dict[str, str]:
+    """The text of the study configs ``names`` (None: every one): a cell's identity
+    includes them, so editing a config a study reads makes new cells rather than mixing
+    runs of two versions (and editing another one does not)."""
     import os
 
     from ..config import packaged_configs
 
+    if names is not None:
+        return {n: Path(config_path(n)).read_text() for n in sorted(names)}
     root = os.environ.get("MPGAN_CONFIGS")
     files = {p.stem: p for p in Path(root).glob("*.yaml")} if root else packaged_configs()
     return {name: f.read_text() for name, f in sorted(files.items())}
 
 
 @contextmanager
-def output_dir(name: str, out: str | Path | None, jobs: int | Execution = 1):
+def output_dir(name: str, out: str | Path | None, jobs: int | Execution = 1, configs: Sequence[str] | None = None):
     """The study's output folder (default ``runs/studies/NAME``) as a :class:`StudyFolder`.
 
     Running the same command again resumes: finished cells are read back, the rest run.
     ``fresh`` starts over; a folder of another study or of files mpgan did not write is
     refused. results.csv, results.md and figures are written at the end, so a study that
     fails part-way leaves only its finished cells (and no folder when none finished).
+    ``configs`` names the study configs its cells read (part of each cell's identity).
     """
     from ..sweeps.cells import CellRunner, cell_folder
 
@@ -163,7 +168,7 @@ def output_dir(name: str, out: str | Path | None, jobs: int | Execution = 1):
     with cell_folder(path, name, fresh=ex.fresh) as manifest:
         if ex.fresh and ex.storage:  # this folder's runs on shared storage go too (mpgan named that folder)
             shutil.rmtree(Path(ex.storage) / path.resolve().name, ignore_errors=True)
-        yield StudyFolder(name, path, CellRunner(path, manifest, backend), ex)
+        yield StudyFolder(name, path, CellRunner(path, manifest, backend), ex, configs)
 
 
 def train_run(config: str | Path, overrides: Sequence[str], run_dir: Path, callbacks=()):

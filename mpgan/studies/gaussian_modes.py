@@ -231,7 +231,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
     if quick:
         modes, widths, max_steps = [m for m in modes if m <= 2] or [1], [8], min(max_steps, 200)
     modes, widths = sorted(unique(int(m) for m in modes)), sorted(unique(int(w) for w in widths))
-    with output_dir(NAME, out, jobs) as st:
+    with output_dir(NAME, out, jobs, configs=[NAME]) as st:
         folder = st.path
         tasks = [{"modes": int(k), "width": int(w), "seed": s, "max_steps": int(max_steps)}
                  for k in modes for w in widths for s in range(seeds)]

@@ -188,7 +188,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
         only: Sequence[str] | None = None) -> Path:
     steps = D.study_steps(steps, quick)
     D.check_data(data)
-    with output_dir(NAME, out, jobs) as st:
+    with output_dir(NAME, out, jobs, configs=[D.BASE]) as st:
         folder = st.path
         if run_dir:
             tasks = [{"setting": "given", "seed": 0, "run_dir": "", "quick": quick, "data": data, "steps": steps,

@@ -117,7 +117,7 @@ def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]]) -> None:
 
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
         settings: Sequence[str] = tuple(SETTINGS)) -> Path:
-    with output_dir(NAME, out, jobs) as st:
+    with output_dir(NAME, out, jobs, configs=[NAME]) as st:
         folder = st.path
         outputs = st.run_settings(run_one, settings, seeds, quick=quick)
         results = pd.DataFrame([r for o in outputs.values() for r in o["rows"]])

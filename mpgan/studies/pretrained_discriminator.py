@@ -143,7 +143,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
     D.check_data(data)
     checkpoints = D.article_checkpoints(steps, quick)
     chosen = only or DEFAULT_SETTINGS
-    with output_dir(NAME, out, jobs) as st:
+    with output_dir(NAME, out, jobs, configs=[D.BASE]) as st:
         folder = st.path
         D.warm_extractor(data, quick)
         rungs = D.ladder(data, quick)

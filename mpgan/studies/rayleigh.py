@@ -151,7 +151,7 @@ def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]], sigma: fl
 def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
         settings: Sequence[str] = tuple(SETTINGS)) -> Path:
     """Run the study and return its output folder."""
-    with output_dir(NAME, out, jobs) as st:
+    with output_dir(NAME, out, jobs, configs=list(SETTINGS.values())) as st:
         folder = st.path
         outputs = st.run_settings(run_one, settings, seeds, quick=quick)
         outs = list(outputs.values())
