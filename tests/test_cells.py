@@ -89,7 +89,8 @@ def _tasks(n, folder):
 def test_finished_cells_are_skipped_and_changed_configs_make_new_ones(tmp_path):
     out, calls = tmp_path / "study", tmp_path / "calls"
     calls.mkdir()
-    with common.output_dir("toy", out) as st:
+    with common.output_dir("toy", out) as st:  # the manifest exists before any cell: a kill now still resumes
+        assert json.loads((out / "cells.json").read_text()) == {"format": 1, "study": "toy", "cells": {}}
         assert st.run(count_call, _tasks(3, calls)) == [0, 1, 2]
     assert len(list(calls.iterdir())) == 3
     with common.output_dir("toy", out) as st:  # again, two more seeds: only those run

@@ -227,7 +227,9 @@ def cell_folder(path: Path, study: str, fresh: bool = False):
                 if p.name != LOCK:
                     shutil.rmtree(p) if p.is_dir() else p.unlink()
             manifest = None
-        manifest = manifest or Manifest(path, study)
+        if manifest is None:  # written at once: a run killed before its first cell ends can still resume
+            manifest = Manifest(path, study)
+            manifest.save()
         try:
             yield manifest
         except BaseException:
