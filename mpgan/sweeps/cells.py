@@ -177,11 +177,11 @@ class CellRunner:
         """``[fn(**cell.task) ...]``, training only cells not done; results read back from disk."""
         todo = self.todo(cells)
         failures: list[str] = []
-        t0 = time.perf_counter()
+        t0, before = time.perf_counter(), self.trained
 
         def finished(i: int, result: Any, seconds: float) -> None:
             self.save(todo[i], result, seconds)
-            print(f"[{self.trained}/{len(todo)}] {todo[i].setting} seed {todo[i].seed} done in {seconds:.0f} s "
+            print(f"[{self.trained - before}/{len(todo)}] {todo[i].setting} seed {todo[i].seed} done in {seconds:.0f} s "
                   f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
 
         def failed(i: int, error: str) -> None:
