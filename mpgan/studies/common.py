@@ -4,7 +4,6 @@ fanning runs out over processes, and writing results (CSV + markdown)."""
 from __future__ import annotations
 
 import argparse
-import shutil
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -166,8 +165,6 @@ def output_dir(name: str, out: str | Path | None, jobs: int | Execution = 1, con
     path = Path(out) if out else DEFAULT_ROOT / name
     backend = ex.make_backend()
     with cell_folder(path, name, fresh=ex.fresh) as manifest:
-        if ex.fresh and ex.storage:  # this folder's runs on shared storage go too (mpgan named that folder)
-            shutil.rmtree(Path(ex.storage) / path.resolve().name, ignore_errors=True)
         yield StudyFolder(name, path, CellRunner(path, manifest, backend), ex, configs)
 
 

@@ -49,6 +49,9 @@ def run_asha(st: Any, cell_fn: Any, tasks: list[dict[str, Any]], ids: list[dict[
     """Run the not-yet-done cells of ``cell_fn`` (whose cells a grid sweep would run to the
     end) as ASHA trials; record each, stopped early or not, as done; return every cell's
     result and a paragraph on the CPU time ASHA saved."""
+    from .backends import import_ray
+
+    import_ray()  # one line on how to install Ray, before anything trains
     cells = st.cells(cell_fn, tasks, ids)
     manifest = st.runner.manifest
     todo = st.runner.todo(cells)

@@ -128,7 +128,9 @@ def overrides(setting: dict[str, Any]) -> list[str]:
 
 def _flow(value: Any) -> str:
     if isinstance(value, float):
-        return repr(value)  # shortest exact text; YAML reads it back as the same float
+        text = repr(value)  # shortest exact text, with a dot: YAML 1.1 reads 1e-05 as a string, 1.0e-05 as a float
+        mantissa, e, exp = text.partition("e")
+        return f"{mantissa}.0{e}{exp}" if e and "." not in mantissa else text
     text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
     return text.removesuffix("\n...").removesuffix("...").strip()
 

@@ -60,7 +60,7 @@ def metric_target(metric: str, kind: str) -> tuple[str, str, str]:
 def plan(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[Any], tuple[str, str, str]]:
     """The settings, each one's resolved config (every value checked now, before any
     training), and the metric to read."""
-    settings = spec.settings()
+    settings = list({G.setting_name(s) + repr(G.overrides(s)): s for s in spec.settings()}.values())  # no repeats
     configs = []
     for s in settings:
         try:
@@ -108,11 +108,13 @@ def cell_tasks(spec: SweepSpec, settings: list[dict[str, Any]], runs: Path,
             for s in settings for k in range(spec.seeds)]
 
 
-def identities(tasks: list[dict[str, Any]], configs: list[Any], seeds: int) -> list[dict[str, Any]]:
-    """What makes each cell what it is: its resolved config, seed and scoring (not the
-    config file's path or the order of the grid)."""
-    return [{"config": configs[i // seeds].to_dict(), "seed": t["seed"], "metric": t["key"], "eval_n": t["eval_n"]}
-            for i, t in enumerate(tasks)]
+def identities(tasks: list[dict[str, Any]], configs: list[Any], seeds: int,
+               search: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """What makes each cell what it is: its resolved config, seed, scoring and search
+    (an ASHA cell may have stopped early: never the same cell as a grid one), not the
+    config file's path or the order of the grid."""
+    return [{"config": configs[i // seeds].to_dict(), "seed": t["seed"], "metric": t["key"], "eval_n": t["eval_n"],
+             **({"search": search} if search else {})} for i, t in enumerate(tasks)]
 
 
 def _slug(text: str) -> str:
@@ -175,7 +177,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, execution: Any, search: str = "g
         raise ConfigError(f"--search must be grid or asha, got {search!r}")
     with output_dir(STUDY, out, execution) as st:
         tasks = cell_tasks(spec, settings, st.runs, target)
-        ids = identities(tasks, configs, spec.seeds)
+        ids = identities(tasks, configs, spec.seeds, {"asha": asha or {}} if search == "asha" else None)
         extra = ""
         if search == "asha":
             from .asha import run_asha
