@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..io import atomic_save, atomic_write_text
+from ..sweeps.backends import check_jobs
 
 DEFAULT_ROOT = Path("runs") / "studies"
 
@@ -47,12 +48,6 @@ def n_seeds(args: argparse.Namespace) -> int:
     if n < 1:
         raise ConfigError(f"--seeds must be a positive integer, got {n}")
     return n
-
-
-def check_jobs(jobs: int) -> int:
-    if jobs < 1:
-        raise ConfigError(f"--jobs must be a positive integer, got {jobs}")
-    return jobs
 
 
 @dataclass

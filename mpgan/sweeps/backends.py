@@ -31,6 +31,13 @@ BACKENDS = ("local", "ray")
 CONNECT_TIMEOUT = 20.0  # seconds to reach a Ray cluster before giving up
 
 
+def check_jobs(jobs: int) -> int:
+    """``jobs`` if it is a positive number of worker processes, else a clear error."""
+    if jobs < 1:
+        raise ConfigError(f"--jobs must be a positive integer, got {jobs}")
+    return jobs
+
+
 def timed_call(fn: Callable[..., Any], task: dict[str, Any]) -> tuple[Any, float]:
     """``fn(**task)`` and the seconds it took (what a worker runs)."""
     t0 = time.perf_counter()
@@ -69,8 +76,7 @@ class LocalBackend:
     jobs: int = 1
 
     def __post_init__(self) -> None:
-        if self.jobs < 1:
-            raise ConfigError(f"--jobs must be a positive integer, got {self.jobs}")
+        check_jobs(self.jobs)
 
     def map(self, fn: Callable[..., Any], tasks: Sequence[dict[str, Any]], finished: Finished,
             failed: Failed) -> None:

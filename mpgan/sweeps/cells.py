@@ -69,8 +69,13 @@ class Cell:
 
     @property
     def slug(self) -> str:
-        base = re.sub(r"[^A-Za-z0-9_.=-]+", "_", f"{self.setting}_seed{self.seed}")[:80]
-        return f"{base}-{self.config_hash[:8]}"
+        return f"{safe_name(f'{self.setting}_seed{self.seed}', 80)}-{self.config_hash[:8]}"
+
+
+def safe_name(text: str, limit: int = 100) -> str:
+    """``text`` as a file name: runs of other characters than letters, digits and ``_.,=+-``
+    become ``_``, cut at ``limit``."""
+    return re.sub(r"[^A-Za-z0-9_.,=+-]+", "_", text)[:limit]
 
 
 def task_setting(task: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from . import grid as G
+from .cells import safe_name
 
 STUDY = "sweep"
 
@@ -103,7 +104,7 @@ def cell_tasks(spec: SweepSpec, settings: list[dict[str, Any]], runs: Path,
                target: tuple[str, str, str]) -> list[dict[str, Any]]:
     """One task per setting and seed (``runs/<setting>_seedK``)."""
     return [{"setting": G.setting_name(s), "seed": k, "config": str(spec.config),
-             "overrides": [*spec.base, *G.overrides(s)], "run_dir": str(runs / f"{_slug(G.setting_name(s))}_seed{k}"),
+             "overrides": [*spec.base, *G.overrides(s)], "run_dir": str(runs / f"{safe_name(G.setting_name(s))}_seed{k}"),
              "metric": target[0], "key": target[1], "eval_n": spec.eval_n}
             for s in settings for k in range(spec.seeds)]
 
@@ -116,11 +117,6 @@ def identities(tasks: list[dict[str, Any]], configs: list[Any], seeds: int,
     return [{"config": configs[i // seeds].to_dict(), "seed": t["seed"], "metric": t["key"], "eval_n": t["eval_n"],
              **({"search": search} if search else {})} for i, t in enumerate(tasks)]
 
-
-def _slug(text: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9_.,=+-]+", "_", text)[:100]
 
 
 def results_table(settings: list[dict[str, Any]], tasks: list[dict[str, Any]], outs: list[dict[str, Any]],
