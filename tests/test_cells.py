@@ -3,6 +3,7 @@ skipped on a second run, changed configs make new cells, bad sweeps are refused.
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from mpgan.studies import common
 from mpgan.sweeps import grid as G
 from mpgan.sweeps.backends import check_address, make_backend
 from mpgan.sweeps.codec import load_result, save_result
-from tests.helpers import count_call, fail_once
+from tests.helpers import count_call, fail_once, unstorable
 
 
 def test_results_read_back_equal(tmp_path):
@@ -33,6 +34,21 @@ def test_results_read_back_equal(tmp_path):
     pd.testing.assert_series_equal(back["series"], obj["series"])
     with pytest.raises(MpganError, match="holds a object, which cannot be stored"):
         save_result(tmp_path / "bad", {"x": object()})
+
+
+def test_pandas_details_read_back_equal(tmp_path):
+    """Categories and their order, time zones, nullable values, index levels and names."""
+    frame = pd.DataFrame({"c": pd.Categorical(["b", "a", "b"], categories=["c", "b", "a"], ordered=True),
+                          "t": pd.date_range("2026-01-01", periods=3, tz="Europe/Paris"),
+                          "n": pd.array([1, None, 3], dtype="Int64"), "s": pd.array(["x", None, "z"], dtype="string")},
+                         index=pd.MultiIndex.from_tuples([("a", 1), ("a", 2), ("b", 1)], names=["k", "step"]))
+    series = pd.Series([1.0, 2.0], index=pd.Index(["u", "v"], name="who"), name="score")
+    save_result(tmp_path / "r", {"frame": frame, "series": series, "na": pd.NA})
+    back = load_result(tmp_path / "r")
+    pd.testing.assert_frame_equal(back["frame"], frame)
+    assert list(back["frame"]["c"].cat.categories) == ["c", "b", "a"] and back["frame"]["c"].cat.ordered
+    pd.testing.assert_series_equal(back["series"], series)
+    assert back["na"] is pd.NA
 
 
 def test_grid_settings_and_overrides():
@@ -105,9 +121,12 @@ def test_finished_cells_are_skipped_and_changed_configs_make_new_ones(tmp_path):
     with pytest.raises(ConfigError, match="holds cells of 'toy', not 'other'; choose another --out, or pass --fresh"):
         with common.output_dir("other", out):
             pass
+    (out / "results.md").write_text("old table")
+    (out / "my_notes.txt").write_text("mine")
     with common.output_dir("other", out, common.Execution(fresh=True)) as st:
         st.run(count_call, _tasks(1, calls))
     assert len(json.loads((out / "cells.json").read_text())["cells"]) == 1 and len(list(calls.iterdir())) == 8
+    assert not (out / "results.md").exists() and (out / "my_notes.txt").read_text() == "mine"  # --fresh: only ours
 
 
 def test_a_failed_cell_is_recorded_and_retried(tmp_path):
@@ -122,6 +141,15 @@ def test_a_failed_cell_is_recorded_and_retried(tmp_path):
     assert sorted(c["status"] for c in cells.values()) == ["done", "failed"]
     with common.output_dir("toy", out) as st:
         assert st.run(fail_once, tasks) == ["ran", "ran"]
+
+
+def test_a_result_that_cannot_be_stored_fails_only_its_cell(tmp_path):
+    tasks = [{"setting": "a", "seed": k} for k in range(3)]
+    with pytest.raises(MpganError, match="1 of 3 cells failed .*a seed 1: .*holds a object, which cannot be stored"):
+        with common.output_dir("toy", tmp_path / "s") as st:
+            st.run(unstorable, tasks)
+    cells = json.loads((tmp_path / "s" / "cells.json").read_text())["cells"]
+    assert sorted((c["seed"], c["status"]) for c in cells.values()) == [(0, "done"), (1, "failed"), (2, "done")]
 
 
 def test_a_folder_mpgan_did_not_write_is_never_used(tmp_path):
@@ -149,14 +177,19 @@ def test_ray_backend_without_ray_says_how_to_install(monkeypatch):
 
 
 def test_a_node_without_the_run_folder_sends_it_back(tmp_path):
-    from mpgan.sweeps.backends import ray_cell, unpack_run
+    from mpgan.sweeps.backends import ray_cell, shared_markers, unpack_run
     from tests.helpers import write_run
 
-    seen = tmp_path / "runs"
-    seen.mkdir()
-    assert ray_cell(write_run, {"run_dir": str(seen / "a")})[2] is None  # shared folder: written in place
-    remote = tmp_path / "node2" / "runs" / "a"  # its parent is missing: a node without the shared folder
-    out, _, archive = ray_cell(write_run, {"run_dir": str(remote)})
-    assert out == "trained" and archive and not remote.exists()
+    runs = tmp_path / "runs"
+    tasks = [{"run_dir": str(runs / "a")}, {"run_dir": str(runs / "b")}]
+    markers = shared_markers(tasks)  # the driver marks the run folders' parent
+    assert ray_cell(write_run, tasks[0], markers[0])[2] is None  # shared folder: written in place
+    assert (runs / "a" / "sub" / "weights.txt").exists()
+    # A node without the shared folder: the marker is not there, even once its first cell
+    # has created the parent folder, so both cells send their run folders back.
+    remote = tmp_path / "node2" / "runs"
+    for name in ("a", "b"):
+        out, _, archive = ray_cell(write_run, {"run_dir": str(remote / name)}, str(remote / Path(markers[0]).name))
+        assert out == "trained" and archive and not (remote / name).exists()
     unpack_run(archive, str(tmp_path / "back"))
     assert (tmp_path / "back" / "sub" / "weights.txt").read_text() == "w"

@@ -16,6 +16,7 @@ import socket
 import sys
 import tarfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -45,11 +46,13 @@ def timed_call(fn: Callable[..., Any], task: dict[str, Any]) -> tuple[Any, float
     return out, time.perf_counter() - t0
 
 
-def ray_cell(fn: Callable[..., Any], task: dict[str, Any]) -> tuple[Any, float, bytes | None]:
-    """What a Ray worker runs: the cell, and, on a node that does not see the run folder's
-    parent (no shared filesystem), the run folder packed to send back (then deleted here)."""
+def ray_cell(fn: Callable[..., Any], task: dict[str, Any], marker: str | None = None
+             ) -> tuple[Any, float, bytes | None]:
+    """What a Ray worker runs: the cell, and, on a node that cannot see ``marker`` (a file
+    the driver put beside the run folder: no shared filesystem), the run folder packed to
+    send back (then deleted here)."""
     run_dir = task.get("run_dir")
-    ship = bool(run_dir) and not Path(run_dir).parent.exists()
+    ship = bool(run_dir) and marker is not None and not Path(marker).exists()
     out, sec = timed_call(fn, task)
     if not ship or not Path(run_dir).exists():
         return out, sec, None
@@ -58,6 +61,23 @@ def ray_cell(fn: Callable[..., Any], task: dict[str, Any]) -> tuple[Any, float, 
         tar.add(run_dir, arcname=".")
     shutil.rmtree(run_dir, ignore_errors=True)
     return out, sec, buf.getvalue()
+
+
+def shared_markers(tasks: Sequence[dict[str, Any]]) -> list[str | None]:
+    """One marker file per task with a run folder, created (by the driver) in that folder's
+    parent: a worker that sees it shares the driver's filesystem. Checking for the parent
+    itself would not do: on a remote node the first cell creates it for the next."""
+    token = f".mpgan-driver-{uuid.uuid4().hex[:12]}"
+    out: list[str | None] = []
+    for task in tasks:
+        if not task.get("run_dir"):
+            out.append(None)
+            continue
+        marker = Path(task["run_dir"]).parent / token
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        out.append(str(marker))
+    return out
 
 
 def unpack_run(archive: bytes, run_dir: str) -> None:
@@ -188,7 +208,8 @@ class RayBackend:
         ray = connect_ray(self.address, self.num_cpus)
         remote = ray.remote(num_cpus=self.cpus, num_gpus=self.gpus, max_retries=self.retries,
                             retry_exceptions=False)(ray_cell)
-        index = {remote.remote(fn, task): i for i, task in enumerate(tasks)}
+        markers = shared_markers(tasks)
+        index = {remote.remote(fn, task, marker): i for i, (task, marker) in enumerate(zip(tasks, markers, strict=True))}
         pending = list(index)
         try:
             while pending:
@@ -210,6 +231,9 @@ class RayBackend:
             for ref in pending:
                 ray.cancel(ref, force=True)
             raise
+        finally:
+            for marker in set(markers) - {None}:
+                Path(marker).unlink(missing_ok=True)
 
 
 def make_backend(name: str = "local", jobs: int = 1, address: str | None = None, cpus: float = 1,

@@ -185,7 +185,11 @@ class CellRunner:
         t0, before = time.perf_counter(), self.trained
 
         def finished(i: int, result: Any, seconds: float) -> None:
-            self.save(todo[i], result, seconds)
+            try:
+                self.save(todo[i], result, seconds)
+            except Exception as exc:  # a result that cannot be stored fails its cell, not the study
+                failed(i, error_text(exc))
+                return
             print(f"[{self.trained - before}/{len(todo)}] {todo[i].setting} seed {todo[i].seed} done in {seconds:.0f} s "
                   f"({time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
 
@@ -215,32 +219,57 @@ def cell_folder(path: Path, study: str, fresh: bool = False):
     and no cell finished in is removed again.
     """
     path = Path(path)
-    manifest = Manifest.read(path) if path.is_dir() else None
     if path.exists() and not path.is_dir():
         raise ConfigError(f"output folder {path} is a file; choose another --out")
-    if manifest is None and path.is_dir() and any(p.name != LOCK for p in path.iterdir()):
+    if path.is_dir() and not (path / MANIFEST).is_file() and any(p.name != LOCK for p in path.iterdir()):
         raise ConfigError(f"output folder {path} is not empty and holds no {MANIFEST}; choose another --out "
                           "(mpgan only resumes or replaces folders it wrote)")
-    if manifest is not None and manifest.study != study and not fresh:
-        raise ConfigError(f"output folder {path} holds cells of {manifest.study!r}, not {study!r}; choose another "
-                          "--out, or pass --fresh to replace them")
     created = not path.exists()
     path.mkdir(parents=True, exist_ok=True)
-    with _locked(path):
-        if fresh and manifest is not None:
-            for p in path.iterdir():
-                if p.name != LOCK:
-                    shutil.rmtree(p) if p.is_dir() else p.unlink()
-            manifest = None
-        if manifest is None:  # written at once: a run killed before its first cell ends can still resume
-            manifest = Manifest(path, study)
-            manifest.save()
+    with _locked(path):  # the manifest is read under the lock: another process may be writing it
+        try:
+            manifest = _open_manifest(path, study, fresh)
+        except ConfigError:
+            if created:
+                shutil.rmtree(path, ignore_errors=True)
+            raise
         try:
             yield manifest
         except BaseException:
             if created and not any(r.get("status") == "done" for r in manifest.cells.values()):
                 shutil.rmtree(path, ignore_errors=True)
             raise
+
+
+# What a study or sweep writes into its folder besides the cells' run folders: ``--fresh``
+# deletes these and nothing else.
+OUTPUTS = (MANIFEST, "cells", "runs", "figures", "results.csv", "results.md", "summary.csv", "summary.md")
+
+
+def _open_manifest(path: Path, study: str, fresh: bool) -> Manifest:
+    manifest = Manifest.read(path)
+    if manifest is not None and manifest.study != study and not fresh:
+        raise ConfigError(f"output folder {path} holds cells of {manifest.study!r}, not {study!r}; choose another "
+                          "--out, or pass --fresh to replace them")
+    if fresh and manifest is not None:
+        _clear(path, manifest)
+        manifest = None
+    if manifest is None:  # written at once: a run killed before its first cell ends can still resume
+        manifest = Manifest(path, study)
+        manifest.save()
+    return manifest
+
+
+def _clear(path: Path, manifest: Manifest) -> None:
+    """Delete what the cells in ``manifest`` and the study wrote inside ``path``; keep anything else."""
+    root = path.resolve()
+    run_dirs = {Path(r["run_dir"]).resolve() for r in manifest.cells.values() if r.get("run_dir")}
+    targets = [path / name for name in OUTPUTS] + [d for d in run_dirs if d.is_relative_to(root)]
+    for p in targets:
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
 
 
 @contextmanager

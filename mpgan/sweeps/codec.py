@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import MpganError
 from ..io import atomic_save, atomic_write_text
 
-_TAGS = ("__array__", "__frame__", "__series__", "__tuple__", "__dict__")
+_TAGS = ("__array__", "__frame__", "__series__", "__tuple__", "__dict__", "__na__")
 
 
 def save_result(stem: str | Path, obj: Any) -> None:
@@ -64,6 +64,47 @@ def _array(a: np.ndarray, arrays: dict[str, np.ndarray]) -> Any:
     return {"__array__": name}
 
 
+def _column(col: pd.Series, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """One pandas column by its dtype: categoricals keep categories and order, tz-aware
+    datetimes are stored in UTC, nullable dtypes keep their missing values."""
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {"codes": _array(col.cat.codes.to_numpy(), arrays), "categories": _column(pd.Series(dtype.categories), arrays),
+                "ordered": bool(dtype.ordered)}
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        utc = col.dt.tz_convert("UTC").dt.tz_localize(None)
+        return {"values": _array(utc.to_numpy(), arrays), "tz": str(dtype.tz)}
+    return {"values": _array(col.to_numpy(), arrays), "dtype": str(dtype)}
+
+
+def _uncolumn(doc: dict[str, Any], arrays: dict[str, np.ndarray], index: Any) -> pd.Series:
+    if "codes" in doc:
+        cats = pd.Index(_uncolumn(doc["categories"], arrays, None))
+        values = pd.Categorical.from_codes(_decode(doc["codes"], arrays), categories=cats, ordered=doc["ordered"])
+        return pd.Series(values, index=index)
+    if "tz" in doc:
+        return pd.Series(_decode(doc["values"], arrays), index=index).dt.tz_localize("UTC").dt.tz_convert(doc["tz"])
+    return pd.Series(_decode(doc["values"], arrays), index=index, dtype=doc["dtype"])
+
+
+def _index(idx: pd.Index, arrays: dict[str, np.ndarray]) -> Any:
+    """None for the default 0..n-1 index; else each level as a column, with the names."""
+    if isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and idx.name is None:
+        return None
+    levels = [_column(pd.Series(idx.get_level_values(i)), arrays) for i in range(idx.nlevels)]
+    return {"levels": levels, "names": [_encode(n, arrays) for n in idx.names]}
+
+
+def _unindex(doc: Any, arrays: dict[str, np.ndarray], n: int) -> pd.Index:
+    if doc is None:
+        return pd.RangeIndex(n)
+    levels = [_uncolumn(level, arrays, None) for level in doc["levels"]]
+    names = [_decode(name, arrays) for name in doc["names"]]
+    if len(levels) == 1:
+        return pd.Index(levels[0], name=names[0])
+    return pd.MultiIndex.from_arrays(levels, names=names)
+
+
 def _encode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
     if obj is None or isinstance(obj, (bool, str, int, float)):
         return obj
@@ -74,12 +115,13 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(obj, np.ndarray):
         return _array(obj, arrays)
     if isinstance(obj, pd.DataFrame):
-        cols = [[_encode(c, arrays), _array(obj[c].to_numpy(), arrays), str(obj[c].dtype)] for c in obj.columns]
-        index = None if obj.index.equals(pd.RangeIndex(len(obj))) else _array(obj.index.to_numpy(), arrays)
-        return {"__frame__": cols, "index": index}
+        cols = [[_encode(c, arrays), _column(obj.iloc[:, i], arrays)] for i, c in enumerate(obj.columns)]
+        return {"__frame__": cols, "index": _index(obj.index, arrays)}
     if isinstance(obj, pd.Series):
-        return {"__series__": _array(obj.to_numpy(), arrays), "name": _encode(obj.name, arrays),
-                "dtype": str(obj.dtype)}
+        return {"__series__": _column(obj, arrays), "name": _encode(obj.name, arrays),
+                "index": _index(obj.index, arrays)}
+    if obj is pd.NA:
+        return {"__na__": None}
     if isinstance(obj, tuple):
         return {"__tuple__": [_encode(v, arrays) for v in obj]}
     if isinstance(obj, list):
@@ -104,19 +146,28 @@ def _decode(doc: Any, arrays: dict[str, np.ndarray]) -> Any:
             return out.reshape(doc["shape"])
         return arrays[doc["__array__"]]
     if "__frame__" in doc:
-        data = {_decode(name, arrays): pd.Series(_decode(col, arrays), dtype=dtype)
-                for name, col, dtype in doc["__frame__"]}
-        frame = pd.DataFrame(data)
-        if doc["index"] is not None:
-            frame.index = _decode(doc["index"], arrays)
+        cols = doc["__frame__"]
+        n = len(_uncolumn(cols[0][1], arrays, None)) if cols else _index_length(doc["index"], arrays)
+        index = _unindex(doc["index"], arrays, n)
+        frame = pd.DataFrame({i: _uncolumn(col, arrays, index) for i, (_, col) in enumerate(cols)}, index=index)
+        if cols:  # set afterwards: keeps repeated and non-text names
+            frame.columns = [_decode(name, arrays) for name, _ in cols]
         return frame
     if "__series__" in doc:
-        return pd.Series(_decode(doc["__series__"], arrays), name=_decode(doc["name"], arrays), dtype=doc["dtype"])
+        values = _uncolumn(doc["__series__"], arrays, None)
+        series = values.set_axis(_unindex(doc["index"], arrays, len(values)))
+        return series.rename(_decode(doc["name"], arrays))
+    if "__na__" in doc:
+        return pd.NA
     if "__tuple__" in doc:
         return tuple(_decode(v, arrays) for v in doc["__tuple__"])
     if "__dict__" in doc:
         return {_freeze(_decode(k, arrays)): _decode(v, arrays) for k, v in doc["__dict__"]}
     return {k: _decode(v, arrays) for k, v in doc.items()}
+
+
+def _index_length(doc: Any, arrays: dict[str, np.ndarray]) -> int:
+    return 0 if doc is None else len(_uncolumn(doc["levels"][0], arrays, None))
 
 
 def _freeze(key: Any) -> Any:
