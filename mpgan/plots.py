@@ -505,7 +505,8 @@ def plot_sweep(results: pd.DataFrame, summary: pd.DataFrame, path: str | Path, y
         ax.errorbar([row["mean"]], [y], xerr=[[row["mean"] - row["low"]], [row["high"] - row["mean"]]], fmt="D",
                     color="C0", ms=5, capsize=3)
     ax.set_yticks(range(len(order)))
-    ax.set_yticklabels(list(reversed(order)), fontsize=7)
+    diverged = dict(zip(summary["setting"], summary.get("diverged", pd.Series(0, index=summary.index)), strict=True))
+    ax.set_yticklabels([f"{n} ({diverged[n]} diverged)" if diverged[n] else n for n in reversed(order)], fontsize=7)
     ax.set_xlabel(f"{ylabel} (dots: seeds; diamond and bar: mean, 95 % interval)")
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, path)

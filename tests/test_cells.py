@@ -75,6 +75,10 @@ def test_grid_settings_and_overrides():
     (["--sample", "3", "--range", "train.ema=uniform(0.99,0.9)"], "needs two numbers with lo < hi"),
     (["--grid", "train.epochs=[1]", "--metric", "fid"], "'fid' is not a metric for toy data"),
     (["--grid", "train.epochs=[1]", "--metric", "distribution"], "has no declared goal; pass --mode"),
+    (["--grid", "train.epochs=[1]", "--eval-n", "0"], "--eval-n must be at least 2"),
+    (["--grid", "train.epochs=[1]", "--search", "asha", "--reduction", "1"], "--reduction must be greater than 1"),
+    (["--grid", "train.epochs=[1]", "--search", "asha", "--grace", "0"], "--grace must be a positive number"),
+    (["--grid", "train.epochs=[1]", "--cpus-per-cell", "0"], "--cpus-per-cell must be greater than 0"),
 ])
 def test_bad_sweeps_are_refused(argv, message, capsys, tmp_path):
     code = main(["sweep", "--config", "gaussian_modes", "--out", str(tmp_path / "s"), *argv])

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mpgan import OBJECTIVES
 from mpgan.cli import main
+from mpgan.objectives import NonSaturating
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP = ["sweep", "--config", "gaussian_modes", "--grid", "train.g_optimizer.learning_rate=[1e-3,3e-3]",
@@ -73,6 +75,25 @@ def test_a_killed_sweep_resumes_without_rerunning_finished_cells(reference, tmp_
     assert {k: _mtimes(done[k]["run_dir"]) for k in done} == before  # finished cells were not run again
     assert len(_done(out)) == 4
     pd.testing.assert_frame_equal(_table(out), _table(reference))  # exactly the uninterrupted table
+
+
+class _Exploding(NonSaturating):
+    def g(self, fake_logits):
+        return super().g(fake_logits) * float("nan")
+
+
+def test_a_setting_that_diverges_is_recorded_and_ranked_last(tmp_path, capsys):
+    """Diverged runs are results (re-running would diverge again): counted, not retried."""
+    OBJECTIVES.register("exploding_sweep_test", override=True)(lambda: _Exploding())
+    argv = [*SWEEP[:3], "--grid", "objective=[exploding_sweep_test,non_saturating]", *SWEEP[5:],
+            "--seeds", "1", "--out", str(tmp_path / "s")]
+    assert main(argv) == 0
+    summary = pd.read_csv(tmp_path / "s" / "summary.csv")
+    assert list(summary["setting"]) == ["objective=non_saturating", "objective=exploding_sweep_test"]
+    assert list(summary["diverged"]) == [0, 1] and summary["mean"].isna().tolist() == [False, True]
+    assert "1 run(s) diverged" in (tmp_path / "s" / "summary.md").read_text()
+    assert main(argv) == 0  # nothing to retry
+    assert "2 of 2 cells already done" in capsys.readouterr().err
 
 
 def test_ray_backend_gives_the_local_numbers(reference, tmp_path):

@@ -87,6 +87,10 @@ def add_execution_options(p: argparse.ArgumentParser) -> argparse.ArgumentParser
 
 
 def execution(args: argparse.Namespace) -> Execution:
+    if not args.cpus_per_cell > 0:
+        raise ConfigError(f"--cpus-per-cell must be greater than 0, got {args.cpus_per_cell}")
+    if args.gpus_per_cell < 0:
+        raise ConfigError(f"--gpus-per-cell must be 0 or more, got {args.gpus_per_cell}")
     return Execution(jobs=check_jobs(args.jobs), backend=args.backend, address=args.address, storage=args.storage,
                      cpus=args.cpus_per_cell, gpus=args.gpus_per_cell, fresh=args.fresh)
 

@@ -37,6 +37,19 @@ def asha_trial(config: dict[str, Any], tasks: list[dict[str, Any]], every: int) 
     train_run(task["config"], sets, Path(task["run_dir"]), callbacks=[TuneReport(task["key"])])
 
 
+def check_asha(every: int = 1, grace: int = 1, reduction: float = 3) -> None:
+    """ASHA's options, checked before anything trains."""
+    from ..errors import ConfigError
+
+    if every < 1:
+        raise ConfigError(f"--report-every must be a positive number of epochs, got {every}")
+    if grace < 1:
+        raise ConfigError(f"--grace must be a positive number of epochs, got {grace}")
+    if not reduction > 1:
+        raise ConfigError(f"--reduction must be greater than 1 (the share of cells a rung keeps is 1/reduction), "
+                          f"got {reduction}")
+
+
 def max_epochs(task: dict[str, Any]) -> int:
     from ..config import load_config
 

@@ -39,6 +39,8 @@ class SweepSpec:
     def settings(self) -> list[dict[str, Any]]:
         if self.seeds < 1:
             raise ConfigError(f"--seeds must be a positive integer, got {self.seeds}")
+        if self.eval_n < 2:
+            raise ConfigError(f"--eval-n must be at least 2 (samples the metric is computed on), got {self.eval_n}")
         return G.settings(self.grid, self.ranges, self.samples, self.sample_seed)
 
 
@@ -84,12 +86,18 @@ def _kind(cfg: Any) -> str:
 def sweep_cell(setting: str, config: str, overrides: list[str], seed: int, run_dir: str, metric: str, key: str,
                eval_n: int) -> dict[str, Any]:
     """Train one cell (``setting`` names it) and score it: ``{"value": the metric, "metrics":
-    every number it gave, "step": steps trained}``."""
+    every number it gave, "step": steps trained}``. A run that diverges is recorded with
+    value NaN, step -1 and the trainer's message under ``diverged``."""
+    from ..errors import DivergenceError
     from ..metrics.evaluate import evaluate, flatten
     from ..studies.common import train_run
 
     t0 = time.perf_counter()
-    trainer = train_run(config, [*overrides, f"seed={seed}"], Path(run_dir))
+    try:
+        trainer = train_run(config, [*overrides, f"seed={seed}"], Path(run_dir))
+    except DivergenceError as exc:  # a result, not a failure: re-running would diverge again
+        return {"value": float("nan"), "metrics": {}, "step": -1, "diverged": str(exc),
+                "train_seconds": time.perf_counter() - t0}
     train_seconds = time.perf_counter() - t0
     result = evaluate(trainer, n=eval_n, metrics=[metric], seed=0, plots=False, ladder=False)
     flat = {k: v for k, v in flatten(result).items() if k.startswith(f"{metric}.") and isinstance(v, (int, float))
@@ -103,7 +111,8 @@ def sweep_cell(setting: str, config: str, overrides: list[str], seed: int, run_d
 def cell_tasks(spec: SweepSpec, settings: list[dict[str, Any]], runs: Path,
                target: tuple[str, str, str]) -> list[dict[str, Any]]:
     """One task per setting and seed (``runs/<setting>_seedK``)."""
-    return [{"setting": G.setting_name(s), "seed": k, "config": str(spec.config),
+    config = Path(spec.config).resolve() if Path(spec.config).is_file() else spec.config  # Tune trials chdir
+    return [{"setting": G.setting_name(s), "seed": k, "config": str(config),
              "overrides": [*spec.base, *G.overrides(s)], "run_dir": str(runs / f"{safe_name(G.setting_name(s))}_seed{k}"),
              "metric": target[0], "key": target[1], "eval_n": spec.eval_n}
             for s in settings for k in range(spec.seeds)]
@@ -127,20 +136,28 @@ def results_table(settings: list[dict[str, Any]], tasks: list[dict[str, Any]], o
         s = settings[len(rows) // seeds]
         epochs = {"epochs": o["epochs"]} if "epochs" in o else {}  # asha: where the cell stopped
         rows.append({"setting": t["setting"], **s, "seed": t["seed"], "value": o["value"], "step": o["step"],
-                     **epochs, **{f"metric.{k}": v for k, v in o["metrics"].items()}})
+                     "diverged": bool(o.get("diverged")), **epochs,
+                     **{f"metric.{k}": v for k, v in o["metrics"].items()}})
     return pd.DataFrame(rows)
 
 
 def summary_table(results: pd.DataFrame, mode: str) -> pd.DataFrame:
-    """Per setting: mean and 95 % t-interval of the metric over seeds, best first."""
+    """Per setting: mean and 95 % t-interval of the metric over the seeds that did not
+    diverge, and how many did. Best first; settings with a diverged seed rank after all
+    those without (a mean over the survivors would flatter them)."""
     from ..studies.verdicts import mean_interval
 
     rows = []
+    diverged = results["diverged"] if "diverged" in results else pd.Series(False, index=results.index)
     for name, g in results.groupby("setting", sort=False):
         iv = mean_interval(g["value"])
-        rows.append({"setting": name, "seeds": iv.n, "mean": iv.mean, "low": iv.low, "high": iv.high})
-    table = pd.DataFrame(rows).sort_values("mean", ascending=mode == "min", kind="stable")
-    return table.reset_index(drop=True)
+        rows.append({"setting": name, "seeds": iv.n, "diverged": int(diverged[g.index].sum()), "mean": iv.mean,
+                     "low": iv.low, "high": iv.high})
+    table = pd.DataFrame(rows)
+    key = table["mean"] if mode == "min" else -table["mean"]
+    order = table.assign(_bad=table["diverged"] > 0, _key=key).sort_values(["_bad", "_key"], kind="stable",
+                                                                           na_position="last").index
+    return table.loc[order].reset_index(drop=True)
 
 
 def summary_text(spec: SweepSpec, table: pd.DataFrame, target: tuple[str, str, str], extra: str = "") -> str:
@@ -148,6 +165,7 @@ def summary_text(spec: SweepSpec, table: pd.DataFrame, target: tuple[str, str, s
 
     best = table.iloc[0]
     overlaps = ((table["low"] <= best["high"]) & (table["high"] >= best["low"])).sum() - 1 if len(table) > 1 else 0
+    n_div = int(table["diverged"].sum()) if "diverged" in table else 0
     lines = [f"# Sweep of {spec.config}", "",
              f"Metric: `{target[1]}` ({'lower' if target[2] == 'min' else 'higher'} is better); mean and 95 % "
              f"Student-t interval over {spec.seeds} training seeds per setting; best first.", "",
@@ -155,6 +173,9 @@ def summary_text(spec: SweepSpec, table: pd.DataFrame, target: tuple[str, str, s
              f"Best: {best['setting']}. " + (f"{overlaps} other setting(s) have intervals overlapping it: not "
                                             "decided between them." if overlaps else
                                             "No other setting's interval overlaps it." if len(table) > 1 else "")]
+    if n_div:
+        lines += ["", f"{n_div} run(s) diverged (the `diverged` column; their messages are in `cells.json`). "
+                      "Means are over the seeds that did not; settings with a diverged seed are listed last."]
     if extra:
         lines += ["", extra]
     return "\n".join(lines) + "\n"
@@ -168,9 +189,13 @@ def run_sweep(spec: SweepSpec, out: str | Path, execution: Any, search: str = "g
     from ..io import atomic_save, atomic_write_text
     from ..studies.common import output_dir
 
-    settings, configs, target = plan(spec)
     if search not in ("grid", "asha"):
         raise ConfigError(f"--search must be grid or asha, got {search!r}")
+    if search == "asha":
+        from .asha import check_asha
+
+        check_asha(**(asha or {}))
+    settings, configs, target = plan(spec)
     with output_dir(STUDY, out, execution) as st:
         tasks = cell_tasks(spec, settings, st.runs, target)
         ids = identities(tasks, configs, spec.seeds, {"asha": asha or {}} if search == "asha" else None)
