@@ -174,7 +174,7 @@ def summary_text(spec: SweepSpec, table: pd.DataFrame, target: tuple[str, str, s
                                             "decided between them." if overlaps else
                                             "No other setting's interval overlaps it." if len(table) > 1 else "")]
     if n_div:
-        lines += ["", f"{n_div} run(s) diverged (the `diverged` column; their messages are in `cells.json`). "
+        lines += ["", f"{n_div} run(s) diverged (the `diverged` column; each message is in its cell's `cells/*.json`). "
                       "Means are over the seeds that did not; settings with a diverged seed are listed last."]
     if extra:
         lines += ["", extra]
