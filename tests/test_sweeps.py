@@ -187,3 +187,35 @@ def test_asha_stops_poor_cells_early(tmp_path):
     assert (res["epochs"] == 4).any()  # the best cell of each rung goes on to the end
     assert "ASHA stopped" in (out / "summary.md").read_text()
     assert len(_done(out)) == 4
+
+
+@pytest.mark.slow
+def test_asha_records_each_trial_as_it_ends(tmp_path, monkeypatch, capsys):
+    """A sweep killed once Tune is done, before it returned, has every trial on record:
+    the re-run trains nothing."""
+    pytest.importorskip("ray")
+    import ray
+    from ray import tune
+
+    fit = tune.Tuner.fit
+
+    def fit_then_die(self):
+        fit(self)
+        raise KeyboardInterrupt
+
+    out = tmp_path / "asha"
+    argv = ["sweep", "--config", "gaussian_modes", "--grid", "train.g_optimizer.learning_rate=[1e-4,3e-3]",
+            "--seeds", "1", "--metric", "distribution.w1_dist.w1", "--mode", "min", "--eval-n", "500",
+            "--set", "train.epochs=2", "--set", "data.params.n=2000", "--set", "train.tensorboard=false",
+            "--search", "asha", "--grace", "1", "--reduction", "2", "--backend", "ray", "--jobs", "2", "--out", str(out)]
+    monkeypatch.setattr(tune.Tuner, "fit", fit_then_die)
+    try:
+        assert main(argv) == 130  # the CLI's exit code for an interrupt
+        assert len(_done(out)) == 2 and not (out / "results.csv").exists()
+        monkeypatch.setattr(tune.Tuner, "fit", lambda self: pytest.fail("the re-run trained a finished cell"))
+        capsys.readouterr()
+        assert main(argv) == 0
+    finally:
+        ray.shutdown()
+    assert "2 of 2 cells already done" in capsys.readouterr().err
+    assert len(_table(out)) == 2

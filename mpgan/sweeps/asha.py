@@ -86,20 +86,62 @@ def _fit(st: Any, todo: list[Any], target: tuple[str, str, str], every: int, gra
     trainable = tune.with_resources(tune.with_parameters(asha_trial, tasks=tasks, every=every),
                                     {"cpu": ex.cpus, "gpu": ex.gpus})
     storage = (Path(ex.storage) / st.path.resolve().name if ex.storage else st.path).resolve() / "tune"
+    record = _Recorder(st, todo, target, horizon)
     tuner = tune.Tuner(trainable, param_space={"i": tune.grid_search(list(range(len(tasks))))},
                        tune_config=tune.TuneConfig(scheduler=scheduler, reuse_actors=True),  # TF imported once
-                       run_config=tune.RunConfig(name="asha", storage_path=str(storage), verbose=0))
-    grid = tuner.fit()
-    for result in grid:
-        i = int(result.config["i"])
-        cell, m = todo[i], result.metrics or {}
-        if result.error is not None or "value" not in m:
-            st.runner.manifest.record(cell, status="failed", error=str(result.error or "no metric reported"))
-            continue
-        out = {"value": float(m["value"]), "metrics": {target[1]: float(m["value"])}, "step": int(m["step"]),
-               "epochs": int(m["epoch"]), "max_epochs": horizon, "stopped_early": int(m["epoch"]) < horizon,
-               "full_seconds": full_seconds(result.metrics_dataframe, horizon)}
-        st.runner.save(cell, out, float(m.get("time_total_s", 0.0)))
+                       run_config=tune.RunConfig(name="asha", storage_path=str(storage), verbose=0,
+                                                 callbacks=[trial_callback(record)]))
+    tuner.fit()
+    for i in sorted(set(range(len(todo))) - record.seen):  # a trial Tune never reported as ended
+        record(i, {}, [], "Ray Tune reported no end for this trial")
+
+
+class _Recorder:
+    """Records each ASHA trial's cell in the manifest as the trial ends, on the driver, so
+    a sweep killed mid-way keeps the trials that finished (stopped early or not)."""
+
+    def __init__(self, st: Any, todo: list[Any], target: tuple[str, str, str], horizon: int):
+        self.st, self.todo, self.target, self.horizon = st, todo, target, horizon
+        self.seen: set[int] = set()
+
+    def __call__(self, i: int, m: dict[str, Any], history: list[tuple[float, int]], error: str | None) -> None:
+        import pandas as pd
+
+        self.seen.add(i)
+        cell = self.todo[i]
+        if error is not None or "value" not in m:
+            self.st.runner.manifest.record(cell, status="failed", error=error or "no metric reported")
+            return
+        progress = pd.DataFrame(history, columns=["time_this_iter_s", "epoch"])
+        out = {"value": float(m["value"]), "metrics": {self.target[1]: float(m["value"])}, "step": int(m["step"]),
+               "epochs": int(m["epoch"]), "max_epochs": self.horizon, "stopped_early": int(m["epoch"]) < self.horizon,
+               "full_seconds": full_seconds(progress, self.horizon)}
+        self.st.runner.save(cell, out, float(m.get("time_total_s", 0.0)))
+
+
+def trial_callback(record: Any) -> Any:
+    """A Ray Tune callback that calls ``record(i, last_result, history, error)`` as each
+    trial ends; ``history`` is its (seconds, epoch) per report. Tune runs callbacks in the
+    driver, whatever node the trial ran on."""
+    from ray import tune
+
+    class RecordEachTrial(tune.Callback):
+        def __init__(self) -> None:
+            self.history: dict[str, list[tuple[float, int]]] = {}
+
+        def on_trial_result(self, iteration: int, trials: list, trial: Any, result: dict, **info: Any) -> None:
+            if "epoch" in result:
+                self.history.setdefault(trial.trial_id, []).append((float(result.get("time_this_iter_s", 0.0)),
+                                                                    int(result["epoch"])))
+
+        def on_trial_complete(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+            record(int(trial.config["i"]), trial.last_result or {}, self.history.pop(trial.trial_id, []), None)
+
+        def on_trial_error(self, iteration: int, trials: list, trial: Any, **info: Any) -> None:
+            error = trial.get_error()
+            record(int(trial.config["i"]), {}, self.history.pop(trial.trial_id, []), str(error or "trial failed"))
+
+    return RecordEachTrial()
 
 
 def full_seconds(progress: Any, horizon: int) -> float:
