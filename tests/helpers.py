@@ -14,6 +14,12 @@ TINY = [
 ]
 
 
+def square(x: float) -> float:
+    """A cell for worker-process tests: this module imports nothing heavy, so a spawned
+    worker that unpickles it does not start TensorFlow."""
+    return x * x
+
+
 def note_pid_and_sleep(folder: str, seconds: float = 120.0) -> int:
     """A study task that records its worker's pid, then outlives any sane test."""
     import os

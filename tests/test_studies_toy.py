@@ -9,10 +9,7 @@ from mpgan.errors import ConfigError
 from mpgan.studies import common, gaussian_modes, normal_toy, rayleigh
 from mpgan.sweeps.backends import LocalBackend
 from mpgan.training import Trainer
-
-
-def _square(x):  # module level: picklable for worker processes
-    return x * x
+from tests.helpers import square
 
 
 def test_study_list_and_errors(capsys):
@@ -32,7 +29,7 @@ def test_results_helpers(tmp_path):
     md = common.markdown_table(pd.DataFrame({"x": [1.23456], "y": ["z"]}), digits=3)
     assert md.splitlines() == ["| x | y |", "|---|---|", "| 1.235 | z |"]
     got = {}
-    LocalBackend(2).map(_square, [{"x": 2}, {"x": 3}], lambda i, out, sec: got.update({i: out}), print)
+    LocalBackend(2).map(square, [{"x": 2}, {"x": 3}], lambda i, out, sec: got.update({i: out}), print)
     assert got == {0: 4, 1: 9}
     with pytest.raises(ConfigError, match="--jobs must be a positive integer, got 0"):
         LocalBackend(0)
