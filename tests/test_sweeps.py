@@ -219,3 +219,24 @@ def test_asha_records_each_trial_as_it_ends(tmp_path, monkeypatch, capsys):
         ray.shutdown()
     assert "2 of 2 cells already done" in capsys.readouterr().err
     assert len(_table(out)) == 2
+
+
+@pytest.mark.slow
+def test_an_interrupted_asha_sweep_stops_instead_of_training_the_rest_as_a_grid(tmp_path, monkeypatch, capsys):
+    """Tune returns, not raises, on Ctrl-C: the sweep must stop there, not run the
+    unfinished trials as full grid cells."""
+    pytest.importorskip("ray")
+    import ray
+    from ray import tune
+
+    monkeypatch.setattr(tune.Tuner, "fit", lambda self: None)  # as if interrupted before any trial ended
+    out = tmp_path / "asha"
+    argv = ["sweep", "--config", "gaussian_modes", "--grid", "train.g_optimizer.learning_rate=[1e-4,3e-3]",
+            "--seeds", "1", "--metric", "distribution.w1_dist.w1", "--mode", "min",
+            "--set", "train.epochs=2", "--search", "asha", "--backend", "ray", "--jobs", "2", "--out", str(out)]
+    try:
+        assert main(argv) == 130
+    finally:
+        ray.shutdown()
+    assert "Ray Tune stopped with 2 of 2 trials unfinished" in capsys.readouterr().err
+    assert _done(out) == {} and not list((out / "runs").glob("*/generator.weights.h5"))

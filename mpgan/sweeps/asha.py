@@ -5,6 +5,7 @@ of their rung. Cells finished by an earlier run are skipped, as in a grid sweep.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,11 @@ def _fit(st: Any, todo: list[Any], target: tuple[str, str, str], every: int, gra
                        run_config=tune.RunConfig(name="asha", storage_path=str(storage), verbose=0,
                                                  callbacks=[trial_callback(record)]))
     tuner.fit()
-    for i in sorted(set(range(len(todo))) - record.seen):  # a trial Tune never reported as ended
-        record(i, {}, [], "Ray Tune reported no end for this trial")
+    unfinished = len(todo) - len(record.seen)
+    if unfinished:  # Tune returns, rather than raises, when Ctrl-C stops it
+        print(f"Ray Tune stopped with {unfinished} of {len(todo)} trials unfinished; the trials that ended are "
+              f"recorded in {st.path / 'cells.json'}, and the same command trains the rest", file=sys.stderr)
+        raise KeyboardInterrupt
 
 
 class _Recorder:
