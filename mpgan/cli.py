@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show TensorFlow's C++ start-up and optimizer log lines (hidden by default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in (_add_list, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_experiment,
-                _add_sweep):
+                _add_sweep, _add_report):
         add(sub)
     return parser
 
@@ -388,6 +388,41 @@ def _add_sweep(sub: Any) -> None:
     p.add_argument("--reduction", type=float, default=3, help="asha: reduction factor (default 3)")
     add_execution_options(p)
     p.set_defaults(func=_cmd_sweep)
+
+
+def _add_report(sub: Any) -> None:
+    p = sub.add_parser("report", help="render the docs' result blocks from their committed results files",
+                       description="Re-render every result block (<!-- render VIEW ... --> ... <!-- end render "
+                                   "-->) in the docs from the results files it names. --check changes nothing "
+                                   "and exits 1 when a page differs from what its files give. A missing or "
+                                   "malformed file is an error naming it and its block (exit 2); nothing is "
+                                   "written unless every block renders.")
+    p.add_argument("pages", nargs="*", metavar="PAGE",
+                   help="markdown pages (default: README.md, docs/**/*.md and each top folder's README.md)")
+    p.add_argument("--check", action="store_true", help="only compare; exit 1 when a page is out of date")
+    p.add_argument("--root", default=".", help="repository root that block sources are relative to (default .)")
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from mpgan.report import check_pages, render_pages
+
+    if args.check:
+        problems = check_pages(args.root, args.pages)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"{len(problems)} block(s) out of date: run `mpgan report` and commit the pages",
+                  file=sys.stderr)
+            return 1
+        print("every block matches its results files")
+        return 0
+    changed = render_pages(args.root, args.pages)
+    for page in changed:
+        print(f"rendered {page}")
+    if not changed:
+        print("every block was already up to date")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
