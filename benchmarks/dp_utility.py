@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from mpgan.report import write_machine_record
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # spawned workers import tabular_utility too
 from tabular_utility import TABLES  # noqa: E402
 
@@ -209,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/dp_utility.py " + " ".join(argv)
     minutes = cells.drop_duplicates(KEY)["fit_seconds"].sum() / 60
     (out / "results.md").write_text(markdown(summary, command.strip(), minutes))
+    write_machine_record(out)
     figure(summary, out / "dp_utility.png")
     print((out / "results.md").read_text())
     return 0

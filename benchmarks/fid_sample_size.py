@@ -23,6 +23,7 @@ import pandas as pd
 from mpgan.data import load_dataset
 from mpgan.io import atomic_save, atomic_write_text
 from mpgan.metrics import classifier_extractor, fid_from_features, fid_sample_size_study
+from mpgan.report import write_machine_record
 
 
 def generated_fid(run: str, extractor, real: np.ndarray, sizes, repeats: int, seed: int) -> pd.DataFrame:
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         raw = pd.concat(parts, ignore_index=True)
         atomic_save(out / "results.csv", lambda p: raw.to_csv(p, index=False), suffix=".csv")
         atomic_write_text(out / "results.md", text + "\n")
+        write_machine_record(out)
     return 0
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from mpgan.report import write_machine_record
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = {"fid_below": "noise_0.2", "aim_below": "noise_0.1", "min_share": 0.05, "confidence": 0.93,
           "minutes": 5.0}
@@ -186,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             out.mkdir(parents=True, exist_ok=True)
             atomic_save(out / "results.csv", lambda p: df.to_csv(p, index=False), suffix=".csv")
             atomic_write_text(out / "results.md", report(df, config))
+            write_machine_record(out)
     if args.curve_every:
         from mpgan import plots
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from mpgan.metrics.privacy import privacy_report
+from mpgan.report import write_machine_record
 from mpgan.synthesizers import CopyRows, GaussianCopula, IndependentMarginals
 
 OUT = Path(__file__).resolve().parent / "results" / "privacy_controls"
@@ -54,6 +55,7 @@ def main() -> None:
                      f"{r.dcr_synthetic_median:.2f} / {r.dcr_holdout_median:.2f} | {r.exact_copies_synthetic:.1%} | "
                      f"{r.mia_distance_auc:.2f} | {r.mia_density_auc:.2f} | {r.warnings} |")
     (OUT / "results.md").write_text("\n".join(lines) + "\n")
+    write_machine_record(OUT)
     print("\n".join(lines))
 
 

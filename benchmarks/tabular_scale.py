@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from mpgan.report import write_machine_record
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tabular_utility import TABLES, load_table  # noqa: E402
 
@@ -135,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     results.to_csv(out / "results.csv", index=False)
     text = markdown(results, "python benchmarks/tabular_scale.py " + " ".join(argv), args.rows)
     (out / "results.md").write_text(text)
+    write_machine_record(out)
     print(text)
     return 0
 

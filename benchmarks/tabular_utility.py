@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mpgan.report import write_machine_record
+
 TABLES = ("breast_cancer", "wine", "penguins", "affairs", "rand_hie")
 SYNTHESIZERS = ("mpgan", "gaussian_copula", "independent_marginals")
 CONTROLS = ("identity", "noisy_copy")  # copy the training rows: privacy must flag them
@@ -194,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     results.to_csv(out / "results.csv", index=False)
     text = markdown(summary, lines, args, time.perf_counter() - t0, privacy_markdown(summarise_privacy(results)))
     (out / "results.md").write_text(text)
+    write_machine_record(out)
     print(text)
     print(f"wrote {out / 'results.csv'} and {out / 'results.md'}")
     return 1 if args.check and not ok else 0

@@ -52,6 +52,7 @@ from mpgan import DISCRIMINATORS, GENERATORS, ConfigError, Trainer, load_config,
 from mpgan.config import Config
 from mpgan.data_spec import Dataset
 from mpgan.io import atomic_write_text
+from mpgan.report import write_machine_record
 
 Schedule = Literal["mpgan", "frozen_d"]
 
@@ -719,6 +720,7 @@ def write_outputs(out: Path, results: list[dict[str, Any]], report: str) -> None
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "results.csv", "\n".join(lines) + "\n")
     atomic_write_text(out / "results.md", report)
+    write_machine_record(out)
 
 
 # ----------------------------------------------------------------------------- CLI

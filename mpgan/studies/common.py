@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..io import atomic_save, atomic_write_text
+from ..report.machine import write_machine_record
 from ..sweeps.backends import check_jobs
 
 DEFAULT_ROOT = Path("runs") / "studies"
@@ -248,6 +249,7 @@ def write_results(out: Path, results: pd.DataFrame, summary: pd.DataFrame | None
     if notes:
         md += "\n" + notes.strip() + "\n"
     atomic_write_text(out / "results.md", md)
+    write_machine_record(out)
 
 
 def report(folder: Path) -> int:

@@ -243,7 +243,7 @@ def cell_folder(path: Path, study: str, fresh: bool = False):
 
 # What a study or sweep writes into its folder besides the cells' run folders: ``--fresh``
 # deletes these and nothing else.
-OUTPUTS = (MANIFEST, "cells", "runs", "figures", "results.csv", "results.md", "summary.csv", "summary.md")
+OUTPUTS = (MANIFEST, "cells", "runs", "figures", "results.csv", "results.md", "summary.csv", "summary.md", "machine.json")
 
 
 def _open_manifest(path: Path, study: str, fresh: bool) -> Manifest:

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ConfigError
+from ..report.machine import write_machine_record
 from . import grid as G
 from .cells import safe_name
 
@@ -211,5 +212,6 @@ def run_sweep(spec: SweepSpec, out: str | Path, execution: Any, search: str = "g
         atomic_save(st.path / "results.csv", lambda p: results.to_csv(p, index=False))
         atomic_save(st.path / "summary.csv", lambda p: table.to_csv(p, index=False))
         atomic_write_text(st.path / "summary.md", summary_text(spec, table, target, extra))
+        write_machine_record(st.path)
         plots.plot_sweep(results, table, st.path / "figures" / "sweep.png", ylabel=target[1])
     return st.path
