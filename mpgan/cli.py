@@ -400,6 +400,9 @@ def _add_report(sub: Any) -> None:
     p.add_argument("pages", nargs="*", metavar="PAGE",
                    help="markdown pages (default: README.md, docs/**/*.md and each top folder's README.md)")
     p.add_argument("--check", action="store_true", help="only compare; exit 1 when a page is out of date")
+    p.add_argument("--lint", action="store_true",
+                   help="list numbers typed outside rendered blocks and code (decimals, %%, ×, durations); "
+                        "exit 1 when there are any")
     p.add_argument("--root", default=".", help="repository root that block sources are relative to (default .)")
     p.set_defaults(func=_cmd_report)
 
@@ -407,6 +410,18 @@ def _add_report(sub: Any) -> None:
 def _cmd_report(args: argparse.Namespace) -> int:
     from mpgan.report import check_pages, render_pages
 
+    if args.lint:
+        from pathlib import Path
+
+        from mpgan.report.lint import lint_pages
+        from mpgan.report.render import pages_of
+
+        root = Path(args.root)
+        found = lint_pages(root, pages_of(root, args.pages))
+        for line in found:
+            print(line)
+        print(f"{len(found)} number(s) outside rendered blocks", file=sys.stderr)
+        return 1 if found else 0
     if args.check:
         problems = check_pages(args.root, args.pages)
         for problem in problems:

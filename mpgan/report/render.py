@@ -53,7 +53,8 @@ def default_pages(root: Path) -> list[Path]:
     return [p for p in pages if p.is_file() and "results" not in p.relative_to(root).parts[:2]]
 
 
-def _pages(root: Path, pages: Iterable[str | Path] | None) -> list[Path]:
+def pages_of(root: Path, pages: Iterable[str | Path] | None) -> list[Path]:
+    """``pages`` as paths under ``root`` (default: :func:`default_pages`); a missing page is an error."""
     if not pages:
         return default_pages(root)
     out = []
@@ -78,7 +79,7 @@ def render_pages(root: str | Path = ".", pages: Iterable[str | Path] | None = No
     that changed; nothing is written unless every block renders. Returns the changed pages."""
     root = Path(root).resolve()
     new = {}
-    for page in _pages(root, pages):
+    for page in pages_of(root, pages):
         text = page.read_text(encoding="utf-8")
         rendered, _ = render_text(page, text, root)
         if rendered != text:
@@ -92,7 +93,7 @@ def check_pages(root: str | Path = ".", pages: Iterable[str | Path] | None = Non
     """One message per block whose committed body differs from what its files give (with a diff)."""
     root = Path(root).resolve()
     problems = []
-    for page in _pages(root, pages):
+    for page in pages_of(root, pages):
         text = page.read_text(encoding="utf-8")
         _, changed = render_text(page, text, root)
         for block, body in changed:
