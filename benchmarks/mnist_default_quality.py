@@ -6,7 +6,7 @@ For each seed this runs the README's command as a user would, timed whole
 real images next to the calibration ladder (the same FID for real held-out images,
 for real images with pixel noise, blurred, or of only 5 classes: same extractor, same
 n), the smallest class share, the classes below half their fair share and the
-classifier's mean confidence; then whether the issue's target holds on every seed:
+classifier's mean confidence; then whether the default job's target holds on every seed:
 FID below "real + noise σ 0.2", no class below half its fair share, confidence ≥ 0.93,
 and the command under 5 minutes.
 

@@ -1,7 +1,7 @@
 """Utility (train on synthetic, test on real) and privacy of mpgan's table GAN, two baselines
 and two copying controls.
 
-Protocol (issue #5): for each table (scikit-learn's breast_cancer and wine, the
+Protocol: for each table (scikit-learn's breast_cancer and wine, the
 Palmer penguins table, and the larger affairs and rand_hie tables that ship with
 statsmodels), each seed: a stratified 70/30 split; every synthesizer is
 fitted on the 70 % only and samples as many rows as that part has; logistic regression

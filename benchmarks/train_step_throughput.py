@@ -56,7 +56,9 @@ from mpgan.report import write_machine_record
 
 Schedule = Literal["mpgan", "frozen_d"]
 
-# Targets from the issue: minimum trainer/naive speedup per batch size, and trainer >= fit.
+# Targets: the minimum trainer/naive speedup per batch size (the compiled step must beat the
+# reference Keras loop by a margin worth its complexity: most at small batches, where per-step
+# Python work dominates), and trainer >= fit (never slower than the standard Keras route).
 TARGETS_VS_NAIVE = {8: 3.5, 64: 1.5}
 TARGET_VS_FIT = 1.0
 
@@ -634,7 +636,7 @@ def summarize(results: list[dict[str, Any]]) -> list[Summary]:
 
 
 def render(results: list[dict[str, Any]], args: argparse.Namespace, argv: Sequence[str]) -> str:
-    """The markdown report: setup, throughput table, speedups against the issue's targets."""
+    """The markdown report: setup, throughput table, speedups against the targets."""
     summaries = summarize(results)
     peak = statistics.median(r["peak_gflops"] for r in results)
     bf16 = [r["peak_bf16_gflops"] for r in results if r["peak_bf16_gflops"]]
@@ -665,11 +667,11 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, argv: Sequen
         gflops = s.gflop_per_step * s.median
         per_proc = (" / ".join(f"{v:.2f}" for v in s.per_process) + " | ") if n_proc > 1 else ""
         lines.append(f"| {s.method} | {s.batch} | {s.median:.2f} | {s.low:.2f}–{s.high:.2f} | {per_proc}"
-                     f"{s.gflop_per_step:.3g} | {gflops:.3g} | {100 * gflops / peak:.2g}% |")
+                     f"{s.gflop_per_step:.3g} | {gflops:.3g} | {100 * gflops / peak:.0f}% |")
 
     med = {(s.method, s.batch): s.median for s in summaries}
     trainer_like = [m for m in dict.fromkeys(s.method for s in summaries) if m.startswith("trainer")]
-    lines += ["", "Speedups (ratio of median steps/s; targets from the issue: trainer ≥ 3.5× naive at "
+    lines += ["", "Speedups (ratio of median steps/s; targets: trainer ≥ 3.5× naive at "
               "batch 8, ≥ 1.5× at batch 64, never below fit):", "",
               "| method | batch | × naive | × fit | × trainer (plain step) |", "| --- | ---: | ---: | ---: | ---: |"]
     for m in trainer_like:

@@ -26,8 +26,8 @@ from .errors import ConfigError
 class Component:
     """A registry name plus the keyword parameters passed to its factory."""
 
-    name: str
-    params: dict[str, Any] = field(default_factory=dict)
+    name: str  # a registry entry (`mpgan list` shows them)
+    params: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the entry's factory
 
 
 @dataclass
@@ -35,8 +35,8 @@ class OptimizerConfig:
     """An optimizer: ``name`` (sgd, adam, rmsprop, adamw) plus keyword arguments
     (learning_rate, beta_1, beta_2, momentum, nesterov, clipnorm, weight_decay...)."""
 
-    name: str = "adam"
-    learning_rate: float = 2e-4
+    name: str = "adam"  # sgd | adam | rmsprop | adamw
+    learning_rate: float = 2e-4  # the optimizer's learning rate
     params: dict[str, Any] = field(default_factory=dict)  # adam/adamw default to beta_1 = 0.5
 
 
@@ -52,10 +52,10 @@ class DiscriminatorConfig(Component):
     largest singular value, estimated by power iteration).
     """
 
-    optimizer: OptimizerConfig | None = None
-    freeze: bool | None = None
-    pretrained: str | None = None
-    view: int | None = None
+    optimizer: OptimizerConfig | None = None  # this discriminator's optimizer (default: train.d_optimizer)
+    freeze: bool | None = None  # never update it (default: train.freeze_discriminator)
+    pretrained: str | None = None  # run directory, .weights.h5 file or checkpoint prefix to start from
+    view: int | None = None  # downsampling factor: it sees average-pooled images
     spectral_norm: bool = False  # wrap every Dense/Conv layer in spectral normalization
 
 
@@ -64,19 +64,21 @@ class Swap:
     """Switch optimizers once ``at_epoch`` epochs (or ``at_step`` steps) are done.
     Either optimizer may be left out to keep the current one."""
 
-    at_epoch: int | None = None
-    at_step: int | None = None
-    g_optimizer: OptimizerConfig | None = None
-    d_optimizer: OptimizerConfig | None = None
+    at_epoch: int | None = None  # swap once this many epochs are done
+    at_step: int | None = None  # or once this many steps are done
+    g_optimizer: OptimizerConfig | None = None  # the generator's new optimizer (none: keep it)
+    d_optimizer: OptimizerConfig | None = None  # the discriminators' new optimizer (none: keep it)
 
 
 @dataclass
 class TrainConfig:
-    epochs: int = 20
-    batch_size: int = 64
+    """Training controls: length, batches, schedule, optimizers, checkpoints and extras."""
+
+    epochs: int = 20  # epochs to train in total
+    batch_size: int = 64  # samples per step (the mpgan schedule needs an even number)
     steps_per_epoch: int | None = None  # default: len(dataset) // batch_size
     schedule: str = "mpgan"  # a registered schedule: mpgan (half real, half fake) | joint | n_critic
-    n_critic: int = 1
+    n_critic: int = 1  # discriminator updates per generator update
     label_smoothing: float = 0.0  # one-sided: real targets become 1 - label_smoothing
     latent_std: float = 1.0  # latents are N(0, latent_std^2), in training and sampling
     g_optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
@@ -84,7 +86,7 @@ class TrainConfig:
     sample_every: int = 1  # epochs between sample grids (0: only at the end)
     n_samples: int = 64  # samples drawn for each grid
     checkpoint_every: int = 5  # epochs between checkpoints (0: only at the end)
-    keep_checkpoints: int = 3
+    keep_checkpoints: int = 3  # checkpoints kept on disk (older ones are deleted)
     steps_per_call: int = 50  # steps run inside one compiled call (progress granularity)
     deterministic: bool = False  # enable TensorFlow op determinism (bit-exact resume)
     freeze_discriminator: bool = False  # skip every discriminator update
@@ -104,7 +106,7 @@ class DistributeConfig:
     ``mirrored`` (all local GPUs, or ``devices``), ``multi_worker`` (the cluster in the
     ``TF_CONFIG`` environment variable, as TensorFlow documents)."""
 
-    strategy: str = "default"
+    strategy: str = "default"  # default | mirrored | multi_worker
     devices: list[str] | None = None  # mirrored only, e.g. ["/gpu:0", "/gpu:1"]
 
 
@@ -118,37 +120,39 @@ class PrivacyConfig:
     to min(1e-5, 1 / (10 n)) for n training rows; ``accountant`` is ``rdp`` or ``pld``
     (Google's dp-accounting)."""
 
-    noise_multiplier: float | None = None
-    target_epsilon: float | None = None
-    max_grad_norm: float | None = None
-    delta: float | None = None
-    accountant: str = "rdp"
+    noise_multiplier: float | None = None  # the noise's std over max_grad_norm (or give target_epsilon)
+    target_epsilon: float | None = None  # calibrate the noise to reach this epsilon at the end of training
+    max_grad_norm: float | None = None  # each real row's gradient is clipped to this norm
+    delta: float | None = None  # default: min(1e-5, 1 / (10 n)) for n training rows
+    accountant: str = "rdp"  # rdp | pld (Google's dp-accounting)
 
 
 @dataclass
 class EvalConfig:
     """Metrics during training: every ``every`` epochs (0: never), on ``n`` samples."""
 
-    every: int = 0
+    every: int = 0  # epochs between evaluations (0: never)
     metrics: list[str] = field(default_factory=list)  # default: all that fit the data
-    n: int = 1000
-    seed: int = 0
+    n: int = 1000  # generated samples each evaluation scores
+    seed: int = 0  # latent seed of those samples
 
 
 @dataclass
 class Config:
-    name: str = "run"
-    seed: int = 0
-    data: Component = field(default_factory=lambda: Component("digits", {"size": 28}))
-    generator: Component = field(default_factory=lambda: Component("mpgan_generator", {"latent_dim": 100}))
-    discriminator: DiscriminatorConfig = field(default_factory=lambda: DiscriminatorConfig("mpgan_discriminator"))
+    """A run: the registry entries it combines, its training controls and where it is written."""
+
+    name: str = "run"  # the run's name: its directory is output_dir/name (numbered if taken)
+    seed: int = 0  # the run's random seed (weights, latents, batches)
+    data: Component = field(default_factory=lambda: Component("digits", {"size": 28}))  # the dataset
+    generator: Component = field(default_factory=lambda: Component("mpgan_generator", {"latent_dim": 100}))  # the generator
+    discriminator: DiscriminatorConfig = field(default_factory=lambda: DiscriminatorConfig("mpgan_discriminator"))  # the discriminator (unless discriminators is given)
     discriminators: list[DiscriminatorConfig] = field(default_factory=list)  # several at once
-    objective: Component = field(default_factory=lambda: Component("non_saturating"))
-    train: TrainConfig = field(default_factory=TrainConfig)
-    eval: EvalConfig = field(default_factory=EvalConfig)
-    distribute: DistributeConfig = field(default_factory=DistributeConfig)
+    objective: Component = field(default_factory=lambda: Component("non_saturating"))  # the GAN loss
+    train: TrainConfig = field(default_factory=TrainConfig)  # training controls
+    eval: EvalConfig = field(default_factory=EvalConfig)  # metrics during training
+    distribute: DistributeConfig = field(default_factory=DistributeConfig)  # tf.distribute strategy
     privacy: PrivacyConfig | None = None  # DP-SGD for the discriminators (tables)
-    output_dir: str = "runs"
+    output_dir: str = "runs"  # the folder run directories are made in
 
     # -- conversions -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
