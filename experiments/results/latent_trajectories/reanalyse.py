@@ -21,5 +21,5 @@ for setting in LT.SETTINGS:
 scale = (f"Each run: 500 steps at batch 64 of the reference pair ({D.BASE}.yaml); `modern` adds {D.MODERN_TEXT}. "
          f"Data: {D.run_summary('mnist')}. Command: `mpgan experiment latent_trajectories --jobs 2 --steps 500` "
          "(1 h 07 min, other jobs sharing the 2 cores; the analysis was re-run on the same trained runs after "
-         "the verdict's metric was corrected, see experiments/README.md).\n\n")
+         "the verdict's metric was corrected, see docs/studies/latent-trajectories.md).\n\n")
 LT.write_up(dst, outputs, scale)
