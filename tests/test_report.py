@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from mpgan.cli import main
-from mpgan.report import RenderError, check_pages, render_pages
+from mpgan.report import RenderError, check_pages, find_blocks, render_pages
 from mpgan.report.lint import lint_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,17 +198,23 @@ def test_committed_pages_match_their_results_files():
     assert not problems, "\n\n".join(problems) + "\n\nrun `mpgan report` and commit the pages"
 
 
+def block_sources(page: Path) -> list[str]:
+    """The CSV files a page's blocks read (``source``, ``defaults.source``, ``values.*.source``)."""
+    out = []
+    for block in find_blocks(page, page.read_text()):
+        specs = [block.spec, block.spec.get("defaults") or {}, *(block.spec.get("values") or {}).values()]
+        out += [s["source"] for s in specs if isinstance(s, dict) and str(s.get("source", "")).endswith(".csv")]
+    return list(dict.fromkeys(out))
+
+
 def test_changing_a_committed_result_fails_the_check(tmp_path):
     """The real README: one number changed in a results CSV makes the check fail."""
-    readme = (ROOT / "README.md").read_text()
-    sources = sorted({line.split(":", 1)[1].strip() for line in readme.splitlines()
-                      if line.startswith("source: ") and line.strip().endswith(".csv")})
-    if not sources:
-        pytest.skip("README.md renders no CSV")
+    sources = block_sources(ROOT / "README.md")
+    assert sources, "README.md renders no CSV"
     root = tmp_path / "repo"
-    for rel in sources:
-        folder = (ROOT / rel).parent
-        shutil.copytree(folder, root / folder.relative_to(ROOT), dirs_exist_ok=True,
+    for rel in {str(Path(s).parent) for s in sources} | {str(Path(s).parent) for s in
+                                                          _all_sources(ROOT / "README.md")}:
+        shutil.copytree(ROOT / rel, root / rel, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("cells", "runs", "figures"))
     shutil.copy(ROOT / "README.md", root / "README.md")
     assert check_pages(root, ["README.md"]) == []
@@ -222,3 +228,11 @@ def test_changing_a_committed_result_fails_the_check(tmp_path):
             pass
     csv.write_text("\n".join([",".join(header), ",".join(first), *lines[2:]]) + "\n")
     assert check_pages(root, ["README.md"]), f"changing {sources[0]} left README.md unchanged"
+
+
+def _all_sources(page: Path) -> list[str]:
+    out = []
+    for block in find_blocks(page, page.read_text()):
+        specs = [block.spec, block.spec.get("defaults") or {}, *(block.spec.get("values") or {}).values()]
+        out += [s["source"] for s in specs if isinstance(s, dict) and s.get("source")]
+    return out

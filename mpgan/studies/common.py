@@ -27,7 +27,7 @@ def study_parser(name: str, description: str, seeds: int = 3, settings: Sequence
     the study has ``settings`` to choose from (default: ``default_settings``, else all)."""
     p = argparse.ArgumentParser(prog=f"mpgan experiment {name}", description=description)
     p.add_argument("--quick", action="store_true",
-                   help="a small, fast version (about a minute) to check that everything runs")
+                   help="a small, fast version (what the tests run) to check that everything runs")
     p.add_argument("--seeds", type=int, default=None,
                    help=f"number of seeds per setting (default {seeds}; 1 with --quick)")
     p.add_argument("--out", help=f"output folder (default {DEFAULT_ROOT}/{name}); running the same command "
