@@ -236,3 +236,12 @@ def _all_sources(page: Path) -> list[str]:
         specs = [block.spec, block.spec.get("defaults") or {}, *(block.spec.get("values") or {}).values()]
         out += [s["source"] for s in specs if isinstance(s, dict) and s.get("source")]
     return out
+
+
+def test_committed_pages_type_no_measured_number_outside_blocks():
+    """Numbers in prose (decimals, %, ×, durations) must come through a rendered block."""
+    from mpgan.report.lint import lint_pages
+    from mpgan.report.render import default_pages
+
+    found = lint_pages(ROOT, default_pages(ROOT))
+    assert not found, "\n".join(found)

@@ -1,8 +1,9 @@
 """Find numbers typed into a page outside rendered blocks: the candidates for a block.
 
 A heuristic: decimals, percentages, ratios (``3.1×``) and durations in prose, outside blocks,
-code, HTML comments and link targets. Versions (``Python 3.11``), sizes (``28×28``) and seed
-article numbers are not flagged.
+code, HTML comments and link targets. Versions (``Python 3.11``), sizes (``28×28``),
+thresholds (``≤ 0.01``, ``σ 0.1``) and the 95 % level of an interval are not flagged; write
+other settings as code (```lr: 2e-4```).
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ VERSION = re.compile(r"(?:Python|TensorFlow|Keras|tensorflow|keras|numpy|pandas|
                      r"version|v|CUDA|format|>=|<=|==|~=|<|>)\s*$")
 CODE = re.compile(r"`[^`\n]*`")
 COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>\n]+>")
+LINK_TARGET = re.compile(r"\]\([^)]*\)|<[^>\n]+>|\{[:#.][^}\n]*\}|\{ [^}\n]*\}")
+# Thresholds and settings: "≤ 0.01", "± 10 %", "σ 0.1", "a 95 % interval".
+SETTING = re.compile(r"(?:[≤≥<>±=~σ]|\bp|\blr|\bat|\bunder|\bbelow|\babove|\bup to|\bwithin)\s*$")
+LEVEL = re.compile(r"95\s?%")
 
 
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
@@ -55,7 +59,7 @@ def lint_text(text: str) -> list[tuple[int, str, str]]:
     lines, found = text.splitlines(), []
     for i, line in enumerate(masked.splitlines()):
         for m in NUMBER.finditer(line):
-            if VERSION.search(line[:m.start()]):
+            if VERSION.search(line[:m.start()]) or SETTING.search(line[:m.start()]) or LEVEL.fullmatch(m.group(0)):
                 continue
             found.append((i + 1, m.group(0).strip(), lines[i].strip()))
     return found

@@ -409,9 +409,6 @@ class Trainer:
     def _fit_epoch(self, epoch: int) -> None:
         t = self.train_config
         t0 = time.perf_counter()
-        pre = {"epoch": epoch + 1, "step": int(self.step.numpy())}
-        for cb in self.callbacks:
-            cb.on_epoch_end(self, epoch + 1, pre)
         chunks, done = [], 0
         while done < self.steps_per_epoch:
             n = min(t.steps_per_call, self.steps_per_epoch - done)
@@ -422,7 +419,8 @@ class Trainer:
             self.progress.update(n, dict(zip(self.metric_names, values[-1], strict=True)))
         seconds = time.perf_counter() - t0
         logs = self._record_epoch(epoch, np.concatenate(chunks), seconds)
-        logs.update({k: v for k, v in pre.items() if k not in logs})
+        for cb in self.callbacks:
+            cb.on_epoch_end(self, epoch + 1, logs)
         self.run.append_csv("epochs.csv", pd.DataFrame([logs]))
         final = epoch + 1 == self.total_epochs
         if final or (t.sample_every and (epoch + 1) % t.sample_every == 0):
