@@ -245,3 +245,19 @@ def test_committed_pages_type_no_measured_number_outside_blocks():
 
     found = lint_pages(ROOT, default_pages(ROOT))
     assert not found, "\n".join(found)
+
+
+def test_a_where_may_use_a_value_defined_above(tmp_path):
+    root = make_repo(tmp_path)
+    page = root / "docs" / "page.md"
+    page.write_text("""<!-- render text
+defaults: {source: benchmarks/results/demo/results.csv}
+values:
+  cut: {where: "setting == 'a' and seed == 1", column: fid}
+  below: {where: "fid < {cut} + 1", column: fid, agg: count}
+template: "{below} runs within one FID of {cut:.2f}."
+-->
+<!-- end render -->
+""")
+    render_pages(root)
+    assert "3 runs within one FID of 5.08." in page.read_text()

@@ -298,7 +298,14 @@ def value(ctx: Context, name: str, spec: Any, known: dict[str, Any], defaults: d
         if "key" not in spec:
             raise ctx.error(f"value '{name}' reads JSON {source}: give its 'key' (dotted path)")
         return _json_key(ctx, read_json(ctx, source), spec["key"], source)
-    df = select(ctx, read_csv(ctx, source), spec.get("where"), source)
+    where = spec.get("where")
+    if isinstance(where, str) and "{" in where:
+        # A filter may use values defined above it: where: "fid < {noise_rung}".
+        try:
+            where = where.format(**{k: repr(v) if isinstance(v, str) else v for k, v in known.items()})
+        except (KeyError, IndexError) as exc:
+            raise ctx.error(f"value '{name}': where '{where}' names {exc}, which is not defined above it") from None
+    df = select(ctx, read_csv(ctx, source), where, source)
     if "column" not in spec and "expr" not in spec:
         raise ctx.error(f"value '{name}' needs 'column' or 'expr'")
     series = column(ctx, df, spec.get("column"), spec.get("expr"), source)
