@@ -26,11 +26,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = {"experiments": ROOT / "experiments" / "results", "benchmarks": ROOT / "benchmarks" / "results"}
 RESULT_SUFFIXES = (".png", ".csv", ".json", ".md")
 
 if str(ROOT) not in sys.path:  # the checkout's mpgan, also when mpgan is not installed
     sys.path.insert(0, str(ROOT))
+
+from mpgan.report.blocks import SERVED  # noqa: E402  (one home for where results are served)
 
 
 class VerbatimFile(File):
@@ -44,12 +45,13 @@ class VerbatimFile(File):
 def result_files(config: MkDocsConfig) -> list[File]:
     """The committed result artifacts, as static files under ``results/``."""
     out = []
-    for kind, folder in RESULTS.items():
+    for repo_folder, served in SERVED.items():
+        folder = ROOT / repo_folder
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
             if path.is_file() and path.suffix.lower() in RESULT_SUFFIXES:
-                uri = f"results/{kind}/{path.relative_to(folder).as_posix()}"
+                uri = f"{served}/{path.relative_to(folder).as_posix()}"
                 out.append(VerbatimFile.generated(config, uri, abs_src_path=str(path)))
     return out
 
