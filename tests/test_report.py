@@ -261,3 +261,21 @@ template: "{below} runs within one FID of {cut:.2f}."
 """)
     render_pages(root)
     assert "3 runs within one FID of 5.08." in page.read_text()
+
+
+def test_paired_interval_matches_scipy(tmp_path):
+    root = make_repo(tmp_path)
+    page = root / "docs" / "page.md"
+    page.write_text("""<!-- render text
+defaults: {source: benchmarks/results/demo/results.csv, column: fid}
+values:
+  d: {interval: {a: "setting == 'b'", b: "setting == 'a'"}}
+template: "{d.each:+.3f}; {d:+.3f}; n {d.n}"
+-->
+<!-- end render -->
+""")
+    render_pages(root)
+    diff = np.array([9.74 - 6.0412, 10.12 - 5.0786, 11.79 - 5.6487])
+    lo, hi = stats.t.interval(0.95, 2, loc=diff.mean(), scale=stats.sem(diff))
+    expected = (", ".join(f"{v:+.3f}" for v in diff) + f"; {diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]; n 3")
+    assert expected in page.read_text()

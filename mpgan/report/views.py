@@ -287,6 +287,74 @@ def _json_key(ctx: Context, data: Any, key: str, source: str) -> Any:
     return node
 
 
+class Values(list):
+    """Several numbers that format as one comma-separated field: ``{d.each:+.1f}``."""
+
+    def __format__(self, spec: str) -> str:
+        return ", ".join(format(v, spec) for v in self)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Numbers over training seeds (or their paired differences) and their 95 % Student-t
+    interval. ``{d:.2f}`` renders ``mean [low, high]``; ``{d.mean:.2f}``, ``{d.low}``,
+    ``{d.high}``, ``{d.sd}``, ``{d.n}`` and ``{d.each:.1f}`` (every value) are its parts."""
+
+    each: Values
+
+    @property
+    def n(self) -> int:
+        return len(self.each)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.each))
+
+    @property
+    def sd(self) -> float:
+        return float(np.std(self.each, ddof=1)) if self.n > 1 else float("nan")
+
+    @property
+    def low(self) -> float:
+        return _interval(np.asarray(self.each, dtype=float))[1]
+
+    @property
+    def high(self) -> float:
+        return _interval(np.asarray(self.each, dtype=float))[2]
+
+    def __format__(self, spec: str) -> str:
+        return f"{format(self.mean, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"
+
+
+def sample(ctx: Context, name: str, df: pd.DataFrame, spec: dict[str, Any], source: str) -> Sample:
+    """The ``interval`` value: a column over the rows selected, or the paired differences
+    ``a - b`` matched on ``by`` (default ``seed``)."""
+    how = spec["interval"]
+    if how is True:
+        series = column(ctx, df, spec.get("column"), spec.get("expr"), source)
+        values = pd.to_numeric(series, errors="coerce").dropna()
+        return Sample(Values(float(v) for v in values))
+    if not isinstance(how, dict) or "a" not in how or "b" not in how:
+        raise ctx.error(f"value '{name}': interval must be true or {{a: WHERE, b: WHERE, by: COLUMN}}")
+    by = how.get("by", "seed")
+    sides = []
+    for side in ("a", "b"):
+        rows = select(ctx, df, how[side], source)
+        if by not in rows.columns:
+            raise ctx.error(f"value '{name}': {source} has no column '{by}' to pair by")
+        keys = rows[by]
+        if keys.duplicated().any():
+            raise ctx.error(f"value '{name}': {how[side]} selects several rows per {by}; narrow it")
+        sides.append(pd.Series(column(ctx, rows, spec.get("column"), spec.get("expr"), source).to_numpy(),
+                               index=keys.to_numpy()))
+    a, b = sides
+    if set(a.index) != set(b.index):
+        raise ctx.error(f"value '{name}': a and b cover different {by} values "
+                        f"({sorted(a.index)} against {sorted(b.index)})")
+    keys = sorted(a.index)
+    return Sample(Values(float(a[k] - b[k]) for k in keys))
+
+
 def value(ctx: Context, name: str, spec: Any, known: dict[str, Any], defaults: dict[str, Any]) -> Any:
     if not isinstance(spec, dict):
         raise ctx.error(f"value '{name}' must be a mapping (source, where, column|expr, agg) or {{calc: ...}}")
@@ -308,6 +376,8 @@ def value(ctx: Context, name: str, spec: Any, known: dict[str, Any], defaults: d
     df = select(ctx, read_csv(ctx, source), where, source)
     if "column" not in spec and "expr" not in spec:
         raise ctx.error(f"value '{name}' needs 'column' or 'expr'")
+    if "interval" in spec:
+        return sample(ctx, name, df, spec, source)
     series = column(ctx, df, spec.get("column"), spec.get("expr"), source)
     agg = spec.get("agg")
     if agg is None:
