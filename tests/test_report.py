@@ -279,3 +279,20 @@ template: "{d.each:+.3f}; {d:+.3f}; n {d.n}"
     lo, hi = stats.t.interval(0.95, 2, loc=diff.mean(), scale=stats.sem(diff))
     expected = (", ".join(f"{v:+.3f}" for v in diff) + f"; {diff.mean():+.3f} [{lo:+.3f}, {hi:+.3f}]; n 3")
     assert expected in page.read_text()
+
+
+def test_unpaired_interval_is_welch(tmp_path):
+    root = make_repo(tmp_path)
+    page = root / "docs" / "page.md"
+    page.write_text("""<!-- render text
+defaults: {source: benchmarks/results/demo/results.csv, column: fid}
+values:
+  d: {interval: {a: "setting == 'b'", b: "setting == 'a'", by: null}}
+template: "{d:+.3f}"
+-->
+<!-- end render -->
+""")
+    render_pages(root)
+    a, b = np.array([9.74, 10.12, 11.79]), np.array([6.0412, 5.0786, 5.6487])
+    ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert f"{a.mean() - b.mean():+.3f} [{ci.low:+.3f}, {ci.high:+.3f}]" in page.read_text()

@@ -326,7 +326,31 @@ class Sample:
         return f"{format(self.mean, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"
 
 
-def sample(ctx: Context, name: str, df: pd.DataFrame, spec: dict[str, Any], source: str) -> Sample:
+@dataclass(frozen=True)
+class Unpaired:
+    """A difference of two independent groups' means with Welch's 95 % interval;
+    ``{d:.2f}`` renders ``mean [low, high]``."""
+
+    mean: float
+    low: float
+    high: float
+
+    def __format__(self, spec: str) -> str:
+        return f"{format(self.mean, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"
+
+
+def welch(a: np.ndarray, b: np.ndarray) -> Unpaired:
+    from scipy import stats
+
+    m = float(a.mean() - b.mean())
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.975, df) * se)
+    return Unpaired(m, m - half, m + half)
+
+
+def sample(ctx: Context, name: str, df: pd.DataFrame, spec: dict[str, Any], source: str) -> Sample | Unpaired:
     """The ``interval`` value: a column over the rows selected, or the paired differences
     ``a - b`` matched on ``by`` (default ``seed``)."""
     how = spec["interval"]
@@ -337,6 +361,13 @@ def sample(ctx: Context, name: str, df: pd.DataFrame, spec: dict[str, Any], sour
     if not isinstance(how, dict) or "a" not in how or "b" not in how:
         raise ctx.error(f"value '{name}': interval must be true or {{a: WHERE, b: WHERE, by: COLUMN}}")
     by = how.get("by", "seed")
+    if by is None:  # two independent groups
+        a, b = (pd.to_numeric(column(ctx, select(ctx, df, how[k], source), spec.get("column"),
+                                     spec.get("expr"), source), errors="coerce").dropna().to_numpy(float)
+                for k in ("a", "b"))
+        if len(a) < 2 or len(b) < 2:
+            raise ctx.error(f"value '{name}': an unpaired interval needs at least 2 values on each side")
+        return welch(a, b)
     sides = []
     for side in ("a", "b"):
         rows = select(ctx, df, how[side], source)
