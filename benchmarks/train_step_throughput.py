@@ -53,6 +53,7 @@ from mpgan.config import Config
 from mpgan.data_spec import Dataset
 from mpgan.io import atomic_write_text
 from mpgan.report import write_machine_record
+from mpgan.report.machine import matmul_gflops
 
 Schedule = Literal["mpgan", "frozen_d"]
 
@@ -472,21 +473,6 @@ def profiled_step_flops(g: keras.Model, d: keras.Model, batch: int, schedule: Sc
     return float(walk(prof)), float(prof.total_float_ops)
 
 
-def matmul_peak(n: int, dtype: tf.DType = tf.float32, repeats: int = 7) -> float:
-    """Median GFLOP/s of an n x n matmul in a ``tf.function``: this machine's practical peak."""
-    a = tf.cast(tf.random.normal((n, n), seed=1), dtype)
-    b = tf.cast(tf.random.normal((n, n), seed=2), dtype)
-    f = tf.function(lambda a, b: tf.reduce_sum(tf.cast(tf.matmul(a, b), tf.float32)))
-    for _ in range(2):
-        f(a, b).numpy()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        f(a, b).numpy()
-        times.append(time.perf_counter() - t0)
-    return 2.0 * n**3 / statistics.median(times) / 1e9
-
-
 # ----------------------------------------------------------------------------- one process
 
 def thread_info() -> dict[str, Any]:
@@ -519,8 +505,8 @@ def measure(args: argparse.Namespace, process: int, steps_map: dict[int, int] | 
     print(f"[process {process}] threads: intra-op {threads['intra_op']}, inter-op {threads['inter_op']} "
           f"(0 = TensorFlow's default), os.cpu_count() {threads['cpu_count']}, "
           f"affinity {threads['affinity']}", flush=True)
-    peak = matmul_peak(args.matmul_size)
-    peak_bf16 = matmul_peak(args.matmul_size, tf.bfloat16) if args.mixed_precision else None
+    peak = matmul_gflops(args.matmul_size, repeats=7)
+    peak_bf16 = matmul_gflops(args.matmul_size, repeats=7, dtype="bfloat16") if args.mixed_precision else None
     print(f"[process {process}] fp32 matmul peak ({args.matmul_size}^2): {peak:.1f} GFLOP/s"
           + (f"; bf16 {peak_bf16:.1f} GFLOP/s" if peak_bf16 else ""), flush=True)
 

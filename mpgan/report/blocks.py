@@ -107,7 +107,7 @@ def relative_link(root: Path, page: Path, target: Path) -> str | None:
     return posixpath.relpath(rel, base.as_posix() or ".")
 
 
-def _fenced_spans(text: str) -> list[tuple[int, int]]:
+def fenced_spans(text: str) -> list[tuple[int, int]]:
     spans, opened = [], None
     for m in FENCE.finditer(text):
         if opened is None:
@@ -123,7 +123,7 @@ def _fenced_spans(text: str) -> list[tuple[int, int]]:
 def find_blocks(page: Path, text: str, name: str | None = None) -> list[Block]:
     """Every block of ``text`` outside fenced code; a malformed marker is an error."""
     name = name or str(page)
-    fences = _fenced_spans(text)
+    fences = fenced_spans(text)
 
     def fenced(pos: int) -> bool:
         return any(a <= pos < b for a, b in fences)

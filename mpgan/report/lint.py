@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from .blocks import BLOCK, FENCE
+from .blocks import BLOCK, fenced_spans
 
 NUMBER = re.compile(
     r"(?<![\w.\-/])(?:"
@@ -38,16 +38,7 @@ def _blank(text: str, pattern: re.Pattern[str]) -> str:
 def lint_text(text: str) -> list[tuple[int, str, str]]:
     """``(line, number, line text)`` for every number in prose outside blocks and code."""
     masked = _blank(text, BLOCK)
-    fences = []
-    opened = None
-    for m in FENCE.finditer(masked):
-        if opened is None:
-            opened = m
-        elif m.group(1) == opened.group(1):
-            fences.append((opened.start(), m.end()))
-            opened = None
-    if opened is not None:
-        fences.append((opened.start(), len(masked)))
+    fences = fenced_spans(masked)
     chars = list(masked)
     for a, b in fences:
         for i in range(a, b):

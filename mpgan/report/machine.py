@@ -37,13 +37,13 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def matmul_gflops(n: int = 1024, repeats: int = 9) -> float:
-    """Median GFLOP/s of an ``n x n`` float32 matmul in TensorFlow: this machine's practical peak."""
+def matmul_gflops(n: int = 1024, repeats: int = 9, dtype: str = "float32") -> float:
+    """Median GFLOP/s of an ``n x n`` matmul of ``dtype`` in TensorFlow: this machine's practical peak."""
     import tensorflow as tf
 
-    a = tf.random.normal((n, n), seed=1)
-    b = tf.random.normal((n, n), seed=2)
-    f = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a, b)))
+    a = tf.cast(tf.random.normal((n, n), seed=1), dtype)
+    b = tf.cast(tf.random.normal((n, n), seed=2), dtype)
+    f = tf.function(lambda a, b: tf.reduce_sum(tf.cast(tf.matmul(a, b), tf.float32)))
     for _ in range(2):
         f(a, b).numpy()
     times = []
