@@ -2,8 +2,12 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.spatial.distance import cdist
+from scipy.stats import ks_2samp
+from sklearn.model_selection import train_test_split
 
 from mpgan import Trainer, load_config
 from mpgan.cli import main
@@ -68,10 +72,39 @@ def test_evaluate_tabular_run(tmp_path):
     run = tmp_path / "tab"
     sets = ["name=tab", "data=wine", "generator=mlp_generator", "discriminator=mlp_discriminator",
             "train.batch_size=32", "train.epochs=1", "train.steps_per_epoch=5"]
-    Trainer.from_config(load_config(None, sets), run_dir=run).fit()
+    trainer = Trainer.from_config(load_config(None, sets), run_dir=run)
+    trainer.fit()
     assert main(["evaluate", "--run", str(run), "--n", "150"]) == 0
-    assert (run / "eval" / "metrics.json").exists()
-    assert any(p.suffix == ".md" for p in (run / "eval").iterdir())
+    tab = json.loads((run / "eval" / "metrics.json").read_text())["tabular"]
+    # recomputed independently: the run's 150 samples (seed 0) against the 70 % stratified split
+    # (seed 0) of the 178 real rows that a run without held-out rows is scored on
+    real = trainer.dataset.frame
+    synth = pd.DataFrame(trainer.dataset.inverse_transform(trainer.sample(150, seed=0)))[real.columns]
+    train, test = train_test_split(real, test_size=0.3, random_state=0, stratify=real["target"])
+    assert (tab["n_real_train"], tab["n_real_test"], tab["n_synthetic"]) == (124, 54, 150)
+    numeric = [c for c in real.columns if c != "target"]
+    cols = {c["column"]: c for c in tab["columns"]["per_column"]}
+    for c in numeric:
+        assert cols[c]["ks"] == pytest.approx(ks_2samp(train[c], synth[c]).statistic, abs=1e-12), c
+        assert cols[c]["mean_real"] == pytest.approx(train[c].mean(), rel=1e-9), c
+        assert cols[c]["mean_fake"] == pytest.approx(synth[c].mean(), rel=1e-9), c
+    p_real = train["target"].astype(int).value_counts(normalize=True)
+    p_fake = synth["target"].astype(int).value_counts(normalize=True)
+    assert cols["target"]["tvd"] == pytest.approx(0.5 * p_real.sub(p_fake, fill_value=0).abs().sum())
+    upper = np.triu_indices(len(numeric), k=1)
+    corr_diff = np.abs(synth[numeric].corr().to_numpy() - train[numeric].corr().to_numpy())[upper]
+    assert tab["correlation"]["mean_abs_diff"] == pytest.approx(corr_diff.mean(), rel=1e-9)
+
+    def encode(df):  # z-scores with the real training rows' mean and std, one-hot class
+        z = (df[numeric] - train[numeric].mean()) / train[numeric].std(ddof=0)
+        return np.hstack([z.to_numpy(), np.equal.outer(df["target"].astype(int).to_numpy(), [0, 1, 2])])
+
+    dcr = tab["dcr"]
+    assert dcr["median"] == pytest.approx(np.median(cdist(encode(synth), encode(train)).min(axis=1)), rel=1e-9)
+    assert dcr["holdout_median"] == pytest.approx(np.median(cdist(encode(test), encode(train)).min(axis=1)),
+                                                  rel=1e-9)
+    assert f"mean {tab['columns']['mean_ks']:.4g}, max {tab['columns']['max_ks']:.4g}" in (
+        run / "eval" / "report.md").read_text()
 
 
 def test_metrics_during_training_land_in_epochs_csv(tmp_path, monkeypatch):

@@ -256,13 +256,14 @@ def test_callback_metrics_land_in_epochs_csv(tmp_path):
 
     class Mean(Callback):
         def __init__(self):
-            self.calls = []
+            self.calls, self.means = [], []
 
         def on_train_begin(self, trainer):
             self.calls.append("begin")
 
         def on_epoch_end(self, trainer, epoch, logs):
             logs["sample_mean"] = float(trainer.sample(8).mean())
+            self.means.append((int(trainer.step.numpy()), logs["sample_mean"]))
             self.calls.append(epoch)
 
         def on_train_end(self, trainer):
@@ -273,4 +274,8 @@ def test_callback_metrics_land_in_epochs_csv(tmp_path):
     t.fit()
     assert cb.calls == ["begin", 1, 2, "end"]
     epochs = pd.read_csv(tmp_path / "r" / "epochs.csv")
-    assert epochs["sample_mean"].between(-1, 1).all() and len(epochs) == 2
+    # each epoch's row holds the value its callback computed, after that epoch's 3 steps
+    assert [s for s, _ in cb.means] == [3, 6] and epochs["step"].tolist() == [3, 6]
+    assert epochs["sample_mean"].tolist() == pytest.approx([m for _, m in cb.means], rel=1e-12, abs=0)
+    assert cb.means[0][1] != cb.means[1][1]  # the generator trained between the two epochs
+    assert cb.means[1][1] == pytest.approx(float(t.sample(8).mean()), rel=1e-6)  # the final generator's samples
