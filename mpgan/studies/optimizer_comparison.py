@@ -104,7 +104,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
             "Mean ± std over training seeds at the two checkpoints standing for the article's epochs; ms per step "
             "leaves out the first checkpoint (tracing).", "",
             D.scale_text(steps, checkpoints, D.batch_size(data, quick), D.eval_every(quick)),
-            f"Data: {D.run_summary(data)}.", D.ladder_text(rungs, D.EVAL_N if not quick else 64), "",
+            f"Data: {D.run_summary(data)}.", D.ladder_text(rungs, D.QUICK_EVAL_N if quick else D.EVAL_N), "",
             "## The article's claims", "", *claims(results, checkpoints), "",
             "\"not decided\": the 95 % interval of the difference contains 0. Intervals are Student-t over "
             f"training seeds ({seeds} per setting; differences paired by seed).",

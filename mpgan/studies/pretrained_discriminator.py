@@ -158,7 +158,7 @@ def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs
                  "step leaves out the first checkpoint (tracing). The pretrained D is the discriminator of a donor run "
                  f"(seed {DONOR_SEED}, same budget).", "",
                  D.scale_text(steps, checkpoints, D.batch_size(data, quick), D.eval_every(quick)),
-                 f"Data: {D.run_summary(data)}.", D.ladder_text(rungs, D.EVAL_N if not quick else 64), "",
+                 f"Data: {D.run_summary(data)}.", D.ladder_text(rungs, D.QUICK_EVAL_N if quick else D.EVAL_N), "",
                  "## The article's claims", "", *claims(results, checkpoints), "",
                  "\"not decided\": the 95 % interval contains 0 (or the threshold). Intervals are Student-t over "
                  f"training seeds ({seeds} per setting; differences paired by seed)."]
