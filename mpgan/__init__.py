@@ -10,8 +10,6 @@ _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 TF_LOG_LEVEL_DEFAULTED = "TF_CPP_MIN_LOG_LEVEL" not in _os.environ
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-__version__ = "0.1.0"
-
 from . import data, latent, metrics, modalities, models, objectives, studies  # noqa: E402  (registers the built-ins)
 from .config import Config, load_config  # noqa: E402
 from .data import load_dataset  # noqa: E402
@@ -36,9 +34,10 @@ from .registry import (  # noqa: E402
 )
 from .studies import STUDIES, run_study  # noqa: E402
 from .training import Callback  # noqa: E402
+from .version import __version__  # noqa: E402
 
 if _TYPE_CHECKING:
-    from .studies.common import Execution
+    from .sweeps.execution import Execution
     from .sweeps.sweep import SweepSpec, run_sweep
     from .synthesizers import GaussianCopula, IndependentMarginals, TabularSynthesizer
     from .training import Trainer
@@ -46,7 +45,7 @@ if _TYPE_CHECKING:
 # Names that load TensorFlow come on first use, so `import mpgan` (and `mpgan list`) stay fast.
 _LAZY = {"Trainer": ".training", "TabularSynthesizer": ".synthesizers",
          "GaussianCopula": ".synthesizers", "IndependentMarginals": ".synthesizers",
-         "SweepSpec": ".sweeps.sweep", "run_sweep": ".sweeps.sweep", "Execution": ".studies.common"}
+         "SweepSpec": ".sweeps.sweep", "run_sweep": ".sweeps.sweep", "Execution": ".sweeps.execution"}
 
 
 def __getattr__(name: str):
@@ -72,6 +71,7 @@ def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs:
 
 
 __all__ = [
+    "__version__",
     "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
     "TabularSynthesizer", "TabularTransformer", "GaussianCopula", "IndependentMarginals",
     "data", "latent", "metrics", "modalities", "models", "objectives", "studies", "STUDIES", "run_study",

@@ -215,8 +215,8 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from mpgan.studies.common import execution
     from mpgan.sweeps import grid as G
+    from mpgan.sweeps.execution import execution
     from mpgan.sweeps.sweep import SweepSpec, run_sweep
 
     ranges = dict(G.parse_range(r) for r in args.range)
@@ -355,7 +355,7 @@ def _add_experiment(sub: Any) -> None:
 
 
 def _add_sweep(sub: Any) -> None:
-    from mpgan.studies.common import add_execution_options
+    from mpgan.sweeps.execution import add_execution_options
 
     p = sub.add_parser("sweep", help="train a config over a grid or random samples of key values, several seeds each",
                        description="Sweep config keys: one cell per setting and seed, scored by a registry "

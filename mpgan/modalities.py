@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import MpganError
 from .io import atomic_save
-from .registry import MODALITIES
+from .registry import METRICS, MODALITIES
 
 if TYPE_CHECKING:
     from .data_spec import Dataset, DataSpec
@@ -70,8 +70,8 @@ class Modality:
         """Figures an evaluation writes beside metrics.json (ctx.out_dir is set)."""
 
     def summary(self, result: dict[str, Any]) -> list[str]:
-        """Readable lines ``mpgan evaluate`` prints after its table."""
-        return []
+        """Readable lines ``mpgan evaluate`` prints after its table: each metric's own."""
+        return METRICS.summary_lines(result)
 
 
 @MODALITIES.register("image")
@@ -104,34 +104,6 @@ class GrayscaleImages(Modality):
             plots.plot_class_histogram(cov["histogram"], ctx.out_dir / "mode_coverage.png",
                                        class_names=trainer.dataset.class_names)
 
-    def summary(self, result):
-        """FID on its ladder, label agreement, class shares and confidence."""
-        lines = []
-        fid = result.get("fid")
-        if fid:
-            lines.append(f"FID {fid['value']:.2f} ({fid['n_fake']} samples vs {result.get('reference', 'real images')})")
-            if "ladder" in fid:
-                from .metrics.calibration import LADDER
-
-                labels = {r.name: r.label for r in LADDER}
-                lines.append(f"  reads as: {fid['reads_as']}")
-                lines.append(f"  calibration ladder (same extractor, n = {fid['ladder_n']}):")
-                lines += [f"    {labels.get(k, k):32s} {v:8.2f}" for k, v in fid["ladder"].items()]
-        agree = result.get("label_agreement")
-        if agree:
-            lines.append(f"label agreement {agree['value']:.1%} (classifier labels = requested class; worst class "
-                         f"{agree['min_class']:.1%}, mean confidence {agree['mean_confidence']:.3f})")
-            if "real_accuracy" in agree:
-                lines.append(f"  the classifier on real reference images: {agree['real_accuracy']:.1%} right")
-        cov = result.get("mode_coverage")
-        if cov:
-            shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(cov["class_names"], cov["histogram"], strict=True))
-            lines.append(f"class shares (classifier labels): {shares}")
-            lines.append(f"  classes below half their fair share: {cov['n_missing']} {cov['missing'] or ''}".rstrip())
-            lines.append(f"  mean classifier confidence {cov['mean_confidence']:.3f} "
-                         f"(real reference images: {cov['real_confidence']:.3f})")
-        return lines
-
 
 @MODALITIES.register("tabular")
 class Tables(Modality):
@@ -149,9 +121,8 @@ class Tables(Modality):
         return path
 
     def summary(self, result):
-        """The privacy readings, one line each."""
-        readings = result.get("privacy", {}).get("readings", {})
-        lines = [f"privacy, {name.replace('_', ' ')}: {text}" for name, text in readings.items()]
+        """Each metric's lines (the privacy readings), then the run's differential privacy."""
+        lines = METRICS.summary_lines(result)
         dp = result.get("dp")
         lines.append(f"differential privacy: epsilon {dp['epsilon']:.3g} at delta {dp['delta']:.2g} "
                      f"(DP-SGD on the discriminator, {dp['accountant']} accountant)" if dp else

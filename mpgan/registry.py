@@ -145,6 +145,9 @@ class MetricInfo:
     needs_extractor: bool
     cheap: bool
     requires: Callable[[Any], str | None] | None = None
+    #: ``summary(value, result) -> lines``: readable lines for ``mpgan evaluate`` from the
+    #: metric's own result (``result`` is the whole evaluation, for context).
+    summary: Callable[[dict[str, Any], dict[str, Any]], list[str]] | None = None
 
     def describe(self) -> str:
         lo, hi = (("-inf" if v == float("-inf") else "inf" if v == float("inf") else f"{v:g}") for v in self.range)
@@ -170,6 +173,7 @@ class MetricRegistry(Registry):
                  goal: str = "lower", range: tuple[float, float] = (0.0, float("inf")),  # noqa: A002
                  needs_extractor: bool = False, cheap: bool = False,
                  requires: Callable[[Any], str | None] | None = None, description: str | None = None,
+                 summary: Callable[[dict[str, Any], dict[str, Any]], list[str]] | None = None,
                  override: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         if goal not in GOALS:
             raise MpganError(f"metric goal must be one of {', '.join(GOALS)}, got {goal!r}")
@@ -179,7 +183,7 @@ class MetricRegistry(Registry):
             key = name or fn.__name__
             inner(fn)
             self._info[key] = MetricInfo(key, tuple(kinds), goal, (float(range[0]), float(range[1])),
-                                         needs_extractor, cheap, requires)
+                                         needs_extractor, cheap, requires, summary)
             return fn
 
         return decorator
@@ -188,11 +192,25 @@ class MetricRegistry(Registry):
         self.get(name)  # unknown names: the registry's error, listing the known ones
         return self._info[name]
 
+    def summary_lines(self, result: dict[str, Any]) -> list[str]:
+        """The readable lines of every metric in ``result`` that declares a summary, in order."""
+        lines: list[str] = []
+        for name, value in result.items():
+            info = self._info.get(name)
+            if info is not None and info.summary is not None and isinstance(value, dict):
+                lines += info.summary(value, result)
+        return lines
+
     def for_kind(self, kind: str, cheap: bool | None = None) -> list[str]:
         """Names of the metrics that apply to ``kind`` data (only the cheap ones if asked)."""
         load_plugins()
         return [n for n, i in self._info.items() if kind in i.kinds and (cheap is None or i.cheap == cheap)]
 
+
+#: Functions ``f(config) -> list of callbacks`` a trainer adds to every run it builds: how a
+#: package that sits above training (metrics adds its ``eval`` callbacks) joins a run
+#: without the trainer importing it.
+RUN_CALLBACKS: list[Callable[[Any], list[Any]]] = []
 
 GENERATORS = Registry("generator")
 DISCRIMINATORS = Registry("discriminator")

@@ -27,7 +27,7 @@ def test_results_helpers(tmp_path):
     table = common.mean_std(df, "s", ["v"], digits=2)
     assert table["v"].tolist() == ["2.00 ± 1.41", "2.00"] and table["seeds"].tolist() == [2, 1]
     md = common.markdown_table(pd.DataFrame({"x": [1.23456], "y": ["z"]}), digits=3)
-    assert md.splitlines() == ["| x | y |", "|---|---|", "| 1.235 | z |"]
+    assert md.splitlines() == ["| x | y |", "| ---: | --- |", "| 1.235 | z |"]
     got = {}
     LocalBackend(2).map(square, [{"x": 2}, {"x": 3}], lambda i, out, sec: got.update({i: out}), print)
     assert got == {0: 4, 1: 9}

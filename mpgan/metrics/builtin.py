@@ -29,7 +29,20 @@ def _conditional_run(trainer: Any) -> str | None:
     return "scores a conditional run (generator.params.conditional: true); this run's generator is unconditional"
 
 
-@METRICS.register("fid", kinds=["image"], goal="lower", range=(0, INF), needs_extractor=True, cheap=True)
+def _fid_lines(fid: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    lines = [f"FID {fid['value']:.2f} ({fid['n_fake']} samples vs {result.get('reference', 'real images')})"]
+    if "ladder" in fid:
+        from .calibration import LADDER
+
+        labels = {r.name: r.label for r in LADDER}
+        lines.append(f"  reads as: {fid['reads_as']}")
+        lines.append(f"  calibration ladder (same extractor, n = {fid['ladder_n']}):")
+        lines += [f"    {labels.get(k, k):32s} {v:8.2f}" for k, v in fid["ladder"].items()]
+    return lines
+
+
+@METRICS.register("fid", kinds=["image"], goal="lower", range=(0, INF), needs_extractor=True, cheap=True,
+                  summary=_fid_lines)
 def fid(ctx) -> dict[str, Any]:
     """Fréchet distance between real and generated features (with the calibration ladder)."""
     from .images import fid_from_features
@@ -71,8 +84,16 @@ def precision_recall(ctx) -> dict[str, Any]:
     return precision_recall_from_features(ctx.real_features[0], ctx.fake_features[0])
 
 
+def _coverage_lines(cov: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    shares = ", ".join(f"{n} {s:.1%}" for n, s in zip(cov["class_names"], cov["histogram"], strict=True))
+    return [f"class shares (classifier labels): {shares}",
+            f"  classes below half their fair share: {cov['n_missing']} {cov['missing'] or ''}".rstrip(),
+            f"  mean classifier confidence {cov['mean_confidence']:.3f} "
+            f"(real reference images: {cov['real_confidence']:.3f})"]
+
+
 @METRICS.register("mode_coverage", kinds=["image"], goal="info", range=(0, INF), needs_extractor=True,
-                  cheap=True)
+                  cheap=True, summary=_coverage_lines)
 def mode_coverage(ctx) -> dict[str, Any]:
     """Class shares of the samples by the dataset classifier; classes under half their share; confidence."""
     from .images import mode_coverage as coverage
@@ -98,8 +119,16 @@ def discriminator_accuracy(ctx) -> dict[str, Any]:
     return accuracy(d, ctx.real, ctx.fake)
 
 
+def _agreement_lines(agree: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    lines = [f"label agreement {agree['value']:.1%} (classifier labels = requested class; worst class "
+             f"{agree['min_class']:.1%}, mean confidence {agree['mean_confidence']:.3f})"]
+    if "real_accuracy" in agree:
+        lines.append(f"  the classifier on real reference images: {agree['real_accuracy']:.1%} right")
+    return lines
+
+
 @METRICS.register("label_agreement", kinds=["image"], goal="higher", range=(0, 1), needs_extractor=True,
-                  cheap=True, requires=_conditional_run)
+                  cheap=True, requires=_conditional_run, summary=_agreement_lines)
 def label_agreement(ctx) -> dict[str, Any]:
     """Conditional runs: the share of samples asked for class k that the classifier calls k."""
     k, n = ctx.trainer.condition_dim, ctx.n
@@ -139,7 +168,12 @@ def _has_holdout(trainer: Any) -> str | None:
             "data.params.holdout (mpgan synthesize --holdout 0.3)")
 
 
-@METRICS.register("privacy", kinds=["tabular"], goal="info", range=(0, 1), requires=_has_holdout)
+def _privacy_lines(report: dict[str, Any], result: dict[str, Any]) -> list[str]:
+    return [f"privacy, {name.replace('_', ' ')}: {text}" for name, text in report.get("readings", {}).items()]
+
+
+@METRICS.register("privacy", kinds=["tabular"], goal="info", range=(0, 1), requires=_has_holdout,
+                  summary=_privacy_lines)
 def privacy(ctx) -> dict[str, Any]:
     """DCR, NNDR, exact copies and membership-inference AUCs against held-out rows, with readings."""
     import pandas as pd

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..registry import RUN_CALLBACKS
 from ..training.callbacks import Callback
 from .evaluate import evaluate, flatten
 
@@ -37,3 +38,6 @@ def metrics_callbacks(config: Config) -> list[Callback]:
     """The callbacks a config's ``eval`` section asks for (none when ``eval.every`` is 0)."""
     e = config.eval
     return [MetricsCallback(e.every, e.metrics or None, e.n, e.seed)] if e.every else []
+
+
+RUN_CALLBACKS.append(metrics_callbacks)

@@ -32,6 +32,7 @@ from ..data.schema import (
 )
 from ..errors import DataError
 from ..lazy import lazy_module
+from ..report.markdown import format_value, markdown_table
 from .rows import RowEncoder, aligned, nearest, numbers, subsample
 
 _st = lazy_module("scipy.stats")  # imported on first use: it costs ~1 s
@@ -318,18 +319,11 @@ def distance_to_closest_record(real: pd.DataFrame, fake: pd.DataFrame, holdout: 
 
 
 def _fmt(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    if isinstance(v, (float, np.floating)):
-        return f"{v:.4g}"
-    return str(v).replace("|", "\\|")
+    return format_value(v)
 
 
 def _md_table(df: pd.DataFrame) -> str:
-    head = "| " + " | ".join(str(c) for c in df.columns) + " |"
-    sep = "| " + " | ".join("---" for _ in df.columns) + " |"
-    body = ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([head, sep, *body])
+    return markdown_table(df)
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

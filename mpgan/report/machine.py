@@ -68,7 +68,7 @@ def _version(module: str) -> str | None:
 
 def machine_record(command: str | list[str] | None = None, probe: bool = True) -> dict[str, Any]:
     """CPU model, cores, a matmul GFLOP/s probe, versions, date and ``command`` (default: argv)."""
-    from .. import __version__
+    from ..version import __version__
 
     if command is None:
         command = [Path(sys.argv[0]).name if sys.argv[0].endswith("mpgan") else sys.argv[0], *sys.argv[1:]]

@@ -32,12 +32,16 @@ def _cell(v: Any) -> str:
     return str(v).replace("|", "\\|").replace("\n", " ")
 
 
-def markdown_table(df: pd.DataFrame, align: list[str] | None = None) -> str:
-    """A GitHub/MkDocs markdown table of ``df``'s cells as they are (format them first).
+def markdown_table(df: pd.DataFrame, align: list[str] | None = None, digits: int | None = None,
+                   na: str = "–") -> str:
+    """A GitHub/MkDocs markdown table of ``df``: every table mpgan writes goes through here.
 
-    ``align`` per column: ``l`` or ``r``; default: right for columns whose cells all read as
-    numbers, left otherwise.
+    Cells print with :func:`format_value` (floats to ``digits`` decimals when given, else 4
+    significant digits; missing values as ``na``); strings as they are. ``align`` per
+    column: ``l`` or ``r``; default: right for columns whose cells all read as numbers.
     """
+    fmt = None if digits is None else f".{digits}f"
+    df = df.map(lambda v: format_value(v, fmt, na) if not isinstance(v, str) else v)
     cols = [_cell(c) for c in df.columns]
     if align is None:
         align = []

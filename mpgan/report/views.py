@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import json
-import math
 import operator
 import re
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..intervals import Interval, difference, mean_interval
 from .blocks import Context
 from .machine import MACHINE_FILE, describe_machine, find_machine_record
 from .markdown import format_value, markdown_table
@@ -151,16 +151,6 @@ def _column_specs(ctx: Context, columns: Any, df: pd.DataFrame) -> list[dict[str
     return specs
 
 
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    from scipy import stats
-
-    m = float(values.mean())
-    if len(values) < 2:
-        return m, m, m
-    half = float(stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values)))
-    return m, m - half, m + half
-
-
 STATS = ("mean", "mean ± sd", "mean [95% CI]", "min–max")
 
 
@@ -198,8 +188,8 @@ def _aggregate(ctx: Context, frame: pd.DataFrame, specs: list[dict[str, Any]], s
             elif stat == "min–max":
                 row[s["label"]] = f"{format_value(v.min(), fmt)}–{format_value(v.max(), fmt)}"
             else:
-                m, lo, hi = _interval(v)
-                row[s["label"]] = f"{format_value(m, fmt)} [{format_value(lo, fmt)}, {format_value(hi, fmt)}]"
+                iv = mean_interval(v)
+                row[s["label"]] = f"{format_value(iv.mean, fmt)} [{format_value(iv.low, fmt)}, {format_value(iv.high, fmt)}]"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -316,41 +306,17 @@ class Sample:
 
     @property
     def low(self) -> float:
-        return _interval(np.asarray(self.each, dtype=float))[1]
+        return mean_interval(self.each).low
 
     @property
     def high(self) -> float:
-        return _interval(np.asarray(self.each, dtype=float))[2]
+        return mean_interval(self.each).high
 
     def __format__(self, spec: str) -> str:
         return f"{format(self.mean, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"
 
 
-@dataclass(frozen=True)
-class Unpaired:
-    """A difference of two independent groups' means with Welch's 95 % interval;
-    ``{d:.2f}`` renders ``mean [low, high]``."""
-
-    mean: float
-    low: float
-    high: float
-
-    def __format__(self, spec: str) -> str:
-        return f"{format(self.mean, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"
-
-
-def welch(a: np.ndarray, b: np.ndarray) -> Unpaired:
-    from scipy import stats
-
-    m = float(a.mean() - b.mean())
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.975, df) * se)
-    return Unpaired(m, m - half, m + half)
-
-
-def sample(ctx: Context, name: str, df: pd.DataFrame, spec: dict[str, Any], source: str) -> Sample | Unpaired:
+def sample(ctx: Context, name: str, df: pd.DataFrame, spec: dict[str, Any], source: str) -> Sample | Interval:
     """The ``interval`` value: a column over the rows selected, or the paired differences
     ``a - b`` matched on ``by`` (default ``seed``)."""
     how = spec["interval"]
@@ -367,7 +333,7 @@ def sample(ctx: Context, name: str, df: pd.DataFrame, spec: dict[str, Any], sour
                 for k in ("a", "b"))
         if len(a) < 2 or len(b) < 2:
             raise ctx.error(f"value '{name}': an unpaired interval needs at least 2 values on each side")
-        return welch(a, b)
+        return difference(a, b, paired=False)
     sides = []
     for side in ("a", "b"):
         rows = select(ctx, df, how[side], source)

@@ -30,7 +30,7 @@ class TuneReport(Callback):
 
 def asha_trial(config: dict[str, Any], tasks: list[dict[str, Any]], every: int) -> None:
     """One trial: train ``tasks[config["i"]]`` with the metric computed every ``every`` epochs."""
-    from ..studies.common import train_run
+    from ..training.from_config import train_run
 
     task = tasks[config["i"]]
     sets = [*task["overrides"], f"seed={task['seed']}", f"eval.every={every}", f"eval.metrics=[{task['metric']}]",

@@ -91,7 +91,7 @@ def sweep_cell(setting: str, config: str, overrides: list[str], seed: int, run_d
     value NaN, step -1 and the trainer's message under ``diverged``."""
     from ..errors import DivergenceError
     from ..metrics.evaluate import evaluate, flatten
-    from ..studies.common import train_run
+    from ..training.from_config import train_run
 
     t0 = time.perf_counter()
     try:
@@ -146,7 +146,7 @@ def summary_table(results: pd.DataFrame, mode: str) -> pd.DataFrame:
     """Per setting: mean and 95 % t-interval of the metric over the seeds that did not
     diverge, and how many did. Best first; settings with a diverged seed rank after all
     those without (a mean over the survivors would flatter them)."""
-    from ..studies.verdicts import mean_interval
+    from ..intervals import mean_interval
 
     rows = []
     diverged = results["diverged"] if "diverged" in results else pd.Series(False, index=results.index)
@@ -162,7 +162,7 @@ def summary_table(results: pd.DataFrame, mode: str) -> pd.DataFrame:
 
 
 def summary_text(spec: SweepSpec, table: pd.DataFrame, target: tuple[str, str, str], extra: str = "") -> str:
-    from ..studies.common import markdown_table
+    from ..report.markdown import markdown_table
 
     best = table.iloc[0]
     overlaps = ((table["low"] <= best["high"]) & (table["high"] >= best["low"])).sum() - 1 if len(table) > 1 else 0
@@ -170,7 +170,7 @@ def summary_text(spec: SweepSpec, table: pd.DataFrame, target: tuple[str, str, s
     lines = [f"# Sweep of {spec.config}", "",
              f"Metric: `{target[1]}` ({'lower' if target[2] == 'min' else 'higher'} is better); mean and 95 % "
              f"Student-t interval over {spec.seeds} training seeds per setting; best first.", "",
-             markdown_table(table, 4),
+             markdown_table(table, digits=4, na="—") + "\n",
              f"Best: {best['setting']}. " + (f"{overlaps} other setting(s) have intervals overlapping it: not "
                                             "decided between them." if overlaps else
                                             "No other setting's interval overlaps it." if len(table) > 1 else "")]
@@ -188,7 +188,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, execution: Any, search: str = "g
     ``results.csv``, ``summary.csv``, ``summary.md`` and ``figures/sweep.png``."""
     from .. import plots
     from ..io import atomic_save, atomic_write_text
-    from ..studies.common import output_dir
+    from .execution import output_dir
 
     if search not in ("grid", "asha"):
         raise ConfigError(f"--search must be grid or asha, got {search!r}")

@@ -61,7 +61,7 @@ class RunDirectory:
                              f"reads ({FORMAT_VERSION}); upgrade mpgan to load it")
 
     def create(self, config_yaml: str, spec: dict[str, Any], manifest: dict[str, Any]) -> None:
-        from .. import __version__
+        from ..version import __version__
 
         if not self.path.exists():
             self.created = True

@@ -32,7 +32,7 @@ from ..data_spec import Dataset
 from ..errors import ConfigError, DivergenceError, MpganError, UnknownNameError
 from ..modalities import modality_of
 from ..objectives import Objective
-from ..registry import GENERATORS, OBJECTIVES, SCHEDULES
+from ..registry import GENERATORS, OBJECTIVES, RUN_CALLBACKS, SCHEDULES
 from .augment import build_augment
 from .callbacks import Callback, ProgressBar
 from .discriminators import build_discriminator, features_model
@@ -86,11 +86,11 @@ class Trainer:
         self.generator, self.objective = generator, objective
         self.run = RunDirectory(run_dir) if run_dir is not None else None
         self.progress = ProgressBar(progress)
-        # The config composes the run: its eval section adds the metric callbacks, its
-        # tensorboard flag the writer (last, so it sees every callback's numbers).
-        from ..metrics.callback import metrics_callbacks
-
-        self.callbacks: list[Callback] = [self.progress, *metrics_callbacks(config), *callbacks]
+        # The config composes the run: the packages above training add their callbacks for
+        # it (metrics: its eval section's), its tensorboard flag the writer (last, so it
+        # sees every callback's numbers).
+        added = [cb for make in RUN_CALLBACKS for cb in make(config)]
+        self.callbacks: list[Callback] = [self.progress, *added, *callbacks]
         if config.train.tensorboard:
             from .tensorboard import TensorBoard
 
