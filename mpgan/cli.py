@@ -256,8 +256,8 @@ def _add_list(sub: Any) -> None:
     p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
                        description="List every registry entry with a one-line description.")
     p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives",
-                                               "schedules", "regularizers", "augmentations", "metrics",
-                                               "modalities"],
+                                               "schedules", "regularizers", "augmentations", "optimizers",
+                                               "metrics", "modalities"],
                    help="only this registry")
     p.set_defaults(func=_cmd_list)
 

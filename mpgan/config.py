@@ -182,6 +182,7 @@ def validate(cfg: Config) -> None:
     """Check value ranges and cross-field rules that types alone don't catch; each failure
     is one ConfigError naming the key. Checks that need the data or the built models
     (batch vs dataset size, a model's pac) run when the trainer is built."""
+    _check_names(cfg)
     _check_train(cfg.train)
     _check_swaps(cfg.train.swaps)
     _check_models(cfg)
@@ -194,6 +195,55 @@ def validate(cfg: Config) -> None:
         raise ConfigError("distribute.devices applies to the mirrored strategy only")
     if not cfg.name or "/" in cfg.name:
         raise ConfigError(f"name must be a non-empty string without '/', got {cfg.name!r}")
+
+
+def _known(registry: Any, name: Any, where: str) -> None:
+    """``name`` is registered in ``registry``, else one error naming the key and the nearest name."""
+    from .errors import UnknownNameError
+
+    try:
+        registry.get(name)
+    except UnknownNameError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _check_names(cfg: Config) -> None:
+    """Every registry name in the config exists: checked here, before anything is built, so
+    a typo in a sweep's grid fails before its first cell trains."""
+    from .registry import (
+        AUGMENTATIONS,
+        DATASETS,
+        DISCRIMINATORS,
+        GENERATORS,
+        OBJECTIVES,
+        OPTIMIZERS,
+        REGULARIZERS,
+    )
+
+    t = cfg.train
+    _known(DATASETS, cfg.data.name, "data.name")
+    _known(GENERATORS, cfg.generator.name, "generator.name")
+    _known(OBJECTIVES, cfg.objective.name, "objective.name")
+    optimizers = [(t.g_optimizer, "train.g_optimizer"), (t.d_optimizer, "train.d_optimizer")]
+    for i, d in enumerate(discriminator_configs(cfg)):
+        where = f"discriminators[{i}]" if cfg.discriminators else "discriminator"
+        _known(DISCRIMINATORS, d.name, f"{where}.name")
+        optimizers.append((d.optimizer, f"{where}.optimizer"))
+    for i, swap in enumerate(t.swaps):
+        optimizers += [(swap.g_optimizer, f"train.swaps[{i}].g_optimizer"),
+                       (swap.d_optimizer, f"train.swaps[{i}].d_optimizer")]
+    for opt, where in optimizers:
+        if opt is not None:
+            _known(OPTIMIZERS, str(opt.name).lower(), f"{where}.name")
+    for i, entry in enumerate(t.regularizers):
+        name = entry if isinstance(entry, str) else entry.get("name") if isinstance(entry, dict) else None
+        if name is not None:
+            _known(REGULARIZERS, name, f"train.regularizers[{i}].name")
+    policy = (t.augment or {}).get("policy") if isinstance(t.augment, dict) else None
+    for i, item in enumerate([policy] if isinstance(policy, str) else policy or []):
+        name = item if isinstance(item, str) else item.get("name") if isinstance(item, dict) else None
+        if name is not None:
+            _known(AUGMENTATIONS, name, f"train.augment.policy[{i}]")
 
 
 def _check_train(t: TrainConfig) -> None:

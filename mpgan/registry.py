@@ -219,6 +219,7 @@ OBJECTIVES = Registry("objective")
 SCHEDULES = Registry("schedule")
 REGULARIZERS = Registry("regularizer")
 AUGMENTATIONS = Registry("augmentation")
+OPTIMIZERS = Registry("optimizer")
 METRICS = MetricRegistry()
 MODALITIES = Registry("modality")
 
@@ -230,6 +231,7 @@ REGISTRIES: dict[str, Registry] = {
     "schedules": SCHEDULES,
     "regularizers": REGULARIZERS,
     "augmentations": AUGMENTATIONS,
+    "optimizers": OPTIMIZERS,
     "metrics": METRICS,
     "modalities": MODALITIES,
 }

@@ -69,6 +69,8 @@ def test_grid_settings_and_overrides():
     (["--grid", "train.g_optimzer.learning_rate=[1e-4,2e-4]"],
      "unknown key 'train.g_optimzer' (did you mean 'train.g_optimizer'?)"),
     (["--grid", "train.batch_size=[32,big]"], "train.batch_size must be an integer, got 'big'"),
+    (["--grid", "train.g_optimizer.name=[adam,rmsprp]"],
+     "sweep setting g_optimizer=rmsprp: train.g_optimizer.name: unknown optimizer 'rmsprp' (did you mean 'rmsprop'?)"),
     ([], "the sweep is empty"),
     (["--grid", "train.epochs=[]"], "has no values"),
     (["--range", "train.ema=uniform(0.9,0.99)"], "--range needs --sample N"),

@@ -46,10 +46,10 @@ def test_bad_values_are_one_clear_sentence(override, message):
     (["eval.metrics=[fdi]"], "eval.metrics names the unknown metric 'fdi' (did you mean 'fid'?)"),
     (["discriminator.params={conditional: projection}"],
      "discriminator.params.conditional needs a conditional generator: set generator.params.conditional: true"),
-    (["discriminators=[{name: mpgan}, {name: mpgan, params: {conditional: projection}}]",
+    (["discriminators=[{name: mpgan_discriminator}, {name: mpgan_discriminator, params: {conditional: projection}}]",
       "generator.params={conditional: false}"], "discriminators[1].params.conditional needs a conditional generator"),
     (["generator.params={conditional: true}",
-      "discriminator={name: mpgan, view: 2, params: {conditional: projection}}"],
+      "discriminator={name: mpgan_discriminator, view: 2, params: {conditional: projection}}"],
      "discriminator: a conditional discriminator cannot take a view yet"),
     (["train.swaps=[{at_step: 10, g_optimizer: {name: sgd}}, {at_epoch: 2, g_optimizer: {name: adam}}]"],
      "train.swaps must all use at_epoch or all use at_step"),
@@ -58,6 +58,28 @@ def test_cross_field_rules_are_checked_when_the_config_loads(overrides, message)
     """Rules between keys fail at load time, before any data or model is built."""
     with pytest.raises(ConfigError) as err:
         load_config(None, overrides)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("train.g_optimizer.name=rmsprp", "train.g_optimizer.name: unknown optimizer 'rmsprp' (did you mean 'rmsprop'?)"),
+    ("train.swaps=[{at_epoch: 1, d_optimizer: {name: sgdd}}]",
+     "train.swaps[0].d_optimizer.name: unknown optimizer 'sgdd' (did you mean 'sgd'?)"),
+    ("discriminator={name: mpgan_discriminator, optimizer: {name: adamm}}",
+     "discriminator.optimizer.name: unknown optimizer 'adamm' (did you mean 'adam'?)"),
+    ("generator.name=dcgan_generatr", "generator.name: unknown generator 'dcgan_generatr' (did you mean 'dcgan_generator'?)"),
+    ("discriminators=[{name: dcgan_discriminator}, {name: mlp_discriminatr}]",
+     "discriminators[1].name: unknown discriminator 'mlp_discriminatr' (did you mean 'mlp_discriminator'?)"),
+    ("data.name=mnst", "data.name: unknown dataset 'mnst' (did you mean 'mnist'?)"),
+    ("objective.name=hing", "objective.name: unknown objective 'hing' (did you mean 'hinge'?)"),
+    ("train.regularizers=[{name: r11, weight: 1}]", "train.regularizers[0].name: unknown regularizer 'r11' (did you mean 'r1'?)"),
+    ("train.augment={policy: [translation, cutuot]}",
+     "train.augment.policy[1]: unknown augmentation 'cutuot' (did you mean 'cutout'?)"),
+])
+def test_every_registry_name_is_checked_when_the_config_loads(override, message):
+    """A misspelt name fails at load time with the key and the nearest registered name."""
+    with pytest.raises(ConfigError) as err:
+        load_config(None, [override])
     assert message in str(err.value)
 
 
