@@ -10,7 +10,7 @@ _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 TF_LOG_LEVEL_DEFAULTED = "TF_CPP_MIN_LOG_LEVEL" not in _os.environ
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from . import data, latent, metrics, modalities, models, objectives, studies  # noqa: E402  (registers the built-ins)
+from . import data, latent, metrics, modalities, models, objectives, report, studies  # noqa: E402  (registers the built-ins)
 from .config import Config, load_config  # noqa: E402
 from .data import load_dataset  # noqa: E402
 from .data.tabular import TabularTransformer  # noqa: E402
@@ -74,7 +74,7 @@ __all__ = [
     "__version__",
     "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
     "TabularSynthesizer", "TabularTransformer", "GaussianCopula", "IndependentMarginals",
-    "data", "latent", "metrics", "modalities", "models", "objectives", "studies", "STUDIES", "run_study",
+    "data", "latent", "metrics", "modalities", "models", "objectives", "report", "studies", "STUDIES", "run_study",
     "SweepSpec", "run_sweep", "Execution",
     "Column", "Dataset", "DataSpec",
     "ConfigError", "DataError", "DivergenceError", "ModelError", "MpganError", "UnknownNameError",

@@ -198,22 +198,23 @@ def test_committed_pages_match_their_results_files():
     assert not problems, "\n\n".join(problems) + "\n\nrun `mpgan report` and commit the pages"
 
 
-def block_sources(page: Path) -> list[str]:
-    """The CSV files a page's blocks read (``source``, ``defaults.source``, ``values.*.source``)."""
+def block_sources(page: Path, suffix: str = "") -> list[str]:
+    """The files a page's blocks read (``source``, ``defaults.source``, ``values.*.source``)
+    ending in ``suffix``, in order of first use."""
     out = []
     for block in find_blocks(page, page.read_text()):
         specs = [block.spec, block.spec.get("defaults") or {}, *(block.spec.get("values") or {}).values()]
-        out += [s["source"] for s in specs if isinstance(s, dict) and str(s.get("source", "")).endswith(".csv")]
+        out += [s["source"] for s in specs if isinstance(s, dict) and str(s.get("source", "")).endswith(suffix)
+                and s.get("source")]
     return list(dict.fromkeys(out))
 
 
 def test_changing_a_committed_result_fails_the_check(tmp_path):
     """The real README: one number changed in a results CSV makes the check fail."""
-    sources = block_sources(ROOT / "README.md")
+    sources = block_sources(ROOT / "README.md", ".csv")
     assert sources, "README.md renders no CSV"
     root = tmp_path / "repo"
-    for rel in {str(Path(s).parent) for s in sources} | {str(Path(s).parent) for s in
-                                                          _all_sources(ROOT / "README.md")}:
+    for rel in {str(Path(s).parent) for s in block_sources(ROOT / "README.md")}:
         shutil.copytree(ROOT / rel, root / rel, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("cells", "runs", "figures"))
     shutil.copy(ROOT / "README.md", root / "README.md")
@@ -228,14 +229,6 @@ def test_changing_a_committed_result_fails_the_check(tmp_path):
             pass
     csv.write_text("\n".join([",".join(header), ",".join(first), *lines[2:]]) + "\n")
     assert check_pages(root, ["README.md"]), f"changing {sources[0]} left README.md unchanged"
-
-
-def _all_sources(page: Path) -> list[str]:
-    out = []
-    for block in find_blocks(page, page.read_text()):
-        specs = [block.spec, block.spec.get("defaults") or {}, *(block.spec.get("values") or {}).values()]
-        out += [s["source"] for s in specs if isinstance(s, dict) and s.get("source")]
-    return out
 
 
 def test_committed_pages_type_no_measured_number_outside_blocks():

@@ -318,14 +318,6 @@ def distance_to_closest_record(real: pd.DataFrame, fake: pd.DataFrame, holdout: 
 # --------------------------------------------------------------------------- report
 
 
-def _fmt(v: Any) -> str:
-    return format_value(v)
-
-
-def _md_table(df: pd.DataFrame) -> str:
-    return markdown_table(df)
-
-
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in r.items()}
             for r in df.to_dict(orient="records")]
@@ -427,13 +419,13 @@ def _write_report(out: Path, report: dict[str, Any], cols: pd.DataFrame, corr: d
         + (f", target: `{report['target']}`." if report["target"] is not None else "."), "",
         *([report["note"], ""] if report.get("note") else []),
         "## Columns", "",
-        f"{c['n_numeric']} numeric (two-sample KS statistic; mean {_fmt(c['mean_ks'])}, max {_fmt(c['max_ks'])}) "
+        f"{c['n_numeric']} numeric (two-sample KS statistic; mean {format_value(c['mean_ks'])}, max {format_value(c['max_ks'])}) "
         f"and {c['n_categorical']} categorical (total-variation distance of category frequencies; "
-        f"mean {_fmt(c['mean_tvd'])}, max {_fmt(c['max_tvd'])}). 0 means identical.", "",
-        _md_table(cols), "",
+        f"mean {format_value(c['mean_tvd'])}, max {format_value(c['max_tvd'])}). 0 means identical.", "",
+        markdown_table(cols), "",
         "## Correlations", "",
         f"Pearson correlations between the {corr['n_columns']} numeric columns: over {corr['n_pairs']} pairs, "
-        f"mean |synthetic − real| = {_fmt(corr['mean_abs_diff'])}, max = {_fmt(corr['max_abs_diff'])}"
+        f"mean |synthetic − real| = {format_value(corr['mean_abs_diff'])}, max = {format_value(corr['max_abs_diff'])}"
         + (f" ({corr['max_pair'][0]} × {corr['max_pair'][1]})." if corr["max_pair"] else "."), "",
     ]
     if "correlations.png" in files:
@@ -441,7 +433,7 @@ def _write_report(out: Path, report: dict[str, Any], cols: pd.DataFrame, corr: d
     lines += ["## Utility: train on synthetic, test on real (TSTR) vs train on real (TRTR)", ""]
     if util is not None:
         lines += ["Accuracy and macro-F1 on the real test rows; ratio = TSTR / TRTR (1 = as useful as real data).",
-                  "", _md_table(util), ""]
+                  "", markdown_table(util), ""]
     else:
         lines += ["Not computed: it needs a target column and a real test table.", ""]
     d = report["dcr"]
@@ -454,7 +446,7 @@ def _write_report(out: Path, report: dict[str, Any], cols: pd.DataFrame, corr: d
         "Euclidean distance from each row to its nearest real training row (z-scored numeric columns, "
         "one-hot categories, fitted on the real training table). Synthetic rows much closer than the "
         "real test rows, or exact copies, suggest memorisation.", "",
-        _md_table(pd.DataFrame(dcr_rows, columns=["rows", "n", "median", "5th percentile", "exact copies"])), "",
+        markdown_table(pd.DataFrame(dcr_rows, columns=["rows", "n", "median", "5th percentile", "exact copies"])), "",
         "## Column histograms", "", "![histograms](histograms.png)", "",
     ]
     atomic_write_text(out / "report.md", "\n".join(lines))

@@ -57,12 +57,14 @@ class Block:
 
 @dataclass
 class Context:
-    """What a view needs: the repository root, the page it renders into, the sources it read."""
+    """What a view needs: the repository root, the page it renders into, the sources it read,
+    and the files already parsed in this render (``cache``, shared by the blocks of a call)."""
 
     root: Path
     page: Path
     block: Block
     sources: list[Path] = field(default_factory=list)
+    cache: dict[Path, Any] = field(default_factory=dict)
 
     def error(self, message: str) -> RenderError:
         return RenderError(f"{self.block.where()}: {message}")

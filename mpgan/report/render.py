@@ -5,19 +5,21 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ..io import atomic_write_text
 from .blocks import Block, Context, RenderError, find_blocks
 from .views import VIEWS, source_line
 
 
-def render_block(block: Block, root: Path) -> str:
-    """The block's body as its view renders it now, with the source line."""
+def render_block(block: Block, root: Path, cache: dict[Path, Any] | None = None) -> str:
+    """The block's body as its view renders it now, with the source line. ``cache`` holds
+    the results files parsed so far in this call (pages read the same CSVs many times)."""
     view = VIEWS.get(block.view)
     if view is None:
         raise RenderError(f"{block.where()}: unknown view '{block.view}'; views are "
                           + ", ".join(sorted(VIEWS)))
-    ctx = Context(root=root, page=block.page, block=block)
+    ctx = Context(root=root, page=block.page, block=block, cache={} if cache is None else cache)
     unknown = sorted(set(block.spec) - set(view.keys))
     if unknown:
         raise ctx.error(f"unknown key(s) {', '.join(unknown)}; the {block.view} view takes "
@@ -33,11 +35,13 @@ def render_block(block: Block, root: Path) -> str:
     return "\n\n" + content + "\n\n"
 
 
-def render_text(page: Path, text: str, root: Path) -> tuple[str, list[tuple[Block, str]]]:
+def render_text(page: Path, text: str, root: Path,
+                cache: dict[Path, Any] | None = None) -> tuple[str, list[tuple[Block, str]]]:
     """``text`` with every block re-rendered, and the blocks whose body changed (with the new body)."""
     out, pos, changed = [], 0, []
+    cache = {} if cache is None else cache
     for block in find_blocks(page.resolve(), text, str(_rel(root, page))):
-        body = render_block(block, root)
+        body = render_block(block, root, cache)
         out += [text[pos:block.start], body]
         pos = block.end
         if body != block.body:
@@ -78,10 +82,10 @@ def render_pages(root: str | Path = ".", pages: Iterable[str | Path] | None = No
     """Re-render every block of ``pages`` (default: :func:`default_pages`) and write the pages
     that changed; nothing is written unless every block renders. Returns the changed pages."""
     root = Path(root).resolve()
-    new = {}
+    new, cache = {}, {}
     for page in pages_of(root, pages):
         text = page.read_text(encoding="utf-8")
-        rendered, _ = render_text(page, text, root)
+        rendered, _ = render_text(page, text, root, cache)
         if rendered != text:
             new[page] = rendered
     for page, text in new.items():
@@ -92,10 +96,10 @@ def render_pages(root: str | Path = ".", pages: Iterable[str | Path] | None = No
 def check_pages(root: str | Path = ".", pages: Iterable[str | Path] | None = None) -> list[str]:
     """One message per block whose committed body differs from what its files give (with a diff)."""
     root = Path(root).resolve()
-    problems = []
+    problems, cache = [], {}
     for page in pages_of(root, pages):
         text = page.read_text(encoding="utf-8")
-        _, changed = render_text(page, text, root)
+        _, changed = render_text(page, text, root, cache)
         for block, body in changed:
             diff = difflib.unified_diff(block.body.strip("\n").splitlines(), body.strip("\n").splitlines(),
                                         "committed", "rendered", lineterm="", n=0)

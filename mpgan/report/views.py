@@ -51,13 +51,17 @@ def view(name: str, keys: tuple[str, ...], cite: bool = True):
 # ----------------------------------------------------------------------------- sources
 
 def read_csv(ctx: Context, source: Any) -> pd.DataFrame:
+    """``source`` parsed once per render call (views only read the frame, never change it)."""
     path = ctx.path(source)
+    if path in ctx.cache:
+        return ctx.cache[path]
     try:
         df = pd.read_csv(path)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise ctx.error(f"source {source} is not a readable CSV ({exc})") from None
     if df.empty:
         raise ctx.error(f"source {source} has no rows")
+    ctx.cache[path] = df
     return df
 
 
@@ -293,12 +297,16 @@ class Sample:
     each: Values
 
     @property
+    def interval(self) -> Interval:
+        return mean_interval(self.each)
+
+    @property
     def n(self) -> int:
         return len(self.each)
 
     @property
     def mean(self) -> float:
-        return float(np.mean(self.each))
+        return self.interval.mean
 
     @property
     def sd(self) -> float:
@@ -306,14 +314,14 @@ class Sample:
 
     @property
     def low(self) -> float:
-        return mean_interval(self.each).low
+        return self.interval.low
 
     @property
     def high(self) -> float:
-        return mean_interval(self.each).high
+        return self.interval.high
 
     def __format__(self, spec: str) -> str:
-        return f"{format(self.mean, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"
+        return format(self.interval, spec)
 
 
 def sample(ctx: Context, name: str, df: pd.DataFrame, spec: dict[str, Any], source: str) -> Sample | Interval:
