@@ -222,6 +222,9 @@ AUGMENTATIONS = Registry("augmentation")
 OPTIMIZERS = Registry("optimizer")
 METRICS = MetricRegistry()
 MODALITIES = Registry("modality")
+AGGREGATORS = Registry("aggregator")  # how several discriminators' generator losses combine
+COLUMN_KINDS = Registry("column kind")  # how a table column is encoded, generated, scored and drawn
+STUDIES = Registry("study")  # experiments run by `mpgan experiment NAME`
 
 REGISTRIES: dict[str, Registry] = {
     "generators": GENERATORS,
@@ -234,6 +237,9 @@ REGISTRIES: dict[str, Registry] = {
     "optimizers": OPTIMIZERS,
     "metrics": METRICS,
     "modalities": MODALITIES,
+    "aggregators": AGGREGATORS,
+    "column_kinds": COLUMN_KINDS,
+    "studies": STUDIES,
 }
 
 _plugins_loaded = False
