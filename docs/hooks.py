@@ -167,7 +167,16 @@ def config_reference_markdown() -> str:
     return generate()
 
 
-GENERATED = {"reference/config.md": config_reference_markdown, "reference/cli.md": cli_reference_markdown}
+def config_schema_json() -> str:
+    import json
+
+    from mpgan.config_reference import config_json_schema
+
+    return json.dumps(config_json_schema(), indent=1) + "\n"
+
+
+GENERATED = {"reference/config.md": config_reference_markdown, "reference/cli.md": cli_reference_markdown,
+             "reference/config.schema.json": config_schema_json}
 
 
 def on_files(files: Files, *, config: MkDocsConfig) -> Files:

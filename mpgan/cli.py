@@ -246,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show TensorFlow's C++ start-up and optimizer log lines (hidden by default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_list, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_experiment,
+    for add in (_add_list, _add_config, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_experiment,
                 _add_sweep, _add_report):
         add(sub)
     return parser
@@ -255,11 +255,38 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_list(sub: Any) -> None:
     p = sub.add_parser("list", help="list registered generators, discriminators, datasets and objectives",
                        description="List every registry entry with a one-line description.")
-    p.add_argument("kind", nargs="?", choices=["generators", "discriminators", "datasets", "objectives",
-                                               "schedules", "regularizers", "augmentations", "optimizers",
-                                               "metrics", "modalities"],
-                   help="only this registry")
+    from mpgan.registry import REGISTRIES
+
+    p.add_argument("kind", nargs="?", choices=list(REGISTRIES), help="only this registry")
     p.set_defaults(func=_cmd_list)
+
+
+def _add_config(sub: Any) -> None:
+    p = sub.add_parser("config", help="print a run's resolved config, or the config's JSON Schema",
+                       description="Load a config as `mpgan train` would (the defaults, the file, then each "
+                                   "--set), validate it and print the resolved YAML: every key a run will "
+                                   "use. --schema prints the JSON Schema instead, for editors.")
+    p.add_argument("--config", "-c", help="YAML config file or the name of one that ships with mpgan")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value (repeatable; values are YAML)")
+    p.add_argument("--schema", action="store_true", help="print the JSON Schema of a run config")
+    p.set_defaults(func=_cmd_config)
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    if args.schema:
+        if args.config or args.set:
+            raise _usage("--schema describes every config; drop --config/--set")
+        import json
+
+        from mpgan.config_reference import config_json_schema
+
+        print(json.dumps(config_json_schema(), indent=1))
+        return 0
+    from mpgan.config import load_config
+
+    print(load_config(args.config, args.set).to_yaml(), end="")
+    return 0
 
 
 def _add_train(sub: Any) -> None:

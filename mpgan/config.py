@@ -11,27 +11,43 @@ from __future__ import annotations
 import copy
 import dataclasses
 import difflib
-import types
+import functools
 import typing
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ConfigDict, TypeAdapter, ValidationError, model_validator
+from pydantic.dataclasses import dataclass as _pydantic_dataclass
 
 from .errors import ConfigError
 
 
-@dataclass
-class Component:
+def section(cls: type) -> type:
+    """A config section: a dataclass whose values pydantic checks, unknown keys refused."""
+    return _pydantic_dataclass(cls, config=ConfigDict(extra="forbid"))
+
+
+class _Named:
+    """A section that may be written as just its registry name (``generator: dcgan_generator``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+
+@section
+class Component(_Named):
     """A registry name plus the keyword parameters passed to its factory."""
 
     name: str  # a registry entry (`mpgan list` shows them)
     params: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the entry's factory
 
 
-@dataclass
-class OptimizerConfig:
+@section
+class OptimizerConfig(_Named):
     """An optimizer: ``name`` (sgd, adam, rmsprop, adamw) plus keyword arguments
     (learning_rate, beta_1, beta_2, momentum, nesterov, clipnorm, weight_decay...)."""
 
@@ -40,7 +56,7 @@ class OptimizerConfig:
     params: dict[str, Any] = field(default_factory=dict)  # adam/adamw default to beta_1 = 0.5
 
 
-@dataclass
+@section
 class DiscriminatorConfig(Component):
     """A discriminator entry: registry name and params, plus how it is trained.
 
@@ -59,7 +75,7 @@ class DiscriminatorConfig(Component):
     spectral_norm: bool = False  # wrap every Dense/Conv layer in spectral normalization
 
 
-@dataclass
+@section
 class Swap:
     """Switch optimizers once ``at_epoch`` epochs (or ``at_step`` steps) are done.
     Either optimizer may be left out to keep the current one."""
@@ -70,7 +86,7 @@ class Swap:
     d_optimizer: OptimizerConfig | None = None  # the discriminators' new optimizer (none: keep it)
 
 
-@dataclass
+@section
 class TrainConfig:
     """Training controls: length, batches, schedule, optimizers, checkpoints and extras."""
 
@@ -100,7 +116,7 @@ class TrainConfig:
     augment: dict[str, Any] | None = None  # {policy: [translation, cutout, color], p: 1.0, ada: {...}}
 
 
-@dataclass
+@section
 class DistributeConfig:
     """Which ``tf.distribute`` strategy trains the run: ``default`` (one device),
     ``mirrored`` (all local GPUs, or ``devices``), ``multi_worker`` (the cluster in the
@@ -110,7 +126,7 @@ class DistributeConfig:
     devices: list[str] | None = None  # mirrored only, e.g. ["/gpu:0", "/gpu:1"]
 
 
-@dataclass
+@section
 class PrivacyConfig:
     """Differentially private discriminator training (DP-SGD; see ``training/privacy.py``).
 
@@ -127,7 +143,7 @@ class PrivacyConfig:
     accountant: str = "rdp"  # rdp | pld (Google's dp-accounting)
 
 
-@dataclass
+@section
 class EvalConfig:
     """Metrics during training: every ``every`` epochs (0: never), on ``n`` samples."""
 
@@ -137,7 +153,7 @@ class EvalConfig:
     seed: int = 0  # latent seed of those samples
 
 
-@dataclass
+@section
 class Config:
     """A run: the registry entries it combines, its training controls and where it is written."""
 
@@ -163,7 +179,7 @@ class Config:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> Config:
-        cfg = _build(cls, data or {}, "")
+        cfg = _build(data or {})
         validate(cfg)
         return cfg
 
@@ -380,91 +396,76 @@ def _check_privacy(cfg: Config) -> None:
         raise ConfigError("distribute.strategy must be default with privacy: DP-SGD here runs on one device")
 
 
-# -- generic dataclass construction with path-aware errors ----------------------------
+# -- construction and its errors: pydantic validates, errors are one sentence naming the key --
 
-def _type_name(tp: Any) -> str:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(tp))
-    if origin is not None:
-        return getattr(origin, "__name__", str(origin))
-    return "null" if tp is type(None) else getattr(tp, "__name__", str(tp))
+@functools.cache
+def _adapter() -> TypeAdapter:
+    return TypeAdapter(Config)
 
 
-def _coerce(value: Any, tp: Any, path: str) -> Any:
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(value, arg, path)
-            except ConfigError as exc:
-                errors.append(exc)
-        raise ConfigError(f"{path} must be {_type_name(tp)}, got {value!r}")
-    if origin is list:
-        if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{path} must be a list, got {value!r}")
-        (item,) = typing.get_args(tp) or (Any,)
-        return [_coerce(v, item, f"{path}[{i}]") for i, v in enumerate(value)]
-    if dataclasses.is_dataclass(tp):
-        if isinstance(value, str) and "name" in {f.name for f in dataclasses.fields(tp)}:
-            return tp(name=value)
-        if not isinstance(value, dict):
-            raise ConfigError(f"{path} must be a mapping, got {value!r}")
-        return _build(tp, value, path)
-    if tp is Any:
-        return value
-    if origin is dict or tp is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{path} must be a mapping, got {value!r}")
-        return dict(value)
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{path} must be true or false, got {value!r}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            raise ConfigError(f"{path} must be an integer, got {value!r}")
-        return value
-    if tp is float:
-        if isinstance(value, str):  # YAML 1.1 reads "1e-3" (no dot) as text
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{path} must be a number, got {value!r}")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{path} must be a string, got {value!r}")
-        return value
-    return value
+def _section_at(loc: tuple[Any, ...]) -> tuple[str, Any]:
+    """The dotted path of a pydantic error location's parent and the section class there (a
+    union's branch tags, which are not keys, are dropped)."""
+    cls: Any = Config
+    path = ""
+    for part in loc[:-1]:
+        hints = typing.get_type_hints(cls) if dataclasses.is_dataclass(cls) else {}
+        if isinstance(part, int):
+            path += f"[{part}]"
+            cls = _inner(cls)
+        elif part in hints:
+            path = f"{path}.{part}" if path else part
+            cls = _inner(hints[part])
+    return path, cls
 
 
-def _build(cls: type, data: dict[str, Any], prefix: str) -> Any:
-    hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    unknown = [k for k in data if k not in names]
-    if unknown:
-        where = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
-        near = difflib.get_close_matches(str(unknown[0]), names, n=1, cutoff=0.6)
-        hint = f" (did you mean '{prefix + '.' if prefix else ''}{near[0]}'?)" if near else ""
-        raise ConfigError(f"unknown key '{where}'{hint}; valid keys{' under ' + prefix if prefix else ''}: "
-                          f"{', '.join(names)}")
-    kwargs = {}
-    for name in names:
-        if name in data:
-            path = f"{prefix}.{name}" if prefix else name
-            kwargs[name] = _coerce(data[name], hints[name], path)
-    return cls(**kwargs)
+def _inner(tp: Any) -> Any:
+    """The dataclass inside ``X | None`` or ``list[X]`` (else ``tp``)."""
+    for arg in typing.get_args(tp):
+        if dataclasses.is_dataclass(arg):
+            return arg
+    return tp
+
+
+_EXPECTED = {"int": "an integer", "float": "a number", "bool": "true or false", "string": "a string",
+             "dict": "a mapping", "list": "a list", "dataclass": "a mapping"}
+
+
+def _message(err: dict[str, Any]) -> str:
+    """One pydantic error as the sentence mpgan prints."""
+    loc = tuple(err["loc"])
+    parent, cls = _section_at(loc + ("",))
+    key = loc[-1] if loc else ""
+    kind = err["type"]
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        parent, cls = _section_at(loc)
+        names = [f.name for f in dataclasses.fields(cls)]
+        where = f"{parent}.{key}" if parent else str(key)
+        near = difflib.get_close_matches(str(key), names, n=1, cutoff=0.6)
+        hint = f" (did you mean '{parent + '.' if parent else ''}{near[0]}'?)" if near else ""
+        return (f"unknown key '{where}'{hint}; valid keys{' under ' + parent if parent else ''}: "
+                f"{', '.join(names)}")
+    if kind in ("missing", "missing_argument"):
+        parent, _ = _section_at(loc)
+        return f"{parent + '.' if parent else ''}{key} is missing"
+    expected = next((text for prefix, text in _EXPECTED.items() if kind.startswith(prefix)), None)
+    if expected is None:
+        return f"{parent}: {err['msg']}"
+    if kind.startswith("dataclass") and isinstance(cls, type) and issubclass(cls, _Named):
+        expected += " or a registry name"
+    return f"{parent} must be {expected}, got {err.get('input')!r}"
+
+
+def _build(data: dict[str, Any]) -> Config:
+    try:
+        return _adapter().validate_python(data)
+    except ValidationError as exc:
+        raise ConfigError(_message(exc.errors()[0])) from None
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of a run config (for editors and the docs' configuration reference)."""
+    return _adapter().json_schema()
 
 
 # -- loading and overrides --------------------------------------------------------

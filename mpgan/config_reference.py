@@ -172,6 +172,11 @@ def config_reference_markdown() -> str:
         "component section (`data`, `generator`, `discriminator`, `objective`) may be given as a",
         "bare registry name; `mpgan list` shows the names.",
         "",
+        "`mpgan config -c FILE --set KEY=VALUE` prints the resolved config a run would use. The same",
+        "keys as a [JSON Schema](config.schema.json) (`mpgan config --schema`): an editor with the YAML",
+        "language server checks and completes a config that starts with",
+        "`# yaml-language-server: $schema=<path or URL of config.schema.json>`.",
+        "",
     ]
     first_of: dict[tuple[type, str], str] = {}
     for path, cls, default in config_sections():
@@ -203,3 +208,26 @@ def config_reference_markdown() -> str:
             lines.append(f"| `{full}` | {_code(f.type)} | {shown} | {_cell(doc)} |")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def config_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a run config, each section and key described by its doc: what
+    ``mpgan config --schema`` prints and the site serves for editors (a YAML file that starts
+    with ``# yaml-language-server: $schema=URL`` gets completion and checks)."""
+    schema = _config.config_schema()
+    sections = {cls.__name__: cls for _, cls, _ in config_sections()}
+    for name, node in [("Config", schema), *schema.get("$defs", {}).items()]:
+        cls = sections.get(name)
+        if cls is None:
+            continue
+        if class_doc(cls):
+            node["description"] = class_doc(cls)
+        for f in config_fields(cls):
+            prop = node.get("properties", {}).get(f.name)
+            if prop is not None and f.doc:
+                prop["description"] = f.doc
+    for name, node in list(schema.get("$defs", {}).items()):
+        if issubclass(sections.get(name, object), _config._Named):  # `generator: dcgan_generator`
+            schema["$defs"][name] = {"anyOf": [node, {"type": "string", "description": "the registry name alone"}]}
+    schema["title"] = "mpgan run config"
+    return schema

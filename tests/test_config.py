@@ -107,3 +107,57 @@ def test_malformed_tf_config_is_one_clear_sentence(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", '{"cluster": {}}')
     with pytest.raises(ConfigError, match="TF_CONFIG must be JSON like"):
         build_strategy(DistributeConfig("multi_worker"))
+
+
+@pytest.mark.parametrize("override, message", [
+    ("privacy={max_grad_nrm: 1, target_epsilon: 3}",
+     "unknown key 'privacy.max_grad_nrm' (did you mean 'privacy.max_grad_norm'?); valid keys under privacy: "
+     "noise_multiplier, target_epsilon, max_grad_norm, delta, accountant"),
+    ("train.swaps=[{at_epoch: 1, g_optimizer: {name: adam, lerning_rate: 0.1}}]",
+     "unknown key 'train.swaps[0].g_optimizer.lerning_rate' (did you mean 'train.swaps[0].g_optimizer.learning_rate'?)"),
+    ("discriminators=[{name: mpgan_discriminator, viw: 2}]",
+     "unknown key 'discriminators[0].viw' (did you mean 'discriminators[0].view'?)"),
+    ("privacy=3", "privacy must be a mapping, got 3"),
+    ("generator=5", "generator must be a mapping or a registry name, got 5"),
+    ("train.epochs=2.5", "train.epochs must be an integer, got 2.5"),
+    ("train.deterministic=maybe", "train.deterministic must be true or false, got 'maybe'"),
+    ("generator={params: {}}", None),
+])
+def test_errors_inside_optional_and_list_sections_name_the_key(override, message):
+    """A typo inside an optional section (privacy, a swap's optimizer) or a list item is
+    reported at its own key with the nearest spelling, not as "must be X or null"."""
+    if message is None:  # a section without its name keeps the default's
+        assert load_config(None, [override]).generator.name == "mpgan_generator"
+        return
+    with pytest.raises(ConfigError) as err:
+        load_config(None, [override])
+    assert message in str(err.value)
+
+
+def test_json_schema_accepts_every_shipped_config_and_refuses_a_typo():
+    jsonschema = pytest.importorskip("jsonschema")
+    import yaml
+
+    from mpgan.config import packaged_configs
+    from mpgan.config_reference import config_json_schema
+
+    schema = config_json_schema()
+    assert schema["$defs"]["PrivacyConfig"]["properties"]["max_grad_norm"]["description"].startswith(
+        "each real row's gradient is clipped")
+    for path in packaged_configs().values():
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)  # `objective: hinge` shorthand too
+    with pytest.raises(jsonschema.ValidationError, match="max_grad_nrm"):
+        jsonschema.validate({"privacy": {"max_grad_nrm": 1}}, schema)
+
+
+def test_mpgan_config_prints_the_resolved_config(capsys):
+    import yaml
+
+    from mpgan.cli import main
+
+    assert main(["config", "-c", "breast_cancer_mlp", "--set", "train.epochs=7"]) == 0
+    resolved = yaml.safe_load(capsys.readouterr().out)
+    assert resolved["train"]["epochs"] == 7 and resolved["data"]["name"] == "breast_cancer"
+    assert resolved["train"]["n_critic"] == 1  # a default the file does not set
+    assert main(["config", "--set", "privacy.max_grad_nrm=1"]) == 2
+    assert "did you mean 'privacy.max_grad_norm'" in capsys.readouterr().err
