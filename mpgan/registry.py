@@ -38,6 +38,10 @@ class Entry:
     source: str  # "mpgan" or the plugin's entry-point name
 
 
+def _plural(kind: str) -> str:
+    return kind[:-1] + "ies" if kind.endswith("y") else kind + "s"
+
+
 def _first_line(doc: str | None) -> str:
     for line in (doc or "").strip().splitlines():
         if line.strip():
@@ -91,7 +95,7 @@ class Registry:
             close = difflib.get_close_matches(str(name), known, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise UnknownNameError(
-                f"unknown {self.kind} '{name}'{hint}; known {self.kind}s: {', '.join(known)}"
+                f"unknown {self.kind} '{name}'{hint}; known {_plural(self.kind)}: {', '.join(known)}"
             ) from None
 
     def build(self, name: str, *args: Any, **params: Any) -> Any:
