@@ -9,7 +9,7 @@ import tensorflow as tf
 from mpgan import OBJECTIVES, ModelError, Trainer, load_config
 from mpgan.data import load_dataset
 from mpgan.models import build_classifier
-from mpgan.training.step import aggregator
+from mpgan.training.aggregators import build_aggregator
 from tests.helpers import TINY
 
 
@@ -134,13 +134,13 @@ def test_several_discriminators_with_views(tmp_path):
 
 def test_aggregators_by_value():
     losses = [tf.constant(0.5), tf.constant(1.0), tf.constant(2.0)]
-    assert float(aggregator("mean", {})(losses)) == pytest.approx(3.5 / 3)
-    assert float(aggregator("gman", {"temperature": 0.0})(losses)) == pytest.approx(3.5 / 3)
+    assert float(build_aggregator("mean", {})(losses)) == pytest.approx(3.5 / 3)
+    assert float(build_aggregator("gman", {"temperature": 0.0})(losses)) == pytest.approx(3.5 / 3)
     w = np.exp([0.5, 1.0, 2.0]) / np.exp([0.5, 1.0, 2.0]).sum()
-    assert float(aggregator("gman", {"temperature": 1.0})(losses)) == pytest.approx(float(w @ [0.5, 1, 2]), rel=1e-6)
-    assert float(aggregator("gman", {"temperature": 50.0})(losses)) == pytest.approx(2.0, rel=1e-4)
+    assert float(build_aggregator("gman", {"temperature": 1.0})(losses)) == pytest.approx(float(w @ [0.5, 1, 2]), rel=1e-6)
+    assert float(build_aggregator("gman", {"temperature": 50.0})(losses)) == pytest.approx(2.0, rel=1e-4)
     eta = 1.5 * 2.0
-    assert float(aggregator("hypervolume", {})(losses)) == pytest.approx(
+    assert float(build_aggregator("hypervolume", {})(losses)) == pytest.approx(
         -np.log([eta - 0.5, eta - 1.0, eta - 2.0]).sum(), rel=1e-6)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from . import augment, optimizers, regularizers, schedules  # noqa: F401  (register the step's parts; no TensorFlow yet)
+from . import aggregators, augment, optimizers, regularizers, schedules  # noqa: F401  (register the step's parts; no TensorFlow yet)
 from .callbacks import Callback, ProgressBar
 
 if TYPE_CHECKING:

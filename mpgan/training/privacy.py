@@ -25,10 +25,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import ConfigError
 from ..lazy import lazy_module
+from .plan import DiscriminatorSlot, StepPlan
 from .regularizers import Regularizer
 
 tf = lazy_module("tensorflow")
@@ -119,6 +120,16 @@ class PrivacyBudget:
 
 # -- DP-SGD inside the trainer ----------------------------------------------------------
 
+class PrivacySettings(Protocol):
+    """The ``privacy`` section of a config, as DP-SGD reads it."""
+
+    delta: float | None
+    noise_multiplier: float | None
+    target_epsilon: float | None
+    max_grad_norm: float | None  # required under privacy (the config checks)
+    accountant: str
+
+
 class DPSGD:
     """The trainer's private part: Poisson batches of real rows and the private gradient."""
 
@@ -128,27 +139,24 @@ class DPSGD:
         self.total_steps, self.target_epsilon = int(total_steps), target_epsilon
 
     @classmethod
-    def from_trainer(cls, trainer: Any) -> DPSGD | None:
-        """The trainer's DP-SGD from ``config.privacy`` (None without one), after refusing
-        settings that would void the guarantee."""
-        p = trainer.config.privacy
-        if p is None:
+    def from_plan(cls, plan: StepPlan, settings: PrivacySettings | None, n_rows: int,
+                  total_steps: int, kind: str) -> DPSGD | None:
+        """The run's DP-SGD from ``config.privacy`` (None without one), after refusing
+        settings that would void the guarantee; the batches and the number of private
+        updates per step are the plan's."""
+        if settings is None:
             return None
-        check_private_training(trainer)
-        t, n = trainer.train_config, len(trainer.dataset)
-        delta = p.delta if p.delta is not None else min(1e-5, 1.0 / (10 * n))
-        if delta >= 1.0 / n:
-            raise ConfigError(f"privacy.delta ({delta:g}) must be below 1/n = {1.0 / n:g} for the {n} training "
-                              "rows: a larger delta allows publishing a row outright")
-        d_batch = t.batch_size // 2 if trainer.schedule.half_batch else t.batch_size
-        n_critic = trainer.schedule.n_critic or t.n_critic
-        trained = sum(not s.frozen for s in trainer.slots)
-        total = t.epochs * trainer.steps_per_epoch
-        budget = PrivacyBudget(d_batch / n, p.noise_multiplier or 1.0, delta, n_critic * max(trained, 1),
-                               p.accountant)
-        if p.target_epsilon is not None:
-            budget = budget.calibrated(p.target_epsilon, total)
-        return cls(budget, p.max_grad_norm, d_batch, total, p.target_epsilon)
+        check_private_training(plan, kind)
+        delta = settings.delta if settings.delta is not None else min(1e-5, 1.0 / (10 * n_rows))
+        if delta >= 1.0 / n_rows:
+            raise ConfigError(f"privacy.delta ({delta:g}) must be below 1/n = {1.0 / n_rows:g} for the {n_rows} "
+                              "training rows: a larger delta allows publishing a row outright")
+        d_batch = plan.batches.real
+        budget = PrivacyBudget(d_batch / n_rows, settings.noise_multiplier or 1.0, delta, plan.d_updates_per_step,
+                               settings.accountant)
+        if settings.target_epsilon is not None:
+            budget = budget.calibrated(settings.target_epsilon, total_steps)
+        return cls(budget, settings.max_grad_norm, d_batch, total_steps, settings.target_epsilon)
 
     def real_batch(self, rng: Any, x: Any, y: Any) -> tuple[Any, Any]:
         """A Poisson sample of the real rows: each in with probability ``q``."""
@@ -189,34 +197,34 @@ def _layers(model: Any) -> list[Any]:
     return out
 
 
-def check_private_training(trainer: Any) -> None:
-    """Refuse what would silently break the guarantee, each with its reason."""
-    from ..modalities import modality_of
-
-    kind = modality_of(trainer.dataset).kind
+def check_private_training(plan: StepPlan, kind: str) -> None:
+    """Refuse what would silently break the guarantee, each with its reason (``kind`` is
+    the data's modality)."""
     if kind != "tabular":
         raise ConfigError(f"privacy is supported for tabular runs only, not {kind} data: drop the privacy "
                           "block, or train on a table")
-    if trainer.strategy.num_replicas_in_sync > 1:
+    if plan.batches.replicas > 1:
         raise ConfigError("privacy runs on one device; drop distribute or the privacy block")
-    if trainer.objective.needs_features:
-        raise ConfigError(f"objective {trainer.objective.name} cannot be used with privacy: its generator loss "
+    if plan.objective.needs_features:
+        raise ConfigError(f"objective {plan.objective.name} cannot be used with privacy: its generator loss "
                           "reads the discriminator's features of real rows, outside the noised gradients")
-    for k, slot in enumerate(trainer.slots):
-        where = f"discriminator {k} ({slot.name})"
-        if slot.frozen:
-            continue
-        norms = [type(layer).__name__ for layer in _layers(slot.model) if "BatchNorm" in type(layer).__name__]
-        if norms:
-            raise ConfigError(f"{where} has a {norms[0]} layer, which cannot be used with privacy: it mixes "
-                              "rows of a batch, so one row's gradient is no longer its own to clip")
-        if int(getattr(slot.model, "pac", 1) or 1) > 1:
-            raise ConfigError(f"{where} packs rows (pac > 1), which cannot be used with privacy: "
-                              "use pac: 1 so each row's gradient can be clipped on its own")
-        for reg in slot.regularizers:
-            if reg.has("real") or reg.needs_eps or type(reg).observe is not Regularizer.observe:
-                raise ConfigError(f"regularizer {reg.name} cannot be used with privacy: it reads real rows "
-                                  "(or an average of D's outputs on them) outside the clipped, noised gradients")
+    for k, slot in enumerate(plan.slots):
+        if not slot.frozen:
+            _check_private_slot(f"discriminator {k} ({slot.name})", slot)
 
 
-__all__ = ["DPSGD", "PrivacyBudget", "check_private_training", "clip_and_noise", "per_example_norms"]
+def _check_private_slot(where: str, slot: DiscriminatorSlot) -> None:
+    norms = [type(layer).__name__ for layer in _layers(slot.model) if "BatchNorm" in type(layer).__name__]
+    if norms:
+        raise ConfigError(f"{where} has a {norms[0]} layer, which cannot be used with privacy: it mixes "
+                          "rows of a batch, so one row's gradient is no longer its own to clip")
+    if int(getattr(slot.model, "pac", 1) or 1) > 1:
+        raise ConfigError(f"{where} packs rows (pac > 1), which cannot be used with privacy: "
+                          "use pac: 1 so each row's gradient can be clipped on its own")
+    for reg in slot.regularizers:
+        if reg.has("real") or reg.needs_eps or type(reg).observe is not Regularizer.observe:
+            raise ConfigError(f"regularizer {reg.name} cannot be used with privacy: it reads real rows "
+                              "(or an average of D's outputs on them) outside the clipped, noised gradients")
+
+
+__all__ = ["DPSGD", "PrivacyBudget", "PrivacySettings", "check_private_training", "clip_and_noise", "per_example_norms"]

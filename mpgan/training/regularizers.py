@@ -9,9 +9,12 @@ Each is built from the registry by a config entry::
 
 A regularizer contributes to the real-side update (``real_loss``), the fake-side update
 (``fake_loss``) or the generator's (``g_loss``); under the ``joint`` schedule the real
-and fake sides share one update. ``every=k`` applies the term on every k-th step only,
-multiplied by k (lazy regularization, Karras et al. 2020); the step logs each term's
-last raw value under its name. A fork adds one with a decorated factory::
+and fake sides share one update. Each trained discriminator has its own copy, so a
+generator term is added to the generator's loss once per trained discriminator (after
+the aggregator combines the objective's losses). ``every=k`` applies a term on every
+k-th step only, multiplied by k (lazy regularization, Karras et al. 2020); the step logs
+the last raw value of the discriminator's sides under the name, the generator's as
+``g_NAME``. A fork adds one with a decorated factory::
 
     @REGULARIZERS.register("logit_l2")
     def logit_l2(weight=0.01, every=1):
@@ -33,9 +36,13 @@ tf = lazy_module("tensorflow")
 
 
 class Regularizer:
-    """Base class. ``u`` is the discriminator update in progress (see ``step.DUpdate``):
-    it holds ``real``, ``fake``, their labels, ``real_logits`` / ``fake_logits`` once
-    computed, per-sample mixing weights ``eps``, and ``discriminate(x, labels)``."""
+    """Base class. For ``real_loss`` / ``fake_loss``, ``u`` is the discriminator update in
+    progress (``step.DUpdate``): ``real``, ``fake``, their labels, ``real_logits`` /
+    ``fake_logits`` once computed, per-sample mixing weights ``eps``, and
+    ``discriminate(x, labels)``. For ``g_loss``, ``u`` is the generator update as this
+    discriminator sees it (``step.GUpdate``): ``z``, ``generated`` (G(z)), ``fake`` (what
+    D sees: augmented), ``fake_labels``, ``fake_logits`` and ``discriminate``; the term's
+    gradient reaches the generator's weights."""
 
     def __init__(self, name: str, weight: float = 1.0, every: int = 1):
         where = f"train.regularizers ({name})"
@@ -88,9 +95,10 @@ class Regularizer:
         last.assign(tf.where(due, value, last))
         return (self.weight * self.every) * value
 
-    def value(self) -> Any:
-        """The last raw value, summed over the sides it has (what the history logs)."""
-        return tf.add_n([tf.identity(v) for side, v in self.last.items() if self.has(side)])
+    def value(self, sides: tuple[str, ...] = ("real", "fake")) -> Any:
+        """The last raw value of those of ``sides`` it has, summed: what the history logs
+        (the discriminator's sides under the name, the generator's as ``g_NAME``)."""
+        return tf.add_n([tf.identity(self.last[side]) for side in sides if self.has(side)])
 
     # -- helpers -----------------------------------------------------------------------
     @classmethod

@@ -33,18 +33,20 @@ from ..errors import ConfigError, DivergenceError, MpganError, UnknownNameError
 from ..modalities import modality_of
 from ..objectives import Objective
 from ..registry import GENERATORS, OBJECTIVES, RUN_CALLBACKS, SCHEDULES
-from .augment import build_augment
+from .aggregators import build_aggregator
+from .augment import Augment, build_augment
 from .callbacks import Callback, ProgressBar
 from .discriminators import build_discriminator, features_model
 from .distribute import build_strategy, is_chief
 from .optimizers import build_optimizer
+from .plan import Batches, DiscriminatorSlot, StepPlan
 from .priors import LatentPrior
 from .privacy import DPSGD
 from .regularizers import build_regularizers
 from .run_dir import RunDirectory, next_run_dir
 from .schedules import Schedule
 from .state import TrainerState, untracked_state
-from .step import DiscriminatorSlot, TrainStep
+from .step import TrainLoop
 
 
 def build_schedule(name: str) -> Schedule:
@@ -97,43 +99,40 @@ class Trainer:
             self.callbacks.append(TensorBoard())
         with self.strategy.scope():
             models = [discriminator] if isinstance(discriminator, keras.Model) else list(discriminator)
-            self._check_batches(models)
-            self._build_parts(models)
+            schedule, batches = self._check_batches(models)
+            self._build_plan(models, schedule, batches)
             self._build_state(models)
 
     # ------------------------------------------------------------------ building
-    def _check_batches(self, models: list[keras.Model]) -> None:
+    def _check_batches(self, models: list[keras.Model]) -> tuple[Schedule, Batches]:
         t, n = self.train_config, len(self.dataset)
         if t.deterministic:
             tf.config.experimental.enable_op_determinism()
         if n < t.batch_size:
             raise ConfigError(f"train.batch_size ({t.batch_size}) exceeds the dataset's {n} samples; "
                               f"use a batch size of at most {n - n % 2}")
-        self.schedule = build_schedule(t.schedule)
-        replicas = self.strategy.num_replicas_in_sync
-        d_batch = t.batch_size // 2 if self.schedule.half_batch else t.batch_size
-        if self.schedule.half_batch and t.batch_size % 2:
-            raise ConfigError(f"train.batch_size must be even for the {t.schedule} schedule, got {t.batch_size}")
-        if replicas > 1 and (t.batch_size % replicas or d_batch % replicas):
-            raise ConfigError(f"train.batch_size ({t.batch_size}) must split evenly over {replicas} replicas "
-                              f"(and its discriminator half-batch too)")
+        schedule = build_schedule(t.schedule)
+        batches = Batches.of(t, schedule, self.strategy.num_replicas_in_sync)
         for m in models:
             pac = int(getattr(m, "pac", 1) or 1)
-            if t.batch_size % pac or d_batch % pac:
-                raise ConfigError(f"train.batch_size ({t.batch_size}) and the discriminator's batch ({d_batch}) "
-                                  f"must be multiples of its pac ({pac}), which packs that many rows per logit")
+            if t.batch_size % pac or batches.real % pac:
+                raise ConfigError(f"train.batch_size ({t.batch_size}) and the discriminator's batch "
+                                  f"({batches.real}) must be multiples of its pac ({pac}), which packs that "
+                                  "many rows per logit")
+        return schedule, batches
 
-    def _build_parts(self, models: list[keras.Model]) -> None:
+    def _build_plan(self, models: list[keras.Model], schedule: Schedule, batches: Batches) -> None:
+        """Build every part of the step into ``self.plan`` (and DP-SGD from it)."""
         t = self.train_config
-        self.prior = LatentPrior.for_generator(self.generator, t.latent_std, self.dataset.y)
+        prior = LatentPrior.for_generator(self.generator, t.latent_std, self.dataset.y)
         self.steps_per_epoch = t.steps_per_epoch or max(1, len(self.dataset) // t.batch_size)
         self.total_epochs = t.epochs
-        self.augment = build_augment(t.augment)
-        if self.augment is not None:
-            if self.strategy.num_replicas_in_sync > 1:
+        augment = build_augment(t.augment)
+        if augment is not None:
+            if batches.replicas > 1:
                 raise ConfigError("train.augment is not supported with several replicas yet; "
                                   "drop it or train on one device")
-            self.augment.build()
+            augment.build()
         # Optimizer phases: phase i runs after the first i swaps. Every phase's optimizers
         # are built now, so a checkpoint holds them all and each phase's step traces once.
         self.swap_steps = [sw.at_step if sw.at_step is not None else sw.at_epoch * self.steps_per_epoch
@@ -147,12 +146,16 @@ class Trainer:
             d_phase.append([sw.d_optimizer or prev for prev in d_phase[-1]])
         self.phase_optimizer_names = [(g.name, ",".join(sorted({d.name for d in ds})))
                                       for g, ds in zip(g_cfgs, d_phase, strict=True)]
-        self.g_optimizers = [self._optimizer(c, "train.g_optimizer", self.generator) for c in g_cfgs]
-        self.slots = [self._slot(k, m, dc, d_phase) for k, (m, dc) in enumerate(zip(models, d_cfgs, strict=True))]
-        if any(s.conditional for s in self.slots) and not self.prior.num_classes:
+        g_optimizers = tuple(self._optimizer(c, "train.g_optimizer", self.generator) for c in g_cfgs)
+        slots = tuple(self._slot(k, m, dc, d_phase) for k, (m, dc) in enumerate(zip(models, d_cfgs, strict=True)))
+        if any(s.conditional for s in slots) and not prior.num_classes:
             raise ConfigError("a conditional discriminator needs a conditional generator "
                               "(generator.params.conditional: true)")
-        self.dp = DPSGD.from_trainer(self)  # None without a privacy block
+        self.plan = StepPlan(batches, slots, g_optimizers, self.objective,
+                             build_aggregator(t.aggregate, t.aggregate_params), schedule, augment, prior,
+                             float(t.label_smoothing), None if t.ema is None else float(t.ema))
+        self.dp = DPSGD.from_plan(self.plan, self.config.privacy, len(self.dataset),  # None without privacy
+                                  t.epochs * self.steps_per_epoch, modality_of(self.dataset).kind)
 
     def _slot(self, k: int, model: keras.Model, dc: DiscriminatorConfig, d_phase: list) -> DiscriminatorSlot:
         t = self.train_config
@@ -192,8 +195,8 @@ class Trainer:
             self.real_y = tf.one_hot(np.asarray(self.dataset.y), self.prior.num_classes)
         self._fixed_z = self.prior.sample(t.n_samples, seed=self.config.seed + 7919)
         self.trace_count = 0
-        self._steps: dict[int, Any] = {}
-        self.metric_names = TrainStep(self, 0).names
+        self._loops: dict[int, Any] = {}  # phase -> its compiled run_steps
+        self.metric_names = list(self.plan.metric_names)
         tracked: dict[str, Any] = {"generator": self.generator, "rng": self.rng, "step": self.step,
                                    "epoch": self.epoch, "phase": self.phase}
         for i, opt in enumerate(self.g_optimizers):
@@ -217,6 +220,27 @@ class Trainer:
         self.last_epoch_history: pd.DataFrame | None = None
 
     # -- views -------------------------------------------------------------------------
+    @property
+    def slots(self) -> tuple[DiscriminatorSlot, ...]:
+        return self.plan.slots
+
+    @property
+    def g_optimizers(self) -> tuple[keras.optimizers.Optimizer, ...]:
+        """The generator's optimizer of each phase."""
+        return self.plan.g_optimizers
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.plan.schedule
+
+    @property
+    def augment(self) -> Augment | None:
+        return self.plan.augment
+
+    @property
+    def prior(self) -> LatentPrior:
+        return self.plan.prior
+
     @property
     def run_dir(self) -> Path | None:
         return self.run.path if self.run is not None else None
@@ -383,11 +407,11 @@ class Trainer:
         """The optimizer phase a step runs in, given how many steps came before it."""
         return np.searchsorted(self.swap_steps, steps_done, side="right")
 
-    def _step_fn(self, phase: int):
-        """The compiled multi-step function of an optimizer phase (built, and traced, once)."""
-        if phase not in self._steps:
-            self._steps[phase] = TrainStep(self, phase).compile()
-        return self._steps[phase]
+    def _compiled(self, phase: int):
+        """The compiled ``run_steps(n)`` of an optimizer phase (built, and traced, once)."""
+        if phase not in self._loops:
+            self._loops[phase] = TrainLoop(self, phase).compile()
+        return self._loops[phase]
 
     def train_steps(self, n: int) -> np.ndarray:
         """Run ``n`` training steps and return their metrics, shape ``(n, len(metric_names))``.
@@ -402,7 +426,7 @@ class Trainer:
             if phase != int(self.phase.numpy()):
                 self.phase.assign(phase)
             m = n if phase >= len(self.swap_steps) else min(n, self.swap_steps[phase] - done)
-            out.append(self._step_fn(phase)(tf.constant(m, tf.int32)).numpy())
+            out.append(self._compiled(phase)(tf.constant(m, tf.int32)).numpy())
             n -= m
         return np.concatenate(out) if out else np.zeros((0, len(self.metric_names)), np.float32)
 
