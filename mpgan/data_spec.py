@@ -15,21 +15,24 @@ from typing import Any, Literal
 import numpy as np
 
 Kind = Literal["image", "tabular", "toy"]
+#: A block's output head (:data:`mpgan.column_kinds.HEADS`): what the generator emits for it.
+Head = Literal["numeric", "categorical"]
 
 
 @dataclass(frozen=True)
 class Column:
     """One column of a table as the model sees it: a block of ``width`` features.
 
-    ``kind`` is "numeric" (``width`` linear outputs) or "categorical" (``width`` =
-    number of categories, generated through one softmax block). One table column may
-    give several blocks: mode-specific normalisation gives a numeric value block and a
-    categorical ``"<name>.mode"`` block, a numeric column with missing values adds a
-    categorical ``"<name>.missing"`` block.
+    ``kind`` is the block's output head, which the table column's kind
+    (:mod:`mpgan.column_kinds`) chose: "numeric" (``width`` linear outputs) or
+    "categorical" (``width`` = number of categories, generated through one softmax
+    block). One table column may give several blocks: mode-specific normalisation gives a
+    numeric value block and a categorical ``"<name>.mode"`` block, a numeric column with
+    missing values adds a categorical ``"<name>.missing"`` block.
     """
 
     name: str
-    kind: Literal["numeric", "categorical"]
+    kind: Head
     width: int = 1
     categories: tuple[Any, ...] = ()
 

@@ -233,14 +233,65 @@ def plot_correlation_heatmaps(real_corr, fake_corr, path: str | Path, labels: Se
     return _save(fig, path)
 
 
+def _column_plot(c, r: pd.Series, kinds: dict | None) -> str:
+    """How column ``c`` is drawn: its kind's ``plot`` ("histogram", "integer" or "bars"); the
+    kind comes from ``kinds`` or else from the schema's one rule applied to the real column."""
+    from .column_kinds import get_kind, infer_kind
+    from .errors import DataError
+
+    name = (kinds or {}).get(str(c)) or (kinds or {}).get(c)
+    if name is None:
+        try:
+            name = infer_kind(c, r)
+        except DataError:  # e.g. an all-missing column: its one bar says so
+            return "bars"
+    return get_kind(name).plot
+
+
+def _draw_numbers(ax, r: pd.Series, f: pd.Series, labels: tuple[str, str], bins: int, integer: bool) -> None:
+    """Real and synthetic histograms on shared bins: even bins over the central 99 %, or
+    whole-number-wide bins centred on the integers (one per value when they fit in ``bins``)."""
+    rv, fv = _finite(pd.to_numeric(r, errors="coerce")), _finite(pd.to_numeric(f, errors="coerce"))
+    both = np.concatenate([rv, fv])
+    lo, hi = (np.percentile(both, 0.5), np.percentile(both, 99.5)) if both.size else (0.0, 1.0)
+    if integer:
+        lo, hi = math.floor(lo), math.ceil(hi)
+        width = max(1, math.ceil((hi - lo + 1) / bins))
+        edges = np.arange(lo - 0.5, hi + 0.5 + width, width)
+    else:
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, bins + 1)
+    for v, lab in ((rv, labels[0]), (fv, labels[1])):
+        if v.size:
+            ax.hist(v, bins=edges, density=True, alpha=0.5, label=lab)  # tails beyond 0.5/99.5% left out
+
+
+def _draw_bars(ax, r: pd.Series, f: pd.Series, labels: tuple[str, str], max_shown: int) -> None:
+    """Category shares side by side, the ``max_shown`` most frequent real ones, in the
+    canonical label form (1 and 1.0 are one category "1", missing is "<NA>")."""
+    from .column_kinds import category_labels
+
+    p = pd.Series(category_labels(r)).value_counts(normalize=True)
+    q = pd.Series(category_labels(f)).value_counts(normalize=True)
+    cats = list(p.index[:max_shown])
+    x = np.arange(len(cats))
+    ax.bar(x - 0.2, [p.get(k, 0.0) for k in cats], width=0.4, label=labels[0])
+    ax.bar(x + 0.2, [q.get(k, 0.0) for k in cats], width=0.4, label=labels[1])
+    ax.set_xticks(x, [k if len(k) <= 10 else k[:9] + "…" for k in cats], rotation=45 if len(cats) > 4 else 0,
+                  fontsize=7)
+    ax.set_ylabel("share", fontsize=7)
+
+
 def plot_column_histograms(real: pd.DataFrame, fake: pd.DataFrame, path: str | Path,
                            columns: Sequence | None = None, max_columns: int = 16,
                            kinds: dict | None = None, labels: tuple[str, str] = ("real", "synthetic"),
                            bins: int = 30, max_categories_shown: int = 12) -> Path:
-    """A grid of per-column plots, real vs synthetic: histograms (numeric columns) and bar charts
-    of category shares (categorical columns, the ``max_categories_shown`` most frequent real
-    ones). ``kinds`` maps column -> "numeric"/"categorical" (by default: numeric dtype with more
-    than 10 distinct values is numeric, as in :mod:`mpgan.metrics.tabular`)."""
+    """A grid of per-column plots, real vs synthetic, each drawn as its column kind declares
+    (:mod:`mpgan.column_kinds`): histograms (numeric), whole-number bins (integer) and bar
+    charts of category shares (categorical, the ``max_categories_shown`` most frequent real
+    ones). ``kinds`` maps column -> kind name; columns it leaves out get the kind the
+    schema's one rule gives the real column, as everywhere else in mpgan."""
     from .errors import DataError
 
     cols = list(real.columns) if columns is None else list(columns)
@@ -255,37 +306,11 @@ def plot_column_histograms(real: pd.DataFrame, fake: pd.DataFrame, path: str | P
     nrows = int(math.ceil(len(cols) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.6 * nrows), squeeze=False)
     for ax, c in zip(axes.ravel(), cols, strict=False):
-        r, f = real[c], fake[c]
-        kind = (kinds or {}).get(str(c)) or (kinds or {}).get(c)
-        if kind is None:
-            numeric = (pd.api.types.is_numeric_dtype(r.dtype) and not pd.api.types.is_bool_dtype(r.dtype)
-                       and r.nunique(dropna=True) > 10)
-            kind = "numeric" if numeric else "categorical"
-        if kind == "numeric":
-            rv, fv = _finite(pd.to_numeric(r, errors="coerce")), _finite(pd.to_numeric(f, errors="coerce"))
-            both = np.concatenate([rv, fv])
-            lo, hi = (np.percentile(both, 0.5), np.percentile(both, 99.5)) if both.size else (0.0, 1.0)
-            if hi <= lo:
-                lo, hi = lo - 0.5, hi + 0.5
-            edges = np.linspace(lo, hi, bins + 1)
-            for v, lab in ((rv, labels[0]), (fv, labels[1])):
-                if v.size:
-                    ax.hist(v, bins=edges, density=True, alpha=0.5, label=lab)  # tails beyond 0.5/99.5% left out
+        style = _column_plot(c, real[c], kinds)
+        if style == "bars":
+            _draw_bars(ax, real[c], fake[c], labels, max_categories_shown)
         else:
-            def shares(s: pd.Series) -> pd.Series:  # 1 and 1.0 are one category, shown as "1"
-                if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
-                    text = [f"{v:g}" for v in s.to_numpy(dtype=float, na_value=np.nan)]
-                    s = pd.Series(text, index=s.index).where(s.notna())
-                return s.astype(object).where(s.notna(), "<NA>").astype(str).value_counts(normalize=True)
-
-            p, q = shares(r), shares(f)
-            cats = list(p.index[:max_categories_shown])
-            x = np.arange(len(cats))
-            ax.bar(x - 0.2, [p.get(k, 0.0) for k in cats], width=0.4, label=labels[0])
-            ax.bar(x + 0.2, [q.get(k, 0.0) for k in cats], width=0.4, label=labels[1])
-            ax.set_xticks(x, [k if len(k) <= 10 else k[:9] + "…" for k in cats],
-                          rotation=45 if len(cats) > 4 else 0, fontsize=7)
-            ax.set_ylabel("share", fontsize=7)
+            _draw_numbers(ax, real[c], fake[c], labels, bins, integer=style == "integer")
         ax.set_title(str(c), fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(cols):]:

@@ -49,7 +49,8 @@ def iris_split():
 
 
 def test_column_kinds_rule_and_overrides(table):
-    assert column_kinds(table) == {"a": "numeric", "b": "numeric", "c": "numeric",
+    # c: an integer column with 50 values is a count (integer); with at most 10 a code (categorical)
+    assert column_kinds(table) == {"a": "numeric", "b": "numeric", "c": "integer",
                                    "colour": "categorical", "label": "categorical"}
     assert column_kinds(table, categorical=["c"], numeric="label")["c"] == "categorical"
     few = pd.DataFrame({"f": [0.5, 1.5] * 5, "code": [1.0, 2.0, np.nan, 3.0, 1.0] * 2, "t": [True, False] * 5})
@@ -230,7 +231,7 @@ def test_tabular_report_writes_its_files(table, tmp_path):
     for heading in ("## Columns", "## Correlations", "## Utility", "## Distance to closest record"):
         assert heading in md
     assert rep["n_real_train"] == 80 and rep["n_real_test"] == 40 and rep["n_synthetic"] == 80
-    assert rep["columns"]["n_numeric"] == 3 and rep["columns"]["n_categorical"] == 2
+    assert (rep["columns"]["n_numeric"], rep["columns"]["n_integer"], rep["columns"]["n_categorical"]) == (2, 1, 2)
     assert rep["utility"]["logistic_regression"]["n_synthetic"] == 80
     assert rep["dcr"]["n_holdout"] == 40
     json.loads(json.dumps(rep))

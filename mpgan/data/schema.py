@@ -1,17 +1,21 @@
-"""One table schema: which columns are numeric and which categorical, the missing-value
-label, numeric bounds and category lists.
+"""One table schema: each column's kind, the missing-value label, numeric bounds and
+category lists.
 
-Every part of mpgan that looks at a table's columns reads this one rule: the
+Every part of mpgan that looks at a table's columns reads this one schema: the
 :class:`~mpgan.data.tabular.TabularTransformer` (which encoder a column gets), the
 baselines in :mod:`mpgan.synthesizers` and the metrics in :mod:`mpgan.metrics.tabular`.
 Tabular runs save it in ``data_spec.json`` under ``"schema"``.
 
-**The rule.** A column is **categorical** when it is listed in ``categorical=``, has a
-pandas ``category`` or bool dtype, holds text, or holds only whole numbers with at most
-``max_categories`` (10) distinct values (an integer code, also when pandas read it as
-float because of missing values); every other number column is **numeric**. ``numeric=`` forces a column numeric (it must then hold numbers, text that
-parses as numbers is fine). A text column whose values are mostly but not all numbers is
-refused: it is almost always a data error (a stray "n/a" in a numeric column).
+**The rule.** A column's kind is the first registered kind (:mod:`mpgan.column_kinds`,
+in priority order) that claims it: **categorical** for a pandas ``category`` or bool
+dtype, text, or only whole numbers with at most ``max_categories`` (10) distinct values
+(an integer code, also when pandas read it as float because of missing values);
+**integer** for an integer dtype with more values; **numeric** for every other number
+column. ``kinds={"col": "integer"}`` forces a kind (any registered one), and
+``numeric=`` / ``categorical=`` list columns to force to those two; a forced numeric
+kind needs numbers (text that parses as numbers is fine). A text column whose values
+are mostly but not all numbers is refused: it is almost always a data error (a stray
+"n/a" in a numeric column).
 
 Missing values of a categorical column are their own category, labelled
 :data:`MISSING_LABEL`; a numeric column counts them (``missing``) and keeps them out of
@@ -21,43 +25,30 @@ its bounds.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..column_kinds import (
+    MAX_CATEGORIES,
+    MISSING_LABEL,
+    NUMERIC_LOOKING,
+    ColumnKind,
+    category_labels,
+    get_kind,
+    infer_kind,
+    is_number_dtype,
+)
 from ..errors import DataError
 
-MISSING_LABEL = "<NA>"
-#: Number columns with at most this many distinct values are categorical.
-MAX_CATEGORIES = 10
-#: A text column with at least this share of numbers (but not all) is refused as a data error.
-NUMERIC_LOOKING = 0.9
-
-ColumnKind = Literal["numeric", "categorical"]
-
-
-def is_number_dtype(dtype: Any) -> bool:
-    """A real number dtype (bool and complex are not numbers here)."""
-    return (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-            and not pd.api.types.is_complex_dtype(dtype))
-
-
-def category_labels(s: pd.Series) -> np.ndarray:
-    """Canonical category labels (text): numbers by value (1 and 1.0 -> "1"), missing as
-    :data:`MISSING_LABEL`; the form categories are compared and saved in."""
-    missing = s.isna().to_numpy()
-    if is_number_dtype(s.dtype):
-        v = s.to_numpy(dtype=np.float64, na_value=np.nan)
-        out = np.array([str(int(x)) if np.isfinite(x) and x.is_integer() else repr(float(x)) for x in v],
-                       dtype=object)
-    else:
-        out = np.array([str(x) for x in s.to_numpy(dtype=object)], dtype=object)
-    out[missing] = MISSING_LABEL
-    return out
+__all__ = [
+    "MAX_CATEGORIES", "MISSING_LABEL", "NUMERIC_LOOKING", "ColumnSchema", "TableSchema", "as_names",
+    "category_labels", "check_table", "forced_kinds", "is_number_dtype",
+]
 
 
 def check_table(df: Any, what: str = "the") -> None:
@@ -76,63 +67,41 @@ def as_names(arg: Any) -> list[Any]:
     return [] if arg is None else [arg] if isinstance(arg, str) else list(arg)
 
 
-def _first_text(s: pd.Series, bad: np.ndarray) -> tuple[Any, Any]:
-    i = int(np.flatnonzero(bad)[0])
-    return s.index[i], s.iloc[i]
-
-
-def column_kind(name: Any, s: pd.Series, *, forced: str | None = None,
-                max_categories: int = MAX_CATEGORIES) -> ColumnKind:
-    """The kind of one column by the module's rule (``forced`` is "numeric", "categorical" or None)."""
-    missing = s.isna()
-    if missing.all():
-        raise DataError(f"column '{name}' has no values (all {len(s)} are missing); drop it or fill it in")
-    present = s[~missing]
-    if forced == "categorical":
-        return "categorical"
-    if forced == "numeric":
-        bad = pd.to_numeric(present, errors="coerce").isna().to_numpy()
-        if bad.any():
-            raise DataError(f"column '{name}' is listed as numeric but holds values that are not numbers "
-                            f"(e.g. {_first_text(present, bad)[1]!r})")
-        return "numeric"
-    dtype = s.dtype
-    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
-        return "categorical"
-    if is_number_dtype(dtype):
-        v = present.to_numpy(dtype=np.float64)
-        whole = bool(np.isfinite(v).all() and (v == np.round(v)).all())
-        return "categorical" if whole and s.nunique(dropna=True) <= max_categories else "numeric"
-    if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-        bad = pd.to_numeric(present.astype(str).str.strip(), errors="coerce").isna().to_numpy()
-        if NUMERIC_LOOKING <= 1 - bad.mean() < 1:
-            row, val = _first_text(present, bad)
-            raise DataError(
-                f"column '{name}' looks numeric but row {row} holds the text {val!r} "
-                f"({int(bad.sum())} of {len(present)} values are not numbers); fix or blank those "
-                f"values, or list '{name}' in categorical= to treat the column as categories"
-            )
-        return "categorical"
-    raise DataError(f"column '{name}' has dtype {dtype}, which mpgan cannot model; convert it to numbers "
-                    "or strings, or drop it")
+def forced_kinds(columns: Sequence[Any], *, numeric: Any = None, categorical: Any = None,
+                 kinds: Mapping[Any, str] | None = None) -> dict[Any, str]:
+    """``{column: kind}`` the caller forces: ``kinds`` plus the ``numeric=`` / ``categorical=``
+    lists, each column named once and every name a column of the table."""
+    num, cat, by_kind = as_names(numeric), as_names(categorical), dict(kinds or {})
+    unknown = [c for c in num + cat + list(by_kind) if c not in columns]
+    if unknown:
+        raise DataError(f"numeric=/categorical=/kinds= name unknown columns {unknown}; the columns are {list(columns)}")
+    named = num + cat + list(by_kind)
+    twice = sorted({str(c) for c in named if named.count(c) > 1})
+    if twice:
+        raise DataError(f"the columns {twice} are forced to more than one kind (numeric=, categorical=, kinds=); "
+                        "name each once")
+    for k in by_kind.values():
+        get_kind(k)  # an unknown kind: the registry's error, listing the known ones
+    return {**by_kind, **dict.fromkeys(num, "numeric"), **dict.fromkeys(cat, "categorical")}
 
 
 @dataclass(frozen=True)
 class ColumnSchema:
-    """One table column: its kind, dtype, number of missing values and, by kind, its
-    bounds (numeric) or its categories as canonical labels (categorical)."""
+    """One table column: its kind (a registered :mod:`~mpgan.column_kinds` name), dtype,
+    number of missing values and, by its kind's head, its bounds (numbers) or its
+    categories as canonical labels (labels)."""
 
     name: Any
-    kind: ColumnKind
+    kind: str
     dtype: str
     missing: int = 0
     bounds: tuple[float, float] | None = None
     categories: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, name: Any, s: pd.Series, kind: ColumnKind) -> ColumnSchema:
+    def of(cls, name: Any, s: pd.Series, kind: str) -> ColumnSchema:
         missing = int(s.isna().sum())
-        if kind == "numeric":
+        if get_kind(kind).head == "numeric":
             v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
             v = v[np.isfinite(v)]
             bounds = (float(v.min()), float(v.max())) if v.size else None
@@ -150,21 +119,14 @@ class TableSchema:
 
     @classmethod
     def infer(cls, df: pd.DataFrame, *, numeric: Any = None, categorical: Any = None,
-              max_categories: int = MAX_CATEGORIES) -> TableSchema:
-        """The schema of ``df`` by the module's rule; ``numeric=`` / ``categorical=`` name
-        columns to force."""
+              kinds: Mapping[Any, str] | None = None, max_categories: int = MAX_CATEGORIES) -> TableSchema:
+        """The schema of ``df`` by the module's rule; ``kinds={column: kind}`` and the
+        ``numeric=`` / ``categorical=`` lists force columns' kinds."""
         check_table(df)
-        num, cat = as_names(numeric), as_names(categorical)
-        unknown = [c for c in num + cat if c not in df.columns]
-        if unknown:
-            raise DataError(f"numeric=/categorical= name unknown columns {unknown}; the columns are {list(df.columns)}")
-        both = [c for c in num if c in cat]
-        if both:
-            raise DataError(f"the columns {both} are listed as both numeric and categorical; list each once")
+        forced = forced_kinds(list(df.columns), numeric=numeric, categorical=categorical, kinds=kinds)
         cols = []
         for name in df.columns:
-            forced = "categorical" if name in cat else "numeric" if name in num else None
-            kind = column_kind(name, df[name], forced=forced, max_categories=max_categories)
+            kind = infer_kind(name, df[name], forced=forced.get(name), max_categories=max_categories)
             cols.append(ColumnSchema.of(name, df[name], kind))
         return cls(cols)
 
@@ -182,17 +144,23 @@ class TableSchema:
         return [c.name for c in self.columns]
 
     @property
-    def kinds(self) -> dict[Any, ColumnKind]:
-        """``{column: "numeric" | "categorical"}``."""
+    def kinds(self) -> dict[Any, str]:
+        """``{column: kind name}``, e.g. ``"numeric"``, ``"integer"``, ``"categorical"``."""
         return {c.name: c.kind for c in self.columns}
+
+    def kind(self, name: Any) -> ColumnKind:
+        """The registered kind object of column ``name``."""
+        return get_kind(self[name].kind)
 
     @property
     def numeric(self) -> list[Any]:
-        return [c.name for c in self.columns if c.kind == "numeric"]
+        """Columns of numbers: every kind with a numeric head (numeric, integer, ...)."""
+        return [c.name for c in self.columns if get_kind(c.kind).head == "numeric"]
 
     @property
     def categorical(self) -> list[Any]:
-        return [c.name for c in self.columns if c.kind == "categorical"]
+        """Columns of labels: every kind with a categorical head."""
+        return [c.name for c in self.columns if get_kind(c.kind).head == "categorical"]
 
     # -- JSON
     def to_dict(self) -> dict[str, Any]:
@@ -221,4 +189,7 @@ class TableSchema:
         return isinstance(other, TableSchema) and self.columns == other.columns
 
     def __repr__(self) -> str:
-        return f"TableSchema({len(self.numeric)} numeric, {len(self.categorical)} categorical columns)"
+        counts: dict[str, int] = {}
+        for c in self.columns:
+            counts[c.kind] = counts.get(c.kind, 0) + 1
+        return f"TableSchema({', '.join(f'{n} {k}' for k, n in counts.items())} columns)"

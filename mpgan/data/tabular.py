@@ -3,17 +3,21 @@
 :class:`TabularTransformer` gives every column one small encoder object, so a richer
 scheme is one more encoder class:
 
-Which columns are numeric and which categorical is decided by the one rule of
-:mod:`mpgan.data.schema` (``max_categories_int`` is its distinct-value threshold):
+A column's kind (:mod:`mpgan.column_kinds`, given by the one rule of
+:mod:`mpgan.data.schema`; ``max_categories_int`` is its distinct-value threshold and
+``kinds=`` forces kinds) decides its encoder through the kind's ``head``:
 
-- **numeric** columns -> ``"standard"`` (z-score, the default), ``"minmax"`` (to [-1, 1])
-  or ``"mode"`` (CTGAN's mode-specific normalisation: a variational Gaussian mixture
-  per column; a one-hot mode block plus the value within the mode). The inverse clips
-  to the fitted min/max, rounds integer columns and restores the dtype.
-- **categorical** columns -> a one-hot block; the inverse takes the argmax and restores values and dtype.
+- **numeric-head** kinds (numeric, integer, ...) -> the kind's ``encode`` then
+  ``"standard"`` (z-score, the default), ``"minmax"`` (to [-1, 1]) or ``"mode"`` (CTGAN's
+  mode-specific normalisation: a variational Gaussian mixture per column; a one-hot mode
+  block plus the value within the mode). The inverse undoes the scaling, then the kind's
+  ``decode`` (numeric: clip to the fitted min/max; integer: round, then clip), rounds
+  what an integer dtype must hold and restores the dtype.
+- **categorical-head** kinds -> a one-hot block; the inverse takes the argmax and restores values and dtype.
 
-Each encoder reports its model-side layout as ``Column`` blocks (numeric value blocks,
-categorical blocks), which drive the tabular generator's output heads.
+Each encoder reports its model-side layout as ``Column`` blocks whose ``kind`` is the
+block's head (numeric value blocks, categorical blocks); they drive the tabular
+generator's output heads.
 
 Missing values: a numeric column with missing values gets a two-way ``"<name>.missing"``
 block (present / missing) after its value, the value slot holding the median; the
@@ -32,12 +36,13 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..column_kinds import ColumnKind, get_kind
 from ..data_spec import Column, Dataset, DataSpec
 from ..errors import DataError
 from ..registry import DATASETS
@@ -62,18 +67,19 @@ def _row(series: pd.Series, mask: np.ndarray) -> tuple[Any, Any]:
 
 
 class ColumnEncoder:
-    """Encodes one DataFrame column into ``width`` features and back.
+    """Encodes one DataFrame column of one kind into ``width`` features and back.
 
     Subclasses implement :meth:`fit`, :meth:`transform`, :meth:`inverse` and
     :meth:`blocks` (the column's model-side layout, one or more ``Column`` blocks whose
-    widths sum to ``width``); the transformer only concatenates them.
+    widths sum to ``width``); the transformer only concatenates them. ``kind`` is the
+    column kind's name, ``column_kind`` the kind object whose functions the encoder calls.
     """
 
-    kind: str = "numeric"
-
-    def __init__(self, name: Any, dtype: Any):
+    def __init__(self, name: Any, dtype: Any, kind: ColumnKind | str):
         self.name = name
         self.dtype = dtype
+        self.column_kind = get_kind(kind) if isinstance(kind, str) else kind
+        self.kind = self.column_kind.name
         self.width = 1
 
     def fit(self, s: pd.Series) -> ColumnEncoder:
@@ -86,7 +92,7 @@ class ColumnEncoder:
         raise NotImplementedError
 
     def blocks(self) -> tuple[Column, ...]:
-        return (Column(str(self.name), self.kind, self.width),)  # type: ignore[arg-type]
+        return (Column(str(self.name), self.column_kind.head, self.width),)  # type: ignore[arg-type]
 
     def _restore(self, values: Any) -> pd.Series:
         """``values`` as a Series of the fitted dtype and name."""
@@ -94,7 +100,8 @@ class ColumnEncoder:
 
 
 class NumericEncoder(ColumnEncoder):
-    """A numeric column: one scaled feature, z-score (``"standard"``) or [-1, 1] (``"minmax"``).
+    """A column of a numeric-head kind: the kind's ``encode``, then one scaled feature,
+    z-score (``"standard"``) or [-1, 1] (``"minmax"``).
 
     When the fitted column has missing values, a two-way categorical block
     ``"<name>.missing"`` (present / missing) follows the value, so the generator learns
@@ -102,10 +109,8 @@ class NumericEncoder(ColumnEncoder):
     filled with the median.
     """
 
-    kind = "numeric"
-
-    def __init__(self, name: Any, dtype: Any, scaling: str = "standard"):
-        super().__init__(name, dtype)
+    def __init__(self, name: Any, dtype: Any, kind: ColumnKind | str = "numeric", scaling: str = "standard"):
+        super().__init__(name, dtype, kind)
         self.scaling = scaling
 
     @staticmethod
@@ -121,13 +126,24 @@ class NumericEncoder(ColumnEncoder):
                 "(e.g. with NaN, which is filled with the median) before training"
             )
 
+    def _kind_encode(self, s: pd.Series, v: np.ndarray) -> np.ndarray:
+        """The kind's ``encode`` of finite values ``v``, refusing what it cannot encode."""
+        out = np.asarray(self.column_kind.encode(v), dtype=np.float64)
+        bad = ~np.isfinite(out)
+        if bad.any():
+            val = v[int(np.flatnonzero(bad)[0])]
+            raise DataError(f"column '{self.name}' holds {val!r}, which its kind '{self.kind}' cannot encode; "
+                            "fix the value or give the column another kind")
+        return out
+
     def fit(self, s: pd.Series) -> NumericEncoder:
         v = self._values(s)
         self._check_finite(s, v)
-        ok = v[~np.isnan(v)]
+        raw = v[~np.isnan(v)]
         self.is_integer = pd.api.types.is_integer_dtype(self.dtype)
-        self.min, self.max = float(ok.min()), float(ok.max())
-        self.median = float(np.median(ok))
+        self.min, self.max = float(raw.min()), float(raw.max())
+        self.median = float(np.median(raw))
+        ok = self._kind_encode(s, raw)
         self.mean, self.std = float(ok.mean()), float(ok.std())
         self.missing = int(np.isnan(v).sum())
         self._fit_values(ok)
@@ -153,7 +169,7 @@ class NumericEncoder(ColumnEncoder):
         v = self._values(s)
         self._check_finite(s, v)
         nan = np.isnan(v)
-        out = self._encode(np.where(nan, self.median, v))
+        out = self._encode(self._kind_encode(s, np.where(nan, self.median, v)))
         if self.missing:
             out = np.concatenate([out, np.eye(2)[nan.astype(int)]], axis=1)
         return out
@@ -161,15 +177,15 @@ class NumericEncoder(ColumnEncoder):
     def inverse(self, block: np.ndarray) -> pd.Series:
         block = np.asarray(block, dtype=np.float64)
         v = self._decode(np.nan_to_num(block[:, :self.value_width]))
-        v = np.clip(v, self.min, self.max)
-        if self.is_integer:
+        v = np.asarray(self.column_kind.decode(v, self.min, self.max), dtype=np.float64)
+        if self.is_integer:  # an integer dtype holds whole numbers, whatever the kind
             v = np.rint(v)
         if self.missing:
             v = np.where(np.argmax(block[:, self.value_width:], axis=1) == 1, np.nan, v)
         return self._restore(v)
 
     def _value_blocks(self) -> tuple[Column, ...]:
-        return (Column(str(self.name), "numeric", self.value_width),)
+        return (Column(str(self.name), self.column_kind.head, self.value_width),)  # type: ignore[arg-type]
 
     def blocks(self) -> tuple[Column, ...]:
         extra = (Column(f"{self.name}.missing", "categorical", 2, ("present", "missing")),) if self.missing else ()
@@ -185,8 +201,9 @@ class ModeEncoder(NumericEncoder):
     the mode is the arg-max, not a draw, so ``transform`` is a function of the data.
     """
 
-    def __init__(self, name: Any, dtype: Any, max_modes: int = 10, min_weight: float = 0.005, seed: int = 0):
-        super().__init__(name, dtype, "mode")
+    def __init__(self, name: Any, dtype: Any, kind: ColumnKind | str = "numeric", max_modes: int = 10,
+                 min_weight: float = 0.005, seed: int = 0):
+        super().__init__(name, dtype, kind, "mode")
         self.max_modes, self.min_weight, self.seed = int(max_modes), float(min_weight), int(seed)
 
     def _fit_values(self, ok: np.ndarray) -> None:
@@ -225,16 +242,18 @@ class ModeEncoder(NumericEncoder):
         return np.clip(block[:, 0], -1, 1) * 4 * self.stds[mode] + self.means[mode]
 
     def _value_blocks(self) -> tuple[Column, ...]:
-        value = (Column(str(self.name), "numeric", 1),)
+        value = (Column(str(self.name), self.column_kind.head, 1),)  # type: ignore[arg-type]
         if len(self.means) == 1:
             return value
         return value + (Column(f"{self.name}.mode", "categorical", len(self.means), tuple(range(len(self.means)))),)
 
 
 class CategoricalEncoder(ColumnEncoder):
-    """A one-hot block over the fitted categories (plus ``"<NA>"`` if values were missing)."""
+    """A column of a categorical-head kind: a one-hot block over the fitted categories (plus
+    ``"<NA>"`` if values were missing)."""
 
-    kind = "categorical"
+    def __init__(self, name: Any, dtype: Any, kind: ColumnKind | str = "categorical"):
+        super().__init__(name, dtype, kind)
 
     def fit(self, s: pd.Series) -> CategoricalEncoder:
         missing = s.isna().to_numpy()
@@ -286,11 +305,12 @@ class CategoricalEncoder(ColumnEncoder):
         return (Column(str(self.name), "categorical", self.width, cats),)
 
 
-#: Numeric scaling name -> encoder factory ``(name, dtype) -> ColumnEncoder``; extend to add schemes.
-NUMERIC_ENCODERS: dict[str, Callable[[Any, Any], ColumnEncoder]] = {
-    "standard": lambda name, dtype: NumericEncoder(name, dtype, "standard"),
-    "minmax": lambda name, dtype: NumericEncoder(name, dtype, "minmax"),
-    "mode": lambda name, dtype: ModeEncoder(name, dtype),
+#: Numeric scaling name -> encoder factory ``(name, dtype, kind) -> ColumnEncoder`` for the
+#: columns of numeric-head kinds; extend to add schemes.
+NUMERIC_ENCODERS: dict[str, Callable[[Any, Any, ColumnKind], ColumnEncoder]] = {
+    "standard": lambda name, dtype, kind: NumericEncoder(name, dtype, kind, "standard"),
+    "minmax": lambda name, dtype, kind: NumericEncoder(name, dtype, kind, "minmax"),
+    "mode": lambda name, dtype, kind: ModeEncoder(name, dtype, kind),
 }
 
 
@@ -306,12 +326,14 @@ class TabularTransformer:
     """
 
     def __init__(self, numeric: str = "standard", max_categories_int: int = 10,
-                 categorical: Sequence[str] = (), max_categories: int = 200):
+                 categorical: Sequence[str] = (), max_categories: int = 200,
+                 kinds: Mapping[Any, str] | None = None):
         if numeric not in NUMERIC_ENCODERS:
             raise DataError(f"numeric scaling must be one of {sorted(NUMERIC_ENCODERS)}, got {numeric!r}")
         self.numeric = numeric
         self.max_categories_int = int(max_categories_int)
         self.categorical = (categorical,) if isinstance(categorical, str) else tuple(categorical)
+        self.kinds = dict(kinds or {})
         self.max_categories = positive_int(max_categories, "max_categories", "tabular")
         self.encoders: list[ColumnEncoder] = []
         self.schema_: TableSchema | None = None
@@ -319,13 +341,15 @@ class TabularTransformer:
 
     # -- fitting
     def _encoder_for(self, col: ColumnSchema, dtype: Any) -> ColumnEncoder:
-        if col.kind == "categorical":
-            return CategoricalEncoder(col.name, dtype)
-        return NUMERIC_ENCODERS[self.numeric](col.name, dtype)
+        kind = get_kind(col.kind)
+        if kind.head == "categorical":
+            return CategoricalEncoder(col.name, dtype, kind)
+        return NUMERIC_ENCODERS[self.numeric](col.name, dtype, kind)
 
     def fit(self, df: pd.DataFrame) -> TabularTransformer:
-        """Choose and fit one encoder per column of ``df``."""
-        self.schema_ = TableSchema.infer(df, categorical=self.categorical, max_categories=self.max_categories_int)
+        """Choose and fit one encoder per column of ``df``, by the column's kind."""
+        self.schema_ = TableSchema.infer(df, categorical=self.categorical, kinds=self.kinds,
+                                         max_categories=self.max_categories_int)
         encoders = []
         for col in self.schema_:
             name = col.name
@@ -335,7 +359,7 @@ class TabularTransformer:
                     f"column '{name}' has {enc.width} distinct values, too many for a one-hot block "
                     f"(max_categories={self.max_categories}); drop it, convert it to numbers, or raise max_categories"
                 )
-            constant = (enc.kind == "categorical" and enc.width == 1) or (
+            constant = (isinstance(enc, CategoricalEncoder) and enc.width == 1) or (
                 isinstance(enc, NumericEncoder) and enc.min == enc.max)
             if constant:
                 warnings.warn(f"column '{name}' is constant; it is kept but carries no information",
@@ -444,10 +468,14 @@ def _holdout_split(df: pd.DataFrame, holdout: float, target: str | None, seed: i
     return train.sort_index(), test.sort_index()
 
 
-def _check_target(df: pd.DataFrame, target: str, name: str) -> None:
-    """A class column that exists, has no missing labels and at least two classes."""
+def _check_target(df: pd.DataFrame, target: str, name: str, kinds: Mapping[Any, str]) -> None:
+    """A class column that exists, has no missing labels, at least two classes and, if
+    forced, a kind of labels."""
     if target not in df.columns:
         raise DataError(f"dataset '{name}': target column '{target}' does not exist; the columns are {list(df.columns)}")
+    if target in kinds and get_kind(kinds[target]).head != "categorical":
+        raise DataError(f"dataset '{name}': the target column '{target}' holds class labels, so its kind must "
+                        f"have a categorical head, not '{kinds[target]}'; drop it from kinds=")
     n_missing = int(df[target].isna().sum())
     if n_missing:
         raise DataError(f"dataset '{name}': target column '{target}' has {n_missing} missing labels; drop those rows")
@@ -471,6 +499,14 @@ def _drop_ids(df: pd.DataFrame, keep: tuple[Any, ...], name: str) -> tuple[pd.Da
     return df, ids
 
 
+def _labels(tr: TabularTransformer, df: pd.DataFrame, target: Any) -> tuple[np.ndarray, list[Any]]:
+    """The target's class index per row, and its classes (the one-hot block's slots, in order;
+    a target has no missing labels, so no ``"<NA>"`` slot)."""
+    enc = tr.encoders[tr.feature_names_in_.index(target)]
+    assert isinstance(enc, CategoricalEncoder)
+    return enc.codes(df[target]).astype(np.int64), list(enc.categories)
+
+
 def table_dataset(
     df: pd.DataFrame,
     name: str,
@@ -481,16 +517,16 @@ def table_dataset(
     drop: str | Sequence[str] | None = None,
     categorical: Sequence[str] = (),
     max_categories: int = 200,
-    seed: int = 0,
-    limit: int | None = None,
-    holdout: float = 0.0,
+    seed: int = 0, limit: int | None = None, holdout: float = 0.0,
     class_names: Sequence[str] | None = None,
     info: dict[str, Any] | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> Dataset:
     """Encode ``df`` with a :class:`TabularTransformer` into a tabular Dataset.
 
     ``target`` names a class-label column: it stays in the table as a categorical
-    block and also becomes ``y`` (and ``spec.target``). Columns that look like unique
+    block and also becomes ``y`` (and ``spec.target``). ``kinds={column: kind}`` forces
+    columns' kinds (:mod:`mpgan.column_kinds`), like ``categorical=``. Columns that look like unique
     row IDs (:func:`id_columns`) are dropped with a warning and listed in
     ``info["ids"]``. ``holdout`` keeps that fraction of the rows (stratified by the
     target) out of training, in ``Dataset.holdout``, for train-on-synthetic/test-on-real
@@ -505,29 +541,28 @@ def table_dataset(
     if unknown:
         raise DataError(f"dataset '{name}': drop= names unknown columns {unknown}; the columns are {cols}")
     df = df.drop(columns=drop_list)
+    kinds = dict(kinds or {})
     if target is not None:
-        _check_target(df, target, name)
+        _check_target(df, target, name, kinds)
     forced = (categorical,) if isinstance(categorical, str) else tuple(categorical)
-    df, ids = _drop_ids(df, forced + ((target,) if target is not None else ()), name)
+    labels = (target,) if target is not None and target not in kinds else ()
+    df, ids = _drop_ids(df, forced + labels + tuple(kinds), name)
     idx = subset_indices(len(df), limit, seed, name)
     if idx is not None:
         df = df.iloc[idx]
     df, held = _holdout_split(df, float(holdout or 0.0), target, seed, name)
-    tr = TabularTransformer(numeric=numeric, max_categories_int=max_categories_int,
-                            categorical=forced + ((target,) if target is not None else ()),
-                            max_categories=max_categories)
+    tr = TabularTransformer(numeric=numeric, max_categories_int=max_categories_int, categorical=forced + labels,
+                            max_categories=max_categories, kinds=kinds)
     x = tr.fit_transform(df)
-    y = names = num_classes = None
+    y = names = num_classes = classes = None
     if target is not None:
-        enc = tr.encoders[tr.feature_names_in_.index(target)]
-        assert isinstance(enc, CategoricalEncoder)
-        y = enc.codes(df[target]).astype(np.int64)
-        num_classes = enc.width
-        names = tuple(class_names) if class_names is not None else tuple(str(c) for c in enc.categories)
+        y, classes = _labels(tr, df, target)
+        num_classes = len(classes)
+        names = tuple(class_names) if class_names is not None else tuple(str(c) for c in classes)
     spec = DataSpec(kind="tabular", shape=(x.shape[1],), value_range=None, columns=tr.columns,
                     num_classes=num_classes, name=name, target=None if target is None else str(target))
     meta = {"rows": len(df), "target": target, "dropped": drop_list,
-            "classes": None if target is None else list(enc.categories), "ids": {str(k): v for k, v in ids.items()},
+            "classes": classes, "ids": {str(k): v for k, v in ids.items()},
             "holdout_rows": 0 if held is None else len(held), "schema": tr.schema_.to_dict(), **(info or {})}
     return Dataset(x=x, spec=spec, y=y, class_names=names, inverse=tr.inverse_transform, info=meta,
                    frame=df, holdout=held)
@@ -684,24 +719,25 @@ def read_table(path: str | os.PathLike[str], sep: str | None = None, allow_pickl
 def csv(path: str, target: str | None = None, numeric: str = "standard", max_categories_int: int = 10,
         drop: str | list[str] | None = None, categorical: str | list[str] = (),
         max_categories: int = 200, sep: str | None = None, seed: int = 0, limit: int | None = None,
-        holdout: float = 0.0) -> Dataset:
+        holdout: float = 0.0, kinds: dict[str, str] | None = None) -> Dataset:
     """Any table file (CSV/TSV, table-schema JSON or Parquet), encoded column by column; `target` adds class labels.
 
-    A relative ``path`` is also looked up in the data root (``$MPGAN_DATA`` or datasets/).
+    A relative ``path`` is also looked up in the data root (``$MPGAN_DATA`` or datasets/);
+    ``kinds`` forces columns' kinds, e.g. ``{age: integer}``.
     """
     df = read_table(path, sep)
     return table_dataset(df, "csv", target=target, numeric=numeric, max_categories_int=max_categories_int,
                          drop=drop, categorical=categorical, max_categories=max_categories,
-                         seed=seed, limit=limit, holdout=holdout, info={"source": os.fspath(path)})
+                         seed=seed, limit=limit, holdout=holdout, info={"source": os.fspath(path)}, kinds=kinds)
 
 
 @DATASETS.register("dataframe")
 def dataframe(df: pd.DataFrame, target: str | None = None, numeric: str = "standard",
               max_categories_int: int = 10, drop: str | list[str] | None = None,
               categorical: str | list[str] = (), max_categories: int = 200, seed: int = 0,
-              limit: int | None = None, holdout: float = 0.0) -> Dataset:
+              limit: int | None = None, holdout: float = 0.0, kinds: dict[str, str] | None = None) -> Dataset:
     """An in-memory pandas DataFrame (Python API only), encoded like `csv`."""
     return table_dataset(df, "dataframe", target=target, numeric=numeric,
                          max_categories_int=max_categories_int, drop=drop, categorical=categorical,
                          max_categories=max_categories, seed=seed, limit=limit, holdout=holdout,
-                         info={"source": "in-memory DataFrame"})
+                         info={"source": "in-memory DataFrame"}, kinds=kinds)

@@ -168,6 +168,16 @@ def _has_holdout(trainer: Any) -> str | None:
             "data.params.holdout (mpgan synthesize --holdout 0.3)")
 
 
+def _run_kinds(ds: Any, frame: Any) -> dict[Any, str] | None:
+    """``{column: kind}`` the run's table was trained with (its saved schema), so the metrics
+    score each column as it was modelled, forced kinds included; None for a run without one."""
+    schema = ds.info.get("schema")
+    if not schema:
+        return None
+    by_name = {c["name"]: c["kind"] for c in schema["columns"]}
+    return {c: by_name[str(c)] for c in frame.columns if str(c) in by_name}
+
+
 def _privacy_lines(report: dict[str, Any], result: dict[str, Any]) -> list[str]:
     return [f"privacy, {name.replace('_', ' ')}: {text}" for name, text in report.get("readings", {}).items()]
 
@@ -184,6 +194,9 @@ def privacy(ctx) -> dict[str, Any]:
     train = ds.frame if ds.frame is not None else pd.DataFrame(ds.inverse_transform(ds.x))
     synthetic = pd.DataFrame(ds.inverse_transform(ctx.fake))
     target = ds.info.get("target")
+    kinds = _run_kinds(ds, train)
+    if kinds is not None:
+        return privacy_report(train, ds.holdout, synthetic, kinds=kinds, seed=ctx.seed)
     return privacy_report(train, ds.holdout, synthetic, categorical=[target] if target is not None else None,
                           seed=ctx.seed)
 
@@ -212,6 +225,7 @@ def tabular(ctx) -> dict[str, Any]:
         note = ("This run held no rows out of training, so the test rows below were seen by the generator "
                 "and TSTR is optimistic; train with data.params.holdout (mpgan synthesize --holdout 0.3) "
                 "for an honest score.")
-    categorical = [target] if target is not None else None
+    kinds = _run_kinds(ds, real)
+    categorical = [target] if target is not None and kinds is None else None
     return tabular_report(train, test, synthetic, target=target, out_dir=ctx.out, note=note,
-                          categorical=categorical)
+                          categorical=categorical, kinds=kinds)

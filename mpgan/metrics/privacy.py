@@ -4,8 +4,9 @@ tell who was in the training set?
 Every score compares the synthetic rows with two sets of real rows from the same source:
 the **training** rows the generator saw, and **holdout** rows it did not. A synthesizer
 that learned the distribution, not the people, treats both alike. Rows are encoded by
-:class:`~mpgan.metrics.rows.RowEncoder` fitted on the training rows (numeric z-scores,
-one-hot categories) and compared by **Euclidean distance** in that space. Training rows
+:class:`~mpgan.metrics.rows.RowEncoder` fitted on the training rows, each column as its
+kind's ``distance`` declares (z-scores of numbers for numeric and integer columns, one-hot
+categories) and compared by **Euclidean distance** in that space. Training rows
 are subsampled (seeded) to the holdout's size wherever the two are compared, so neither
 side is favoured by having more rows.
 
@@ -30,7 +31,7 @@ side is favoured by having more rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,8 @@ from ..data.schema import MAX_CATEGORIES, TableSchema, category_labels, check_ta
 from ..errors import DataError
 from .rows import RowEncoder, aligned, nearest, nearest_k, subsample
 
-DISTANCE = "Euclidean on z-scored numeric and one-hot categorical columns, fitted on the training rows"
+DISTANCE = ("Euclidean on each column as its kind declares (z-scored numbers, one-hot categories), "
+            "fitted on the training rows")
 #: Readings: a warning when the value passes the threshold.
 THRESHOLDS = {
     "closer_to_train": 0.10,   # share of synthetic rows nearer to train than to holdout, above its ideal
@@ -99,13 +101,15 @@ def _reading(name: str, value: float, text: str) -> str:
 
 def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, *,
                    numeric: str | Sequence[Any] | None = None, categorical: str | Sequence[Any] | None = None,
-                   max_categories: int = MAX_CATEGORIES, n_max: int = 5000, seed: int = 0) -> dict[str, Any]:
+                   max_categories: int = MAX_CATEGORIES, n_max: int = 5000, seed: int = 0,
+                   kinds: Mapping[Any, str] | None = None) -> dict[str, Any]:
     """DCR, NNDR, exact copies and two membership-inference AUCs, each with a reading.
 
     ``train``: the rows the synthesizer was fitted on; ``holdout``: real rows it never saw
-    (at least 20); ``synthetic``: its output. Tables are subsampled to ``n_max`` rows
-    (seeded). Returns a JSON-ready dict: the values, ``readings`` (one line per metric),
-    ``thresholds``, the ``distance`` used and the sizes.
+    (at least 20); ``synthetic``: its output. Column kinds follow the schema's rule on
+    ``train`` (``kinds=``, ``numeric=`` and ``categorical=`` force them). Tables are
+    subsampled to ``n_max`` rows (seeded). Returns a JSON-ready dict: the values,
+    ``readings`` (one line per metric), ``thresholds``, the ``distance`` used and the sizes.
     """
     check_table(train, "the training")
     if holdout is None:
@@ -116,8 +120,8 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.Dat
     if len(holdout) < MIN_HOLDOUT:
         raise DataError(f"privacy metrics need at least {MIN_HOLDOUT} holdout rows, got {len(holdout)}; "
                         "hold out more rows")
-    kinds = TableSchema.infer(train, numeric=numeric, categorical=categorical, max_categories=max_categories).kinds
-    encode = RowEncoder(train, kinds)
+    encode = RowEncoder(train, TableSchema.infer(train, numeric=numeric, categorical=categorical, kinds=kinds,
+                                                 max_categories=max_categories).kinds)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
     hold = subsample(holdout, int(n_max), rngs[0])
     tr = subsample(train, len(hold), rngs[1])            # train at the holdout's size
@@ -149,9 +153,20 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.Dat
         "exact_copies_synthetic": copies_syn, "exact_copies_holdout": copies_hold,
         "mia_distance_auc": mia_distance, "mia_density_auc": mia_density,
     }
+    out["readings"] = _readings(out)
+    out.update(thresholds=dict(THRESHOLDS), distance=DISTANCE, n_train=int(len(train)), n_holdout=int(len(hold)),
+               n_synthetic=int(len(syn)))
+    return out
+
+
+def _readings(out: dict[str, Any]) -> dict[str, str]:
+    """One line per privacy score: "looks safe" or a warning saying what was seen."""
+    closer, ideal = out["closer_to_train"], out["closer_to_train_ideal"]
+    copies_syn, copies_hold = out["exact_copies_synthetic"], out["exact_copies_holdout"]
+    mia_distance, mia_density = out["mia_distance_auc"], out["mia_density_auc"]
     dcr_ratio = out["dcr_synthetic_median"] / out["dcr_holdout_median"] if out["dcr_holdout_median"] > 0 else 1.0
     nndr_ratio = out["nndr_synthetic_median"] / out["nndr_holdout_median"] if out["nndr_holdout_median"] > 0 else 1.0
-    out["readings"] = {
+    return {
         "closer_to_train": _reading("closer_to_train", closer - ideal,
                                     f"{closer:.0%} of synthetic rows are nearer to training rows than to unseen ones "
                                     f"(ideal {ideal:.0%}, the training rows' share)"),
@@ -165,6 +180,3 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.Dat
                                          f"an attacker tells training rows from unseen ones with AUC "
                                          f"{max(mia_distance, mia_density):.2f} (ideal 0.5)"),
     }
-    out.update(thresholds=dict(THRESHOLDS), distance=DISTANCE, n_train=int(len(train)), n_holdout=int(len(hold)),
-               n_synthetic=int(len(syn)))
-    return out

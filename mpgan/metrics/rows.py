@@ -1,10 +1,12 @@
 """Table rows as vectors, and distances between them: the row encoding and nearest-neighbour
 search shared by the fidelity and privacy metrics.
 
-Rows are encoded with statistics of the real (training) table only: numeric columns as
-z-scores (missing values at the median), categorical columns one-hot over the real
-table's categories (so two rows differing in one category are √2 apart; an unseen
-category is all zeros). Distances are Euclidean in that space.
+Rows are encoded with statistics of the real (training) table only, each column as its
+kind declares (``ColumnKind.distance``): "scaled" columns (numeric, integer) as z-scores
+of the kind's ``encode`` of their values (missing values at the median), "mismatch"
+columns (categorical) one-hot over the real table's categories (so two rows differing in
+one category are √2 apart; an unseen category is all zeros). Distances are Euclidean in
+that space.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..column_kinds import get_kind
 from ..data.schema import category_labels, check_table
 from ..errors import DataError
 
@@ -37,25 +40,37 @@ def numbers(s: pd.Series) -> np.ndarray:
 
 
 class RowEncoder:
-    """Rows -> vectors for distances: numeric z-scores and one-hot categories, fitted on the real table."""
+    """Rows -> vectors for distances, each column by its kind's ``distance``: z-scores
+    ("scaled") and one-hot categories ("mismatch"), fitted on the real table."""
 
     def __init__(self, real: pd.DataFrame, kinds: dict[Any, str]):
         self.kinds = kinds
-        self.num = [c for c in real.columns if kinds[c] == "numeric"]
-        self.cat = [c for c in real.columns if kinds[c] == "categorical"]
+        self.column_kinds = {c: get_kind(kinds[c]) for c in real.columns}
+        self.num = [c for c in real.columns if self.column_kinds[c].distance == "scaled"]
+        self.cat = [c for c in real.columns if self.column_kinds[c].distance == "mismatch"]
         self.stats = {}
         for c in self.num:
-            v = numbers(real[c])
+            v = self._scaled(c, real[c])
+            v = v[np.isfinite(v)]
             med = float(np.median(v)) if v.size else 0.0
             mean, std = (float(v.mean()), float(v.std())) if v.size else (0.0, 1.0)
             self.stats[c] = (med, mean, std if std > 0 else 1.0)
         self.categories = {c: pd.Index(pd.unique(category_labels(real[c]))) for c in self.cat}
 
+    def _scaled(self, c: Any, s: pd.Series) -> np.ndarray:
+        """The kind's ``encode`` of a column's numbers (NaN where missing or not encodable)."""
+        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        ok = np.isfinite(v)
+        out = np.full(len(v), np.nan)
+        with np.errstate(all="ignore"):
+            out[ok] = self.column_kinds[c].encode(v[ok])
+        return out
+
     def __call__(self, df: pd.DataFrame) -> np.ndarray:
         blocks = []
         for c in self.num:
             med, mean, std = self.stats[c]
-            v = pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            v = self._scaled(c, df[c])
             v = np.where(np.isfinite(v), v, med)
             blocks.append(((v - mean) / std)[:, None])
         for c in self.cat:

@@ -3,11 +3,15 @@ in its correlations, in what a classifier learns from it, and whether it copies 
 
 Inputs are pandas DataFrames with the same columns (the synthetic table may order them
 differently). Column kinds follow the one rule of :mod:`mpgan.data.schema` (:func:`column_kinds`),
-read on the real table; ``numeric=`` and ``categorical=`` lists override it. Categorical
-values are compared through the schema's canonical text form (numbers by value, so ``1``
-and ``1.0`` are the same category "1"; missing values as ``"<NA>"``, their own category).
-Numeric missing values are left out of the numeric statistics (the reported ``n``
-counts the values used).
+read on the real table; ``kinds={column: kind}`` and the ``numeric=`` and ``categorical=``
+lists override it. Each column is scored as its kind declares (:mod:`mpgan.column_kinds`):
+its ``fidelity`` statistic (KS for numeric, earth mover's distance for integer, total
+variation for categorical, or the kind's own function), its ``distance`` in the row
+encoding, and its ``head``: columns of numbers enter correlations and classifiers as
+numbers, label columns one-hot. Categorical values are compared through the schema's
+canonical text form (numbers by value, so ``1`` and ``1.0`` are the same category "1";
+missing values as ``"<NA>"``, their own category). Numeric missing values are left out
+of the numeric statistics (the reported ``n`` counts the values used).
 
 Functions return JSON-serialisable dicts (or DataFrames for per-row tables), always
 with sample sizes; :func:`tabular_report` runs everything and can write a report folder.
@@ -16,13 +20,14 @@ with sample sizes; :func:`tabular_report` runs everything and can write a report
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..column_kinds import ColumnKind, get_kind
 from ..data.schema import (
     MAX_CATEGORIES,
     TableSchema,
@@ -62,11 +67,17 @@ def _check_table(df: Any, what: str) -> None:
 
 def column_kinds(real: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
                  categorical: str | Sequence[Any] | None = None,
-                 max_categories: int = MAX_CATEGORIES) -> dict[Any, str]:
-    """``{column: "numeric" | "categorical"}`` by the one rule of :mod:`mpgan.data.schema`,
-    with override lists."""
+                 max_categories: int = MAX_CATEGORIES, kinds: Mapping[Any, str] | None = None) -> dict[Any, str]:
+    """``{column: kind name}`` ("numeric", "integer", "categorical", ...) by the one rule of
+    :mod:`mpgan.data.schema`, with overrides."""
     _check_table(real, "real")
-    return TableSchema.infer(real, numeric=numeric, categorical=categorical, max_categories=max_categories).kinds
+    return TableSchema.infer(real, numeric=numeric, categorical=categorical, kinds=kinds,
+                             max_categories=max_categories).kinds
+
+
+def _numbers_head(kinds: dict[Any, str], column: Any) -> bool:
+    """Whether the column holds numbers (its kind has a numeric head) rather than labels."""
+    return get_kind(kinds[column]).head == "numeric"
 
 
 # --------------------------------------------------------------------------- per column
@@ -86,32 +97,74 @@ def tvd(real_labels: np.ndarray, fake_labels: np.ndarray) -> float:
     return float(0.5 * np.abs(p.to_numpy() - q.to_numpy()).sum())
 
 
+def wasserstein(real: np.ndarray, fake: np.ndarray) -> float:
+    """Earth mover's (Wasserstein-1) distance between two samples of numbers, in standard
+    deviations of ``real`` (in its own units when ``real`` is constant)."""
+    sd = float(np.std(real))
+    return float(_st.wasserstein_distance(real, fake)) / (sd if sd > 0 else 1.0)
+
+
+def _ks(real: np.ndarray, fake: np.ndarray) -> dict[str, float]:
+    res = _st.ks_2samp(real, fake)
+    return {"ks": float(res.statistic), "ks_p_value": float(res.pvalue)}
+
+
+#: The column report's built-in statistics (``ColumnKind.fidelity`` names): what each says
+#: and ``fn(real, fake) -> {report column: value}`` on numbers ("ks", "wasserstein") or labels ("tvd").
+STATISTICS: dict[str, tuple[str, Callable[[np.ndarray, np.ndarray], dict[str, float]]]] = {
+    "ks": ("two-sample KS statistic", _ks),
+    "wasserstein": ("earth mover's distance in real standard deviations",
+                    lambda r, f: {"wasserstein": wasserstein(r, f)}),
+    "tvd": ("total-variation distance of category frequencies", lambda r, f: {"tvd": tvd(r, f)}),
+}
+
+
+def statistic_of(kind: ColumnKind) -> tuple[str, str, Callable[[np.ndarray, np.ndarray], dict[str, float]]]:
+    """``(name, description, fn)`` of the statistic a kind's ``fidelity`` declares: a built-in
+    one, or the kind's own function, reported under the function's name."""
+    if not callable(kind.fidelity):
+        return (kind.fidelity, *STATISTICS[kind.fidelity])
+    fn = kind.fidelity
+    name = getattr(fn, "__name__", kind.name)
+    doc = (fn.__doc__ or "").strip().splitlines()
+    return name, doc[0].rstrip(".") if doc else f"the {kind.name} kind's statistic", lambda r, f: {name: float(fn(r, f))}
+
+
+_TAIL = ("mean_real", "mean_fake", "std_real", "std_fake", "n_real", "n_fake")
+
+
+def _column_row(name: Any, kind: ColumnKind, r_col: pd.Series, f_col: pd.Series) -> dict[str, Any]:
+    stat, _, fn = statistic_of(kind)
+    row: dict[str, Any] = {"column": str(name), "kind": kind.name, "statistic": stat, "ks": math.nan,
+                           "ks_p_value": math.nan, "tvd": math.nan, "wasserstein": math.nan}
+    if kind.head == "numeric":
+        r, f = numbers(r_col), numbers(f_col)
+        if r.size and f.size:
+            row.update(fn(r, f))
+        row.update(mean_real=_nan_stat(r, "mean"), mean_fake=_nan_stat(f, "mean"),
+                   std_real=_nan_stat(r, "std"), std_fake=_nan_stat(f, "std"), n_real=int(r.size), n_fake=int(f.size))
+    else:
+        row.update(fn(category_labels(r_col), category_labels(f_col)))
+        row.update(mean_real=math.nan, mean_fake=math.nan, std_real=math.nan, std_fake=math.nan,
+                   n_real=int(len(r_col)), n_fake=int(len(f_col)))
+    return row
+
+
 def column_report(real: pd.DataFrame, fake: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
-                  categorical: str | Sequence[Any] | None = None, max_categories: int = 10) -> pd.DataFrame:
-    """One row per column: kind, KS statistic and p-value (numeric), total-variation distance
-    between category frequencies (categorical), real/fake mean and std (numeric, ``ddof=1``),
-    and ``n_real``/``n_fake`` (values used: numeric columns drop missing values)."""
+                  categorical: str | Sequence[Any] | None = None, max_categories: int = 10,
+                  kinds: Mapping[Any, str] | None = None) -> pd.DataFrame:
+    """One row per column: its kind, the ``statistic`` its kind declares and that statistic's
+    value (``ks`` with ``ks_p_value`` for numeric, ``wasserstein`` for integer, ``tvd`` between
+    category frequencies for categorical, or a column named after a kind's own function),
+    real/fake mean and std (columns of numbers, ``ddof=1``), and ``n_real``/``n_fake``
+    (values used: columns of numbers drop missing values)."""
     _check_table(real, "real")
     fake = aligned(real, fake, "synthetic")
-    kinds = column_kinds(real, numeric, categorical, max_categories)
-    rows = []
-    for name in real.columns:
-        row: dict[str, Any] = {"column": str(name), "kind": kinds[name], "ks": math.nan, "ks_p_value": math.nan,
-                               "tvd": math.nan, "mean_real": math.nan, "mean_fake": math.nan,
-                               "std_real": math.nan, "std_fake": math.nan}
-        if kinds[name] == "numeric":
-            r, f = numbers(real[name]), numbers(fake[name])
-            if r.size and f.size:
-                res = _st.ks_2samp(r, f)
-                row.update(ks=float(res.statistic), ks_p_value=float(res.pvalue))
-            row.update(mean_real=_nan_stat(r, "mean"), mean_fake=_nan_stat(f, "mean"),
-                       std_real=_nan_stat(r, "std"), std_fake=_nan_stat(f, "std"))
-            row.update(n_real=int(r.size), n_fake=int(f.size))
-        else:
-            row.update(tvd=tvd(category_labels(real[name]), category_labels(fake[name])),
-                       n_real=int(len(real)), n_fake=int(len(fake)))
-        rows.append(row)
-    return pd.DataFrame(rows)
+    by_column = column_kinds(real, numeric, categorical, max_categories, kinds)
+    rows = [_column_row(name, get_kind(by_column[name]), real[name], fake[name]) for name in real.columns]
+    first = ["column", "kind", "statistic", "ks", "ks_p_value", "tvd", "wasserstein"]
+    own = [k for r in rows for k in r if k not in first and k not in _TAIL]
+    return pd.DataFrame(rows, columns=first + list(dict.fromkeys(own)) + list(_TAIL))
 
 
 # --------------------------------------------------------------------------- correlations
@@ -123,8 +176,9 @@ def _matrix(m: pd.DataFrame) -> list[list[float]]:
 
 def correlation_difference(real: pd.DataFrame, fake: pd.DataFrame, numeric: str | Sequence[Any] | None = None,
                            categorical: str | Sequence[Any] | None = None,
-                           max_categories: int = 10) -> dict[str, Any]:
-    """How far the synthetic table's Pearson correlations between numeric columns are from the real ones.
+                           max_categories: int = 10, kinds: Mapping[Any, str] | None = None) -> dict[str, Any]:
+    """How far the synthetic table's Pearson correlations between columns of numbers (kinds
+    with a numeric head: numeric, integer, ...) are from the real ones.
 
     Over the ``n_pairs`` column pairs (upper triangle; pairs with a constant column, whose
     correlation is undefined, are left out and counted in ``n_pairs_undefined``):
@@ -134,8 +188,8 @@ def correlation_difference(real: pd.DataFrame, fake: pd.DataFrame, numeric: str 
     """
     _check_table(real, "real")
     fake = aligned(real, fake, "synthetic")
-    kinds = column_kinds(real, numeric, categorical, max_categories)
-    cols = [c for c in real.columns if kinds[c] == "numeric"]
+    by_column = column_kinds(real, numeric, categorical, max_categories, kinds)
+    cols = [c for c in real.columns if _numbers_head(by_column, c)]
     rn = real[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
     fn = fake[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
     rc, fc = rn.corr(method="pearson"), fn.corr(method="pearson")
@@ -175,10 +229,10 @@ def _classifier(spec: Any, seed: int) -> tuple[str, Any]:
 
 
 def _design(df: pd.DataFrame, features: list[Any], kinds: dict[Any, str]) -> pd.DataFrame:
-    """Feature table for sklearn: numeric columns as floats, categorical ones as canonical labels."""
+    """Feature table for sklearn: columns of numbers as floats, label columns as canonical labels."""
     return pd.DataFrame({
         str(c): (pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-                 if kinds[c] == "numeric" else category_labels(df[c]))
+                 if _numbers_head(kinds, c) else category_labels(df[c]))
         for c in features
     })
 
@@ -213,10 +267,10 @@ def _check_target(tables: dict[str, pd.DataFrame], target: Any) -> None:
 def utility(real_train: pd.DataFrame, real_test: pd.DataFrame, synthetic: pd.DataFrame, target: Any,
             classifiers: Sequence[Any] = CLASSIFIERS, seed: int = 0,
             numeric: str | Sequence[Any] | None = None, categorical: str | Sequence[Any] | None = None,
-            max_categories: int = 10) -> pd.DataFrame:
+            max_categories: int = 10, kinds: Mapping[Any, str] | None = None) -> pd.DataFrame:
     """Train-on-synthetic/test-on-real (TSTR) against train-on-real/test-on-real (TRTR).
 
-    Each classifier is one sklearn ``Pipeline``: numeric features median-imputed and
+    Each classifier is one sklearn ``Pipeline``: features of numbers median-imputed and
     standard-scaled, categorical ones one-hot encoded (``handle_unknown="ignore"``), then
     ``LogisticRegression(max_iter=2000)`` or ``RandomForestClassifier(n_estimators=200,
     random_state=seed)``. It is fitted once on ``real_train`` and once on ``synthetic`` and
@@ -236,12 +290,12 @@ def utility(real_train: pd.DataFrame, real_test: pd.DataFrame, synthetic: pd.Dat
     real_test = aligned(real_train, real_test, "real test", "real training")
     synthetic = aligned(real_train, synthetic, "synthetic", "real training")
     _check_target({"real training": real_train, "real test": real_test, "synthetic": synthetic}, target)
-    kinds = column_kinds(real_train, numeric, categorical, max_categories)
+    kinds = column_kinds(real_train, numeric, categorical, max_categories, kinds)
     features = [c for c in real_train.columns if c != target]
     if not features:
         raise DataError(f"the tables hold only the target column {target!r}; utility needs feature columns")
-    num = [str(c) for c in features if kinds[c] == "numeric"]
-    cat = [str(c) for c in features if kinds[c] == "categorical"]
+    num = [str(c) for c in features if _numbers_head(kinds, c)]
+    cat = [str(c) for c in features if not _numbers_head(kinds, c)]
     x_test, y_test = _design(real_test, features, kinds), category_labels(real_test[target])
     sets = {"trtr": real_train, "tstr": synthetic}
     rows = []
@@ -283,10 +337,11 @@ def _dcr_stats(d: np.ndarray, prefix: str = "") -> dict[str, float]:
 def distance_to_closest_record(real: pd.DataFrame, fake: pd.DataFrame, holdout: pd.DataFrame | None = None,
                                n_max: int = 5000, seed: int = 0, numeric: str | Sequence[Any] | None = None,
                                categorical: str | Sequence[Any] | None = None,
-                               max_categories: int = 10) -> dict[str, Any]:
+                               max_categories: int = 10, kinds: Mapping[Any, str] | None = None) -> dict[str, Any]:
     """Memorisation check: distance from each synthetic row to its closest real row.
 
-    Rows are encoded with statistics of ``real`` only (numeric z-scores, missing values
+    Rows are encoded with statistics of ``real`` only, each column as its kind's
+    ``distance`` says (:class:`~mpgan.metrics.rows.RowEncoder`: z-scores of numbers, missing values
     as the median; one-hot categories, so a differing category adds √2) and compared by
     Euclidean distance. Reports the ``median``, 5th percentile ``p5``, ``mean`` and the
     ``exact_copy_share`` (distance < 1e-8). With ``holdout`` (real rows not in ``real``)
@@ -300,8 +355,7 @@ def distance_to_closest_record(real: pd.DataFrame, fake: pd.DataFrame, holdout: 
     fake = aligned(real, fake, "synthetic")
     if int(n_max) < 1:
         raise DataError(f"n_max must be a positive number of rows, got {n_max}")
-    kinds = column_kinds(real, numeric, categorical, max_categories)
-    encode = RowEncoder(real, kinds)
+    encode = RowEncoder(real, column_kinds(real, numeric, categorical, max_categories, kinds))
     reference = encode(real)
     rng_fake, rng_hold = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     q = subsample(fake, int(n_max), rng_fake)
@@ -327,11 +381,13 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
                    target: Any = None, out_dir: str | Path | None = None, *,
                    numeric: str | Sequence[Any] | None = None, categorical: str | Sequence[Any] | None = None,
                    max_categories: int = 10, classifiers: Sequence[Any] = CLASSIFIERS, seed: int = 0,
-                   n_max: int = 5000, note: str | None = None) -> dict[str, Any]:
+                   n_max: int = 5000, note: str | None = None,
+                   kinds: Mapping[Any, str] | None = None) -> dict[str, Any]:
     """Every table metric of ``synthetic`` against ``real_train`` in one dict (JSON-serialisable).
 
-    - ``columns``: summary of :func:`column_report` (mean/max KS and TVD, counts) and
-      ``per_column`` records;
+    - ``columns``: summary of :func:`column_report` (columns per kind ``n_<kind>``, mean/max
+      of each statistic the kinds declare, e.g. ``mean_ks``, ``max_tvd``, described in
+      ``statistics``) and ``per_column`` records;
     - ``correlation``: :func:`correlation_difference` without its matrices;
     - ``utility``: :func:`utility` per classifier (only with ``target`` and ``real_test``);
     - ``dcr``: :func:`distance_to_closest_record` with ``real_test`` as the holdout baseline.
@@ -348,21 +404,14 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
         real_test = aligned(real_train, real_test, "real test", "real training")
     if target is not None and target not in real_train.columns:
         raise DataError(f"the target column {target!r} is not in the tables; the columns are {list(real_train.columns)}")
-    cat = as_names(categorical) + ([target] if target is not None and target not in as_names(categorical) else [])
+    kinds = dict(kinds or {})
+    labels = [target] if target is not None and target not in as_names(categorical) and target not in kinds else []
+    cat = as_names(categorical) + labels
     num = [c for c in as_names(numeric) if c != target]
-    opts = {"numeric": num, "categorical": cat, "max_categories": max_categories}
-    kinds = column_kinds(real_train, **opts)
+    opts = {"numeric": num, "categorical": cat, "max_categories": max_categories, "kinds": kinds}
+    by_column = column_kinds(real_train, **opts)
 
     cols = column_report(real_train, synthetic, **opts)
-    numeric_rows, cat_rows = cols[cols.kind == "numeric"], cols[cols.kind == "categorical"]
-
-    def _summary(rows: pd.DataFrame, key: str) -> dict[str, Any]:
-        v = rows[key].dropna()
-        if v.empty:
-            return {f"mean_{key}": math.nan, f"max_{key}": math.nan, f"max_{key}_column": None}
-        return {f"mean_{key}": float(v.mean()), f"max_{key}": float(v.max()),
-                f"max_{key}_column": str(rows.loc[v.idxmax(), "column"])}
-
     corr = correlation_difference(real_train, synthetic, **opts)
     report: dict[str, Any] = {
         "n_real_train": int(len(real_train)),
@@ -370,9 +419,7 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
         "n_synthetic": int(len(synthetic)),
         "target": None if target is None else str(target),
         "note": note,
-        "columns": {"n_numeric": int(len(numeric_rows)), "n_categorical": int(len(cat_rows)),
-                    **_summary(numeric_rows, "ks"), **_summary(cat_rows, "tvd"),
-                    "per_column": _records(cols)},
+        "columns": {**_column_summary(cols, by_column), "per_column": _records(cols)},
         "correlation": {k: v for k, v in corr.items() if k not in ("real_corr", "fake_corr", "columns")},
     }
     util = None
@@ -383,8 +430,44 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
     report["dcr"] = distance_to_closest_record(real_train, synthetic, holdout=real_test, n_max=n_max,
                                                seed=seed, **opts)
     if out_dir is not None:
-        report["files"] = _write_report(Path(out_dir), report, cols, corr, util, real_train, synthetic, kinds)
+        report["files"] = _write_report(Path(out_dir), report, cols, corr, util, real_train, synthetic, by_column)
     return report
+
+
+def _column_summary(cols: pd.DataFrame, kinds: dict[Any, str]) -> dict[str, Any]:
+    """Columns per kind (``n_<kind>``; numeric and categorical always) and, per statistic the
+    kinds declare (KS and TVD always), its mean, max and worst column, described in ``statistics``."""
+    out: dict[str, Any] = {"n_numeric": 0, "n_categorical": 0}
+    for kind in cols.kind:
+        out[f"n_{kind}"] = out.get(f"n_{kind}", 0) + 1
+    described = {}
+    for name in kinds.values():
+        stat, text, _ = statistic_of(get_kind(name))
+        described.setdefault(stat, text)
+    statistics = {}
+    for stat in dict.fromkeys(["ks", "tvd", *cols.statistic]):
+        rows = cols[cols.statistic == stat]
+        v = rows[stat].dropna() if stat in rows else pd.Series(dtype=float)
+        if v.empty:
+            out.update({f"mean_{stat}": math.nan, f"max_{stat}": math.nan, f"max_{stat}_column": None})
+        else:
+            out.update({f"mean_{stat}": float(v.mean()), f"max_{stat}": float(v.max()),
+                        f"max_{stat}_column": str(rows.loc[v.idxmax(), "column"])})
+        if len(rows):
+            statistics[stat] = {"description": described[stat], "kinds": sorted(set(rows.kind)),
+                                "n_columns": int(len(rows))}
+    out["statistics"] = statistics
+    return out
+
+
+def _columns_lines(c: dict[str, Any]) -> list[str]:
+    """The report's column section: one line per statistic the columns' kinds declare."""
+    lines = ["## Columns", "", "Each column is compared by the statistic its kind declares; 0 means identical.", ""]
+    for stat, s in c["statistics"].items():
+        n = s["n_columns"]
+        lines.append(f"- {s['description']} (`{stat}`; {n} {', '.join(s['kinds'])} column{'s' if n != 1 else ''}): "
+                     f"mean {format_value(c[f'mean_{stat}'])}, max {format_value(c[f'max_{stat}'])}")
+    return lines + [""]
 
 
 def _write_report(out: Path, report: dict[str, Any], cols: pd.DataFrame, corr: dict[str, Any],
@@ -418,13 +501,10 @@ def _write_report(out: Path, report: dict[str, Any], cols: pd.DataFrame, corr: d
         f"synthetic rows: {report['n_synthetic']}"
         + (f", target: `{report['target']}`." if report["target"] is not None else "."), "",
         *([report["note"], ""] if report.get("note") else []),
-        "## Columns", "",
-        f"{c['n_numeric']} numeric (two-sample KS statistic; mean {format_value(c['mean_ks'])}, max {format_value(c['max_ks'])}) "
-        f"and {c['n_categorical']} categorical (total-variation distance of category frequencies; "
-        f"mean {format_value(c['mean_tvd'])}, max {format_value(c['max_tvd'])}). 0 means identical.", "",
+        *_columns_lines(c),
         markdown_table(cols), "",
         "## Correlations", "",
-        f"Pearson correlations between the {corr['n_columns']} numeric columns: over {corr['n_pairs']} pairs, "
+        f"Pearson correlations between the {corr['n_columns']} columns of numbers: over {corr['n_pairs']} pairs, "
         f"mean |synthetic − real| = {format_value(corr['mean_abs_diff'])}, max = {format_value(corr['max_abs_diff'])}"
         + (f" ({corr['max_pair'][0]} × {corr['max_pair'][1]})." if corr["max_pair"] else "."), "",
     ]
@@ -436,19 +516,22 @@ def _write_report(out: Path, report: dict[str, Any], cols: pd.DataFrame, corr: d
                   "", markdown_table(util), ""]
     else:
         lines += ["Not computed: it needs a target column and a real test table.", ""]
-    d = report["dcr"]
+    lines += [*_dcr_lines(report["dcr"]), "## Column histograms", "", "![histograms](histograms.png)", ""]
+    atomic_write_text(out / "report.md", "\n".join(lines))
+    files.append("report.md")
+    return files
+
+
+def _dcr_lines(d: dict[str, Any]) -> list[str]:
+    """The report's distance-to-closest-record section."""
     dcr_rows = [("synthetic → real train", d["n_fake"], d["median"], d["p5"], d["exact_copy_share"])]
     if "holdout_median" in d:
         dcr_rows.append(("real test → real train (baseline)", d["n_holdout"], d["holdout_median"],
                          d["holdout_p5"], d["holdout_exact_copy_share"]))
-    lines += [
+    return [
         "## Distance to closest record", "",
-        "Euclidean distance from each row to its nearest real training row (z-scored numeric columns, "
-        "one-hot categories, fitted on the real training table). Synthetic rows much closer than the "
+        "Euclidean distance from each row to its nearest real training row (columns of numbers as z-scores, "
+        "categories one-hot, fitted on the real training table). Synthetic rows much closer than the "
         "real test rows, or exact copies, suggest memorisation.", "",
         markdown_table(pd.DataFrame(dcr_rows, columns=["rows", "n", "median", "5th percentile", "exact copies"])), "",
-        "## Column histograms", "", "![histograms](histograms.png)", "",
     ]
-    atomic_write_text(out / "report.md", "\n".join(lines))
-    files.append("report.md")
-    return files

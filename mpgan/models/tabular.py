@@ -1,9 +1,11 @@
 """MLP generator and discriminator for tables (flat vectors with a column layout).
 
 The generator's output layer follows ``data_spec.columns``: one Dense block per
-column, concatenated in column order, so categorical columns come out as proper
-one-hot-like probability vectors (softmax or Gumbel-softmax) instead of free numbers
-the data transformer would have to guess back into categories.
+column, concatenated in column order, each block given the head its table column's kind
+chose (``Column.kind``, one of :data:`mpgan.column_kinds.HEADS`): numeric blocks are
+linear, categorical blocks come out as proper one-hot-like probability vectors (softmax
+or Gumbel-softmax) instead of free numbers the data transformer would have to guess back
+into categories. The model reads only the heads, never the column kinds themselves.
 
 A *conditional* generator (``conditional=True``, for tables with a class target) takes
 ``latent_dim + K`` inputs: the noise, then a one-hot class (K = the target's width). The
@@ -21,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..column_kinds import HEADS
 from ..data_spec import Column, DataSpec
 from ..errors import ModelError
 from ..lazy import lazy_module
@@ -49,10 +52,10 @@ def _columns(data_spec: DataSpec, n: int) -> tuple[Column, ...]:
     if not data_spec.columns:
         return (Column("x", "numeric", n),)
     for col in data_spec.columns:
-        if col.kind not in ("numeric", "categorical") or col.width < 1:
+        if col.kind not in HEADS or col.width < 1:
             raise ModelError(
-                f"column {col.name!r} has kind {col.kind!r} and width {col.width}; "
-                "expected 'numeric' or 'categorical' with width >= 1"
+                f"column {col.name!r} has head {col.kind!r} and width {col.width}; "
+                f"expected one of {', '.join(repr(h) for h in HEADS)} with width >= 1"
             )
     return tuple(data_spec.columns)
 
