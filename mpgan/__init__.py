@@ -34,6 +34,7 @@ from .registry import (  # noqa: E402
 )
 from .studies import STUDIES, run_study  # noqa: E402
 from .training import Callback  # noqa: E402
+from .training.from_config import train  # noqa: E402
 from .version import __version__  # noqa: E402
 
 if _TYPE_CHECKING:
@@ -54,20 +55,6 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def train(config=None, overrides: list[str] | None = None, run_dir=None, epochs: int | None = None,
-          **kwargs) -> Trainer:  # noqa: F821
-    """Build a trainer from a config (path, :class:`Config` or None for the defaults), train it
-    and return it; ``trainer.run_dir`` holds the results."""
-    from .training import Trainer
-
-    if config is None or not isinstance(config, Config):
-        config = load_config(config, overrides)
-        overrides = None
-    trainer = Trainer.from_config(config, run_dir=run_dir, overrides=overrides, **kwargs)
-    trainer.fit(epochs=epochs)
-    return trainer
 
 
 __all__ = [

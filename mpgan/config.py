@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import functools
 import typing
+from collections.abc import Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
 from typing import Any
@@ -485,7 +486,7 @@ def parse_override(item: str) -> tuple[list[str], Any]:
     return parts, value
 
 
-def apply_overrides(data: dict[str, Any], overrides: list[str] | None) -> dict[str, Any]:
+def apply_overrides(data: dict[str, Any], overrides: Sequence[str] | None) -> dict[str, Any]:
     """Return a copy of ``data`` with each ``key.sub=value`` override applied."""
     data = copy.deepcopy(data)
     for item in overrides or []:
@@ -547,47 +548,64 @@ def resolve_config(path: str | Path) -> Path:
                       f"{', '.join(sorted(shipped))} (pass one by name)")
 
 
-def load_config(path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
-    """Load a YAML config (or the defaults when ``path`` is None) and apply overrides.
-
-    ``path`` may be a file or the name of a config that ships with mpgan
-    (``mnist_default``; ``mpgan list`` does not list them, :func:`packaged_configs` does).
-    Component sections replace the default wholesale when they name a different
-    registry entry, so ``generator: {name: dcgan_generator}`` does not inherit the
-    default generator's params.
-    """
+def config_layers(layers: Any = None, overrides: Sequence[str] | None = None) -> dict[str, Any]:
+    """What the user's layers set, merged in order, with the overrides applied last (not yet
+    over the defaults): each layer is a config file, the name of a shipped config, a mapping
+    or a :class:`Config`. A layer that names another component (``generator: {name: ...}``)
+    replaces that component whole rather than inheriting the earlier one's params."""
+    if layers is None:
+        layers = []
+    elif isinstance(layers, (str, Path, Mapping, Config)):
+        layers = [layers]
     data: dict[str, Any] = {}
-    if path is not None:
-        p = resolve_config(path)
-        try:
-            data = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p} is not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise ConfigError(f"{p} must hold a mapping of config keys, got {type(data).__name__}")
-    data = _normalize_components(data)
-    data = apply_overrides(data, overrides)
-    data = _normalize_components(data)
-    merged = merge_dicts(_defaults_for(data), data)
-    return Config.from_dict(merged)
+    for layer in layers:
+        data = _merge_layer(data, _normalize_components(_read_layer(layer)))
+    return _normalize_components(apply_overrides(data, list(overrides or [])))
+
+
+def load_config(path: Any = None, overrides: Sequence[str] | None = None) -> Config:
+    """The validated config of a run: the defaults, then ``path`` (a YAML file, the name of a
+    config that ships with mpgan such as ``mnist_default`` — :func:`packaged_configs` lists
+    them —, a mapping, a :class:`Config`, or a list of these layered in order), then each
+    ``key.sub=value`` override. This is the one place defaults are layered under a config."""
+    return Config.from_dict(_merge_layer(_defaults_dict(), config_layers(path, overrides)))
+
+
+def _read_layer(layer: Any) -> dict[str, Any]:
+    if isinstance(layer, Config):
+        return layer.to_dict()
+    if isinstance(layer, Mapping):
+        return copy.deepcopy(dict(layer))
+    p = resolve_config(layer)
+    try:
+        data = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p} must hold a mapping of config keys, got {type(data).__name__}")
+    return data
 
 
 def _normalize_components(data: dict[str, Any]) -> dict[str, Any]:
     data = dict(data)
-    for key in ("data", "generator", "discriminator", "objective"):
+    for key in COMPONENTS:
         if isinstance(data.get(key), str):
             data[key] = {"name": data[key]}
     return data
 
 
-def _defaults_for(data: dict[str, Any]) -> dict[str, Any]:
-    """Defaults, dropping a default component whose name the user replaced."""
-    defaults = _defaults_dict()
-    for key in ("data", "generator", "discriminator", "objective"):
-        user = data.get(key)
-        if isinstance(user, dict) and "name" in user and user["name"] != defaults[key]["name"]:
-            defaults[key] = {"name": user["name"], "params": {}}
-    return defaults
+def _merge_layer(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``over``; a component ``over`` renames starts afresh."""
+    base = dict(base)
+    for key in COMPONENTS:
+        mine, theirs = over.get(key), base.get(key)
+        if isinstance(mine, dict) and isinstance(theirs, dict) and mine.get("name", theirs.get("name")) != theirs.get(
+                "name"):
+            base[key] = {"name": mine["name"], "params": {}}
+    return merge_dicts(base, over)
+
+
+COMPONENTS = ("data", "generator", "discriminator", "objective")
 
 
 def save_config(cfg: Config, path: str | Path) -> None:

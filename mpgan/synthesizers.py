@@ -13,7 +13,6 @@ synthetic rows get fresh IDs (integers after the largest real one, or ``"synthet
 
 from __future__ import annotations
 
-import copy
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -26,25 +25,10 @@ from .data.schema import TableSchema, check_table
 from .data.tabular import read_table, table_dataset
 from .errors import DataError, MpganError
 
-__all__ = ["TabularSynthesizer", "GaussianCopula", "IndependentMarginals", "CopyRows", "TABULAR_DEFAULTS"]
+__all__ = ["TabularSynthesizer", "GaussianCopula", "IndependentMarginals", "CopyRows", "BASE_CONFIG"]
 
-#: The GAN's default config (any key can be overridden with ``overrides=["train.epochs=5"]``
-#: or a YAML file). Small tables get many short epochs: ``steps_per_epoch`` is fixed, so the
-#: number of updates does not depend on the table's size.
-TABULAR_DEFAULTS: dict[str, Any] = {
-    "name": "tabular",
-    "generator": {"name": "mlp_generator",
-                  "params": {"latent_dim": 32, "hidden": [256, 256], "conditional": True}},
-    "discriminator": {"name": "mlp_discriminator", "params": {"hidden": [256, 256], "dropout": 0.2}},
-    "objective": {"name": "non_saturating"},
-    "train": {
-        "epochs": 30, "batch_size": 64, "steps_per_epoch": 100, "schedule": "joint",
-        "g_optimizer": {"name": "adam", "learning_rate": 2e-4},
-        "d_optimizer": {"name": "adam", "learning_rate": 2e-4},
-        "sample_every": 0, "checkpoint_every": 0, "keep_checkpoints": 1, "steps_per_call": 100,
-        "tensorboard": False,
-    },
-}
+#: The shipped config the GAN starts from (``mpgan config -c tabular`` prints it resolved).
+BASE_CONFIG = "tabular"
 #: Rows decoded at a time when sampling (bounded memory for millions of rows).
 CHUNK_ROWS = 100_000
 GENERATE_BATCH = 4096  # rows per generator call when sampling (rows are independent at inference)
@@ -96,7 +80,7 @@ class TabularSynthesizer:
     >>> syn = TabularSynthesizer(target="species").fit(df)          # doctest: +SKIP
     >>> syn.sample(500, balance=True)                                # doctest: +SKIP
 
-    ``config`` is a YAML path or a dict merged over :data:`TABULAR_DEFAULTS`;
+    ``config`` is a YAML path or a dict layered over the shipped ``tabular`` config (:data:`BASE_CONFIG`);
     ``overrides`` are ``"key=value"`` strings as for ``mpgan train --set``. ``numeric``
     picks the numeric encoding: ``"standard"`` (z-scores, the default), ``"minmax"``, or
     ``"mode"`` (CTGAN's mode-specific normalisation, for multi-modal columns; on the
@@ -105,12 +89,15 @@ class TabularSynthesizer:
     Without ``run_dir`` the run goes to a numbered folder under ``runs/``. ``privacy``
     trains the discriminator with DP-SGD, e.g. ``{"target_epsilon": 3, "max_grad_norm": 1}``
     (the config's ``privacy:`` block; ε is in :meth:`report` and the run's manifest).
+    ``kinds={"age": "integer"}`` forces columns' kinds (:mod:`mpgan.column_kinds`), as
+    ``categorical=`` does for categorical.
     """
 
     def __init__(self, target: str | None = None, *, config: str | Path | Mapping[str, Any] | None = None,
                  overrides: Sequence[str] = (), numeric: str = "standard", holdout: float = 0.0,
                  categorical: Sequence[str] = (), seed: int = 0, run_dir: str | Path | None = None,
-                 progress: bool | None = False, privacy: Mapping[str, Any] | None = None):
+                 progress: bool | None = False, privacy: Mapping[str, Any] | None = None,
+                 kinds: Mapping[str, str] | None = None):
         self.target = target
         self.privacy = dict(privacy) if privacy is not None else None
         self.config_source = config
@@ -118,6 +105,7 @@ class TabularSynthesizer:
         self.numeric = numeric
         self.holdout = float(holdout)
         self.categorical = [categorical] if isinstance(categorical, str) else list(categorical)
+        self.kinds = dict(kinds or {})
         self.seed = int(seed)
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.progress = progress
@@ -127,44 +115,31 @@ class TabularSynthesizer:
 
     # ------------------------------------------------------------------ config
     def _config(self, n_rows: int, table_path: Path):
-        from .config import Config, apply_overrides, load_config, merge_dicts
+        """The run's config: the shipped ``tabular`` config, the user's config, ``privacy``,
+        then the overrides (layered by :func:`mpgan.load_config`, the one place that does),
+        fitted to the table: its rows and columns, a batch no larger than the table."""
+        from .config import config_layers, load_config
 
-        base = copy.deepcopy(TABULAR_DEFAULTS)
-        src = self.config_source
-        if isinstance(src, Mapping):
-            base = merge_dicts(base, dict(src))
-        elif src is not None:
-            user = load_config(src).to_dict()  # validated; keep only what the file sets
-            import yaml
-
-            raw = yaml.safe_load(Path(src).read_text()) or {}
-            base = merge_dicts(base, {k: user[k] for k in raw if k in user})
+        user = [] if self.config_source is None else [self.config_source]
         if self.privacy is not None:
-            base["privacy"] = self.privacy
-        data = apply_overrides(base, self.overrides)
-        batch_set = any(o.split("=", 1)[0].strip() == "train.batch_size" for o in self.overrides)
-        train = data.setdefault("train", {})
-        if not batch_set and int(train.get("batch_size", 64)) > n_rows:
-            train["batch_size"] = n_rows - n_rows % 2  # small tables: one batch is the whole table
-        data["seed"] = self.seed
-        data["data"] = {"name": "csv", "params": {
+            user.append({"privacy": self.privacy})
+        table = {"seed": self.seed, "data": {"name": "csv", "params": {
             "path": str(table_path.resolve()), "target": self.target, "numeric": self.numeric,
-            "holdout": self.holdout, "categorical": self.categorical, "seed": self.seed}}
-        merged = merge_dicts(Config().to_dict(), {k: v for k, v in data.items()
-                                             if k not in ("generator", "discriminator", "objective")})
-        for key in ("generator", "discriminator", "objective"):
-            if key in data:
-                merged[key] = {"params": {}, **data[key]}
-        if not self.target and merged["generator"].get("params", {}).get("conditional"):
-            merged["generator"]["params"] = {**merged["generator"]["params"], "conditional": False}
-        return Config.from_dict(merged)
+            "holdout": self.holdout, "categorical": self.categorical, "seed": self.seed,
+            **({"kinds": self.kinds} if self.kinds else {})}}}
+        if "batch_size" not in config_layers(user, self.overrides).get("train", {}):
+            table["train"] = {"batch_size": min(load_config(BASE_CONFIG).train.batch_size, n_rows - n_rows % 2)}
+        cfg = load_config([BASE_CONFIG, *user, table], self.overrides)
+        if not self.target and cfg.generator.params.get("conditional"):
+            cfg.generator.params["conditional"] = False  # no target column to condition on
+        return cfg
 
     # ------------------------------------------------------------------ fitting
     def _dataset(self, df: pd.DataFrame, quiet: bool = False):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             ds = table_dataset(df, "table", target=self.target, numeric=self.numeric, holdout=self.holdout,
-                               categorical=self.categorical, seed=self.seed)
+                               categorical=self.categorical, seed=self.seed, kinds=self.kinds)
         for w in caught if not quiet else ():  # re-raised here so the user's call is blamed
             warnings.warn(str(w.message), w.category, stacklevel=3)
         return ds
@@ -172,7 +147,7 @@ class TabularSynthesizer:
     def fit(self, data: pd.DataFrame | str | Path) -> TabularSynthesizer:
         """Train on ``data`` (a DataFrame or a table file: CSV, table-schema JSON or Parquet)."""
         from .io import atomic_save
-        from .training import Trainer
+        from .training.from_config import check_new_run_dir, train
         from .training.run_dir import next_run_dir
 
         df = read_table(data) if isinstance(data, str | Path) else data
@@ -183,19 +158,16 @@ class TabularSynthesizer:
             raise DataError(f"the table has {len(df)} rows, fewer than one batch of {MIN_ROWS}; "
                             f"a GAN needs at least {MIN_ROWS} rows (and many more to learn anything)")
         ds = self._dataset(df)
-        if self.run_dir is not None and self.run_dir.exists() and any(self.run_dir.iterdir()):
-            raise MpganError(f"run directory {self.run_dir} already exists and is not empty; "
-                             "choose another or load it with TabularSynthesizer.load")
+        check_new_run_dir(self.run_dir)
         run_dir = self.run_dir or next_run_dir(Path("runs") / "tabular")
-        run_dir.mkdir(parents=True, exist_ok=True)
+        fresh = not run_dir.exists()
         table_path = run_dir / TABLE_FILE
-        atomic_save(table_path, lambda p: df.to_json(p, orient="table", index=False), suffix=".json")
         try:
-            cfg = self._config(len(ds), table_path)
-            self.trainer = Trainer.from_config(cfg, run_dir=run_dir, dataset=ds, progress=self.progress)
-            self.trainer.fit()
+            self.trainer = train(self._config(len(ds), table_path), run_dir=run_dir, dataset=ds,
+                                 progress=self.progress)
+            atomic_save(table_path, lambda p: df.to_json(p, orient="table", index=False), suffix=".json")
         except BaseException:
-            if self.run_dir is None or not any(p.name != TABLE_FILE for p in run_dir.iterdir()):
+            if fresh:
                 import shutil
 
                 shutil.rmtree(run_dir, ignore_errors=True)  # nothing half-written left behind
@@ -224,7 +196,8 @@ class TabularSynthesizer:
         cfg = load_config(run_dir / "config.yaml")
         p = cfg.data.params
         syn = cls(target=p.get("target"), numeric=p.get("numeric", "standard"), holdout=p.get("holdout", 0.0),
-                  categorical=p.get("categorical", ()), seed=cfg.seed, run_dir=run_dir, progress=progress)
+                  categorical=p.get("categorical", ()), seed=cfg.seed, run_dir=run_dir, progress=progress,
+                  kinds=p.get("kinds"))
         df = pd.read_json(table_path, orient="table")
         syn.dataset, syn._table = syn._dataset(df, quiet=True), df  # warned at fit time
         _check_same_layout(run_dir, syn.dataset)
@@ -341,7 +314,8 @@ def _check_same_layout(run_dir: Path, dataset: Any) -> None:
 
 
 class _Baseline:
-    """Shared column handling of the baselines: numeric vs categorical, dtypes, IDs."""
+    """Shared column handling of the baselines: columns of numbers (kinds with a numeric
+    head, decoded through their kind) vs labels, dtypes, IDs."""
 
     def __init__(self, max_categories: int = 10):
         self.max_categories = int(max_categories)
@@ -361,14 +335,26 @@ class _Baseline:
             freq = df[c].value_counts(normalize=True, dropna=False)
             self.categorical[c] = (list(freq.index), freq.to_numpy(dtype=np.float64))
 
+    def _through_kind(self, c: Any, v: np.ndarray) -> np.ndarray:
+        """Numbers as the column's kind gives them back (an integer column: whole numbers in
+        the training range), rounded when the column's dtype is an integer one."""
+        values, _, is_int = self.numeric[c]
+        kind = self.schema.kind(c)
+        v = np.asarray(v, dtype=np.float64).copy()
+        ok = ~np.isnan(v)
+        if ok.any() and values.size:
+            v[ok] = kind.decode(kind.encode(v[ok]), float(values[0]), float(values[-1]))
+        return np.rint(v) if is_int else v
+
     def _frame(self, cols: dict[Any, np.ndarray]) -> pd.DataFrame:
         out = {}
         for c in self.columns:
             v = cols[c]
             dtype = self.dtypes[c]
-            if c in self.numeric and self.numeric[c][2]:
-                v = np.rint(v)
-                if np.isnan(v).any() and not pd.api.types.is_extension_array_dtype(dtype):
+            if c in self.numeric:
+                v = self._through_kind(c, v)
+                if np.isnan(v).any() and pd.api.types.is_integer_dtype(dtype) \
+                        and not pd.api.types.is_extension_array_dtype(dtype):
                     dtype = "float64"
             out[c] = pd.Series(v, dtype=dtype) if not (c in self.categorical and pd.isna(v).any()
                                                        and pd.api.types.is_integer_dtype(dtype)) else pd.Series(v)
