@@ -109,7 +109,7 @@ class TrainConfig:
     freeze_discriminator: bool = False  # skip every discriminator update
     swaps: list[Swap] = field(default_factory=list)  # optimizer swaps, in time order
     ema: float | None = None  # decay of an exponential moving average of G's weights
-    aggregate: str = "mean"  # how several discriminators' G losses combine: mean | gman | hypervolume
+    aggregate: str = "mean"  # how several discriminators' G losses combine (`mpgan list aggregators`)
     aggregate_params: dict[str, Any] = field(default_factory=dict)  # gman: {temperature}; hypervolume: {delta}
     mixed_precision: str | None = None  # mixed_bfloat16 (CPUs with BF16) | mixed_float16 (GPUs)
     tensorboard: bool = True  # write TensorBoard scalars and sample images
@@ -185,7 +185,6 @@ class Config:
         return cfg
 
 
-AGGREGATES = ("mean", "gman", "hypervolume")
 PRECISIONS = ("mixed_bfloat16", "mixed_float16")
 STRATEGIES = ("default", "mirrored", "multi_worker")
 
@@ -299,14 +298,10 @@ def _check_train(t: TrainConfig) -> None:
 
 
 def _check_aggregate(t: TrainConfig) -> None:
-    if t.aggregate not in AGGREGATES:
-        raise ConfigError(f"train.aggregate must be one of {', '.join(AGGREGATES)}, got {t.aggregate!r}")
-    allowed = {"mean": set(), "gman": {"temperature"}, "hypervolume": {"delta"}}[t.aggregate]
-    if set(t.aggregate_params) - allowed:
-        raise ConfigError(f"train.aggregate_params for {t.aggregate} take {sorted(allowed) or 'nothing'}, "
-                          f"got {sorted(t.aggregate_params)}")
-    if t.aggregate == "hypervolume" and not float(t.aggregate_params.get("delta", 1.5)) > 1:
-        raise ConfigError(f"train.aggregate_params.delta must be > 1, got {t.aggregate_params['delta']}")
+    from .registry import AGGREGATORS  # each aggregator checks its own params, without TensorFlow
+
+    _known(AGGREGATORS, t.aggregate, "train.aggregate")
+    AGGREGATORS.get(t.aggregate).check(t.aggregate_params)
 
 
 def _check_swaps(swaps: list[Swap]) -> None:

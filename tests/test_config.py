@@ -72,6 +72,8 @@ def test_cross_field_rules_are_checked_when_the_config_loads(overrides, message)
      "discriminators[1].name: unknown discriminator 'mlp_discriminatr' (did you mean 'mlp_discriminator'?)"),
     ("data.name=mnst", "data.name: unknown dataset 'mnst' (did you mean 'mnist'?)"),
     ("objective.name=hing", "objective.name: unknown objective 'hing' (did you mean 'hinge'?)"),
+    ("train.aggregate=gmn", "train.aggregate: unknown aggregator 'gmn' (did you mean 'gman'?)"),
+    ("train.aggregate_params={temperature: 2}", "train.aggregate_params for mean take nothing, got ['temperature']"),
     ("train.regularizers=[{name: r11, weight: 1}]", "train.regularizers[0].name: unknown regularizer 'r11' (did you mean 'r1'?)"),
     ("train.augment={policy: [translation, cutuot]}",
      "train.augment.policy[1]: unknown augmentation 'cutuot' (did you mean 'cutout'?)"),
