@@ -248,20 +248,25 @@ def _column_plot(c, r: pd.Series, kinds: dict | None) -> str:
     return get_kind(name).plot
 
 
-def _draw_numbers(ax, r: pd.Series, f: pd.Series, labels: tuple[str, str], bins: int, integer: bool) -> None:
-    """Real and synthetic histograms on shared bins: even bins over the central 99 %, or
-    whole-number-wide bins centred on the integers (one per value when they fit in ``bins``)."""
-    rv, fv = _finite(pd.to_numeric(r, errors="coerce")), _finite(pd.to_numeric(f, errors="coerce"))
-    both = np.concatenate([rv, fv])
-    lo, hi = (np.percentile(both, 0.5), np.percentile(both, 99.5)) if both.size else (0.0, 1.0)
+def histogram_edges(values: np.ndarray, bins: int = 30, integer: bool = False) -> np.ndarray:
+    """Bin edges for a column's histogram: ``bins`` even bins over the central 99 % of
+    ``values``, or (``integer``) bins a whole number wide (several when the range is wider
+    than ``bins``) centred on the integers, so no bin splits or merges counts unevenly."""
+    v = _finite(values)
+    lo, hi = (np.percentile(v, 0.5), np.percentile(v, 99.5)) if v.size else (0.0, 1.0)
     if integer:
         lo, hi = math.floor(lo), math.ceil(hi)
         width = max(1, math.ceil((hi - lo + 1) / bins))
-        edges = np.arange(lo - 0.5, hi + 0.5 + width, width)
-    else:
-        if hi <= lo:
-            lo, hi = lo - 0.5, hi + 0.5
-        edges = np.linspace(lo, hi, bins + 1)
+        return np.arange(lo - 0.5, hi + 0.5 + width, width, dtype=float)[: (hi - lo) // width + 2]
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    return np.linspace(lo, hi, bins + 1)
+
+
+def _draw_numbers(ax, r: pd.Series, f: pd.Series, labels: tuple[str, str], bins: int, integer: bool) -> None:
+    """Real and synthetic histograms on shared bins (:func:`histogram_edges`)."""
+    rv, fv = _finite(pd.to_numeric(r, errors="coerce")), _finite(pd.to_numeric(f, errors="coerce"))
+    edges = histogram_edges(np.concatenate([rv, fv]), bins, integer)
     for v, lab in ((rv, labels[0]), (fv, labels[1])):
         if v.size:
             ax.hist(v, bins=edges, density=True, alpha=0.5, label=lab)  # tails beyond 0.5/99.5% left out

@@ -17,7 +17,6 @@ the declarations. A fork adds a kind with one registered class::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -43,7 +42,8 @@ DISTANCES = ("scaled", "mismatch")
 PLOTS = ("histogram", "integer", "bars")
 #: The column report's built-in statistics: "ks" (two-sample Kolmogorov-Smirnov), "tvd"
 #: (total-variation distance of category shares) and "wasserstein" (earth mover's distance
-#: in real standard deviations). A kind may give a function ``(real, fake) -> float`` instead.
+#: in real standard deviations). A kind that names another statistic computes it itself
+#: (:meth:`ColumnKind.statistic`).
 FIDELITY = ("ks", "tvd", "wasserstein")
 
 
@@ -68,9 +68,10 @@ def category_labels(s: pd.Series) -> np.ndarray:
 
 
 def first_bad(s: pd.Series, bad: np.ndarray) -> tuple[Any, Any]:
-    """Index label and value of the first True in ``bad``, for error messages."""
+    """Index label and value (a plain Python one) of the first True in ``bad``, for error messages."""
     i = int(np.flatnonzero(bad)[0])
-    return s.index[i], s.iloc[i]
+    value = s.iloc[i]
+    return s.index[i], value.item() if isinstance(value, np.generic) else value
 
 
 class ColumnKind:
@@ -78,13 +79,15 @@ class ColumnKind:
 
     ``head`` picks the encoder: "numeric" kinds are numbers (bounds, the ``numeric=``
     scaling of :mod:`mpgan.data.tabular`, correlations, numeric classifier features),
-    "categorical" kinds are labels (a one-hot block). ``priority`` orders the kinds
-    inference asks (lower first; the first whose :meth:`detect` says yes wins).
+    "categorical" kinds are labels (a one-hot block). ``fidelity`` names a built-in
+    statistic (:data:`FIDELITY`) or the column the kind's own :meth:`statistic` fills in
+    the column report. ``priority`` orders the kinds inference asks (lower first; the first
+    whose :meth:`detect` says yes wins).
     """
 
     name: str = ""
     head: str = "numeric"
-    fidelity: str | Callable[[np.ndarray, np.ndarray], float] = "ks"
+    fidelity: str = "ks"
     distance: str = "scaled"
     plot: str = "histogram"
     priority: int = 50
@@ -111,6 +114,11 @@ class ColumnKind:
         """Floats back from the numeric scaling -> values inside the training bounds."""
         return np.clip(v, low, high)
 
+    def statistic(self, real: np.ndarray, fake: np.ndarray) -> float:
+        """The kind's own fidelity statistic (when ``fidelity`` is not a built-in one) of the
+        real and synthetic values: finite numbers (numeric head) or canonical labels."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"<column kind {self.name!r}>"
 
@@ -127,12 +135,14 @@ def _checked(name: str, kind: Any) -> ColumnKind:
         raise bad("distance", kind.distance, DISTANCES)
     if kind.plot not in PLOTS:
         raise bad("plot", kind.plot, PLOTS)
-    if not callable(kind.fidelity) and kind.fidelity not in FIDELITY:
-        raise bad("fidelity", kind.fidelity, FIDELITY + ("a function (real, fake) -> float",))
+    own = type(kind).statistic is not ColumnKind.statistic
+    if not (isinstance(kind.fidelity, str) and kind.fidelity) or (kind.fidelity not in FIDELITY and not own):
+        raise MpganError(f"column kind '{name}' declares fidelity {kind.fidelity!r}; expected one of "
+                         f"{', '.join(FIDELITY)}, or another name with the kind's own statistic(real, fake) method")
     if kind.head == "categorical" and (kind.distance == "scaled" or kind.fidelity in ("ks", "wasserstein")
                                        or kind.plot != "bars"):
         raise MpganError(f"column kind '{name}' has a categorical head, so it holds labels: it needs "
-                         "distance 'mismatch', plot 'bars' and a fidelity that compares labels ('tvd' or a function)")
+                         "distance 'mismatch', plot 'bars' and a fidelity that compares labels ('tvd' or its own)")
     return kind
 
 

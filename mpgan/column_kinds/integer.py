@@ -47,7 +47,8 @@ class Integer(ColumnKind):
         v = pd.to_numeric(present).to_numpy(dtype=np.float64)
         bad = ~np.isfinite(v) | (v != np.round(v))
         if bad.any():
-            raise DataError(f"column '{name}' is listed as integer but holds {first_bad(present, bad)[1]!r}, "
+            row, value = first_bad(present, bad)
+            raise DataError(f"column '{name}' is listed as integer but row {row} holds {value!r}, "
                             "which is not a whole number; list it as numeric instead")
 
     def decode(self, v: np.ndarray, low: float, high: float) -> np.ndarray:

@@ -6,7 +6,7 @@ differently). Column kinds follow the one rule of :mod:`mpgan.data.schema` (:fun
 read on the real table; ``kinds={column: kind}`` and the ``numeric=`` and ``categorical=``
 lists override it. Each column is scored as its kind declares (:mod:`mpgan.column_kinds`):
 its ``fidelity`` statistic (KS for numeric, earth mover's distance for integer, total
-variation for categorical, or the kind's own function), its ``distance`` in the row
+variation for categorical, or the kind's own), its ``distance`` in the row
 encoding, and its ``head``: columns of numbers enter correlations and classifiers as
 numbers, label columns one-hot. Categorical values are compared through the schema's
 canonical text form (numbers by value, so ``1`` and ``1.0`` are the same category "1";
@@ -120,14 +120,14 @@ STATISTICS: dict[str, tuple[str, Callable[[np.ndarray, np.ndarray], dict[str, fl
 
 
 def statistic_of(kind: ColumnKind) -> tuple[str, str, Callable[[np.ndarray, np.ndarray], dict[str, float]]]:
-    """``(name, description, fn)`` of the statistic a kind's ``fidelity`` declares: a built-in
-    one, or the kind's own function, reported under the function's name."""
-    if not callable(kind.fidelity):
-        return (kind.fidelity, *STATISTICS[kind.fidelity])
-    fn = kind.fidelity
-    name = getattr(fn, "__name__", kind.name)
-    doc = (fn.__doc__ or "").strip().splitlines()
-    return name, doc[0].rstrip(".") if doc else f"the {kind.name} kind's statistic", lambda r, f: {name: float(fn(r, f))}
+    """``(name, description, fn)`` of the statistic a kind's ``fidelity`` names: a built-in
+    one, or the kind's own :meth:`~mpgan.column_kinds.ColumnKind.statistic`, reported under that name."""
+    name = kind.fidelity
+    if name in STATISTICS:
+        return (name, *STATISTICS[name])
+    doc = (type(kind).statistic.__doc__ or "").strip().splitlines()
+    text = doc[0].rstrip(".") if doc else f"the {kind.name} kind's statistic"
+    return name, text, lambda r, f: {name: float(kind.statistic(r, f))}
 
 
 _TAIL = ("mean_real", "mean_fake", "std_real", "std_fake", "n_real", "n_fake")
@@ -155,7 +155,7 @@ def column_report(real: pd.DataFrame, fake: pd.DataFrame, numeric: str | Sequenc
                   kinds: Mapping[Any, str] | None = None) -> pd.DataFrame:
     """One row per column: its kind, the ``statistic`` its kind declares and that statistic's
     value (``ks`` with ``ks_p_value`` for numeric, ``wasserstein`` for integer, ``tvd`` between
-    category frequencies for categorical, or a column named after a kind's own function),
+    category frequencies for categorical, or the column a kind's own statistic names),
     real/fake mean and std (columns of numbers, ``ddof=1``), and ``n_real``/``n_fake``
     (values used: columns of numbers drop missing values)."""
     _check_table(real, "real")
