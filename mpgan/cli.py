@@ -174,9 +174,10 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
     if args.balance and args.condition is not None:
         raise _usage("pass either --balance or --condition, not both")
     if args.run:
-        if args.data or args.config or args.set or args.run_dir or args.target or args.epsilon is not None:
+        if args.data or args.config or args.set or args.run_dir or args.target or args.epsilon is not None \
+                or args.kind:
             raise _usage("--run reuses a trained synthesizer as it is; drop "
-                         "--data/--target/--config/--set/--run-dir/--epsilon")
+                         "--data/--target/--kind/--config/--set/--run-dir/--epsilon")
         syn = TabularSynthesizer.load(args.run, progress=args.progress)
         print(f"loaded {args.run} (epoch {int(syn.trainer.epoch.numpy())})")
     else:
@@ -187,7 +188,8 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
                    if args.epsilon is not None else None)
         syn = TabularSynthesizer(target=args.target, config=args.config, overrides=overrides,
                                  numeric=args.numeric, holdout=args.holdout, seed=args.seed,
-                                 run_dir=args.run_dir, progress=args.progress, privacy=privacy)
+                                 run_dir=args.run_dir, progress=args.progress, privacy=privacy,
+                                 kinds=_column_kinds(args.kind))
         with warnings.catch_warnings():
             warnings.simplefilter("always", UserWarning)  # the table's warnings, not libraries' deprecations
             warnings.showwarning = lambda m, *a, **k: print(f"warning: {m}", file=sys.stderr)
@@ -229,6 +231,17 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print((folder / "summary.md").read_text())
     print(f"wrote {folder}")
     return 0
+
+
+def _column_kinds(pairs: list[str]) -> dict[str, str]:
+    """``--kind COLUMN=KIND`` pairs as ``{column: kind}``."""
+    out = {}
+    for pair in pairs:
+        column, sep, kind = pair.partition("=")
+        if not sep or not column.strip() or not kind.strip():
+            raise _usage(f"--kind takes COLUMN=KIND (e.g. --kind age=integer), got {pair!r}")
+        out[column.strip()] = kind.strip()
+    return out
 
 
 def _usage(message: str) -> Exception:
@@ -350,6 +363,9 @@ def _add_synthesize(sub: Any) -> None:
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set train.epochs=50 (repeatable)")
     p.add_argument("--epochs", type=int, help="training epochs (shortcut for --set train.epochs=N)")
+    p.add_argument("--kind", action="append", default=[], metavar="COLUMN=KIND",
+                   help="force a column's kind, e.g. --kind age=integer (repeatable; the kinds: "
+                        "mpgan list column_kinds)")
     p.add_argument("--numeric", default="standard", choices=["mode", "standard", "minmax"],
                    help="numeric encoding: z-score (default), min-max or CTGAN's mode-specific normalisation")
     p.add_argument("--holdout", type=float, default=0.0,
