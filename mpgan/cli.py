@@ -209,9 +209,11 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
 def _cmd_experiment(args: argparse.Namespace) -> int:
     from mpgan.studies import STUDIES, run_study
 
-    if args.study is None:
-        for name, text in STUDIES.items():
-            print(f"{name:24s} {text}")
+    if args.study is None:  # every registered study: mpgan's, and those of plugins and imported modules
+        entries = STUDIES.entries()
+        width = max((len(e.name) for e in entries), default=0)
+        for e in entries:
+            print(f"{e.name.ljust(width)}  {e.description}" + ("" if e.source == "mpgan" else f"  [{e.source}]"))
         return 0
     return run_study(args.study, args.args)
 
@@ -383,16 +385,14 @@ def _add_synthesize(sub: Any) -> None:
 
 
 def _add_experiment(sub: Any) -> None:
-    from mpgan.studies import STUDIES
-
     p = sub.add_parser("experiment", help="run one of the seed articles' studies",
                        description="Run a study: trains its runs, then writes results.csv, results.md and "
                                    "figures. `mpgan experiment` alone lists the studies; "
                                    "`mpgan experiment NAME --help` shows a study's options (--quick, "
                                    "--seeds, --jobs, --out).",
                        add_help=True)
-    p.add_argument("study", nargs="?", metavar="STUDY",
-                   help="one of: " + ", ".join(STUDIES))  # checked by run_study: one error line
+    p.add_argument("study", nargs="?", metavar="STUDY",  # checked by run_study: one error line
+                   help="a registered study (`mpgan experiment` alone lists them)")
     p.add_argument("args", nargs=argparse.REMAINDER, help="the study's own options")
     p.set_defaults(func=_cmd_experiment)
 

@@ -28,16 +28,6 @@ class Interval:
     def decided(self) -> bool:
         return self.n > 1 and (self.low > 0 or self.high < 0)
 
-    def verdict(self, positive: str, negative: str) -> str:
-        """``positive`` if the whole interval is above 0, ``negative`` if below, else "not decided"."""
-        if self.n < 2:
-            return "not decided (one seed)"
-        if self.low > 0:
-            return positive
-        if self.high < 0:
-            return negative
-        return "not decided"
-
     def __format__(self, spec: str) -> str:
         """``f"{iv:.2f}"`` gives ``mean [low, high]``."""
         return f"{format(self.mean, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"

@@ -1,4 +1,10 @@
-"""The toy-distribution studies (seeds 000, 001, 003) in --quick mode, and the study plumbing."""
+"""The toy-distribution studies (seeds 000, 001, 003) in --quick mode, and the study plumbing:
+the registry, and studies added from outside mpgan."""
+
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -6,7 +12,8 @@ import pytest
 
 from mpgan.cli import main
 from mpgan.errors import ConfigError
-from mpgan.studies import common, gaussian_modes, normal_toy, rayleigh
+from mpgan.studies import STUDIES, common, gaussian_modes, normal_toy, rayleigh
+from mpgan.studies.verdicts import claim
 from mpgan.sweeps.backends import LocalBackend
 from mpgan.training import Trainer
 from tests.helpers import square
@@ -20,6 +27,64 @@ def test_study_list_and_errors(capsys):
     assert capsys.readouterr().err.strip().startswith("error: unknown study 'nope'; known studies:")
     assert main(["experiment", "rayleigh", "--quick", "--seeds", "0"]) == 2
     assert "--seeds must be a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_a_study_in_a_local_file_is_listed_and_runs_through_the_cli(tmp_path, capsys):
+    import tests.local_study as coins  # registers coin_flips_test, as a module a user imports would
+
+    assert main(["experiment"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("coin_flips_test"))
+    assert line.split(None, 1)[1] == "Coin flips: a study defined outside mpgan, as a fork or a plugin " \
+                                     "would (one file).  [tests]"
+    assert main(["list", "studies"]) == 0 and "coin_flips_test" in capsys.readouterr().out
+    out = tmp_path / "coins"
+    assert main(["experiment", "coin_flips_test", "--quick", "--seeds", "3", "--out", str(out)]) == 0
+    res = pd.read_csv(out / "results.csv")
+    # every setting x seed, each row what its run_one computed, with --quick's 200 flips
+    assert res[["setting", "seed", "flips"]].values.tolist() == [[s, k, 200] for s in ("fair", "biased")
+                                                                 for k in range(3)]
+    assert res["heads"].tolist() == [coins.flip(s, k, 200) for s in ("fair", "biased") for k in range(3)]
+    md = (out / "results.md").read_text()
+    d = coins.gap(res)
+    assert md.startswith("# Coin flips\n") and f"biased − fair: {d.text(digits=3)}: reproduced" in md
+    assert claim(d) == "reproduced" and (out / "machine.json").is_file()
+    # its own option, and a setting chosen, through the Python API; defaults the others
+    folder = coins.run(tmp_path / "api", seeds=2, settings=["biased"], flips=50)
+    assert pd.read_csv(folder / "results.csv")["heads"].tolist() == [coins.flip("biased", k, 50) for k in (0, 1)]
+    with pytest.raises(ConfigError, match="study coin_flips_test has no option 'flip'; its options are: flips"):
+        coins.run(tmp_path / "bad", flip=5)
+    assert main(["experiment", "coin_flips_tset"]) == 2
+    assert "unknown study 'coin_flips_tset' (did you mean 'coin_flips_test'?)" in capsys.readouterr().err
+    assert STUDIES.get("coin_flips_test") is coins.STUDY
+
+
+def test_a_plugin_package_adds_a_study_through_its_entry_point(tmp_path):
+    """An installed distribution naming a module in `mpgan.plugins` adds a study: `mpgan
+    experiment` lists it beside the built-ins, without loading TensorFlow."""
+    site = tmp_path / "site"
+    (site / "mpgan_coinplugin").mkdir(parents=True)
+    (site / "mpgan_coinplugin" / "__init__.py").write_text(textwrap.dedent('''
+        """Heads and tails from a plugin package."""
+        from mpgan.studies import Study, register
+
+        def run_one(setting, seed, run_dir, quick):
+            return {"rows": [{"setting": setting, "seed": seed}]}
+
+        register(Study(name="plugin_coins", doc=__doc__, title="Coins", run_one=run_one,
+                       summarize=lambda run: (run.results, ""), settings=("fair",)))
+    '''))
+    dist = site / "mpgan_coinplugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: mpgan-coinplugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[mpgan.plugins]\ncoins = mpgan_coinplugin\n")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "mpgan.cli", "experiment"], env=env,
+                         capture_output=True, text=True, timeout=180, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    line = next(x for x in out.stdout.splitlines() if x.startswith("plugin_coins"))
+    assert line.split(None, 1)[1] == "Heads and tails from a plugin package.  [mpgan_coinplugin]"
+    assert "normal_toy" in out.stdout
+    assert "tensorflow" not in out.stderr  # -X importtime lists every module imported
 
 
 def test_results_helpers(tmp_path):

@@ -8,7 +8,14 @@ import pytest
 from mpgan.cli import main
 from mpgan.errors import ConfigError
 from mpgan.studies.augmentation import pick_per_class
-from mpgan.studies.verdicts import claim, difference, mean_interval
+from mpgan.studies.verdicts import (
+    claim,
+    difference,
+    gap_closes,
+    in_some_seeds,
+    mean_interval,
+    verdict,
+)
 
 
 def test_pick_per_class_is_balanced_seeded_and_checked():
@@ -30,7 +37,25 @@ def test_intervals_and_verdicts():
     assert claim(mean_interval([1.0, 1.1, 0.9])) == "reproduced"
     assert claim(mean_interval([-1.0, -1.1, -0.9])) == "not reproduced (the opposite holds)"
     assert difference([3, 4, 5], [1, 2, 3]).mean == 2 and difference([3, 4, 5], [1, 2, 3]).low == 2  # paired, no spread
-    assert mean_interval([0.5]).verdict("up", "down") == "not decided (one seed)"
+    assert verdict(mean_interval([0.5]), "up", "down") == "not decided (one seed)"
+    assert verdict(mean_interval([-1.0, -1.1, -0.9]), "up", "down") == "down"
+    # against a threshold: "saves less than 20 %" holds when the whole interval is below 0.2
+    saving = mean_interval([0.10, 0.12, 0.11])
+    assert claim(saving, holds_if_positive=False, threshold=0.2, otherwise="not reproduced") == "reproduced"
+    assert claim(mean_interval([0.3, 0.32, 0.31]), False, 0.2, "not reproduced") == "not reproduced"
+    assert claim(mean_interval([0.1, 0.3, 0.2]), False, 0.2, "not reproduced") == "not decided"
+    # something happening in some seeds but not surely in all
+    assert in_some_seeds(mean_interval([0, 0, 3]), [0, 0, 3]) == "partly (in some seeds)"
+    assert in_some_seeds(mean_interval([2, 3, 2]), [2, 3, 2]) == "reproduced"
+    assert in_some_seeds(mean_interval([0, 0, 0]), [0, 0, 0]) == "not reproduced"
+    # an early advantage that closes, shrinks, stays, or was never there
+    early = mean_interval([10.0, 11.0, 12.0])
+    assert gap_closes(early, mean_interval([-1.0, 0.0, 1.5])) == \
+        "reproduced (no difference left that the seeds can resolve)"
+    assert gap_closes(early, mean_interval([4.0, 5.0, 6.0])) == "partly (smaller, but still there)"
+    assert gap_closes(early, mean_interval([14.0, 15.0, 16.0])) == "not reproduced"
+    assert gap_closes(mean_interval([-1.0, 0.0, 1.5]), early) == "not decided (no early advantage to close)"
+    assert gap_closes(mean_interval([3.0]), early) == "not decided (one seed)"
 
 
 def test_augmentation_quick(tmp_path):

@@ -23,8 +23,6 @@ train-real/test-real.
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,18 +30,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
-from .common import (
-    Execution,
-    config_path,
-    execution,
-    n_seeds,
-    output_dir,
-    report,
-    study_parser,
-    train_run,
-    write_results,
-)
-from .verdicts import mean_interval
+from .base import Study, StudyRun, option, register
+from .common import config_path, train_run
+from .verdicts import mean_interval, verdict
 
 NAME = "augmentation"
 BASE = "mnist_default"
@@ -250,9 +239,10 @@ def run_full(seed: int, run_dir: str, data: str, budget: dict[str, int]) -> dict
 # ---------------------------------------------------------------------- summary
 
 
-def summarize(cells: pd.DataFrame, full: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
     """Accuracy per k and arm (mean, 95 % t-interval over training seeds), and each arm's
     paired gain over ``real`` and ``real+gan`` against ``real+classic``."""
+    cells, full = run.results, pd.DataFrame(run.outputs["full"])
     rows = []
     for (k, arm), g in cells.groupby(["k", "arm"], sort=False):
         d = mean_interval(g["accuracy"].to_numpy())
@@ -270,7 +260,7 @@ def summarize(cells: pd.DataFrame, full: pd.DataFrame) -> tuple[pd.DataFrame, st
                                ("real+gan", "real+classic", "synthetic better", "classic better"),
                                ("real+gan+classic", "real+classic", "helped", "hurt")):
             d = mean_interval(acc[a] - acc[b])
-            cells_.append(f"{d.text(pct=True, signed=True)}: {d.verdict(pos, neg)}")
+            cells_.append(f"{d.text(pct=True, signed=True)}: {verdict(d, pos, neg)}")
         lines.append(f"| {k} | " + " | ".join(cells_) + " |")
     lines.append("")
     lines.append("Differences are paired by seed (the arms of one seed share its k images and GAN); "
@@ -283,51 +273,67 @@ def summarize(cells: pd.DataFrame, full: pd.DataFrame) -> tuple[pd.DataFrame, st
             lines.append(f"- {what}: {mean_interval(full[col].to_numpy()).text(pct=True)}")
         lines.append(f"\n({len(full)} training seeds; {int(full['train_images'].iloc[0])} real train images, "
                      f"{int(full['synthetic_images'].iloc[0])} synthetic ones for GAN-train.)")
-    return table, "\n".join(lines)
+    return table, settings_text(run) + "\n\n" + "\n".join(lines)
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1, data: str = "mnist",
-        ks: Sequence[int] | None = None, budget: dict[str, int] | None = None) -> Path:
-    budget = {**(QUICK if quick else FULL), **(budget or {})}
-    ks = sorted(set(ks or (QUICK_K if quick else K)))
-    train, _ = load_splits(data)  # bad --data / --k fail before any training
+def settings_text(run: StudyRun) -> str:
+    """What the study ran: data, GAN, synthetic images, classifier and classic augmentation."""
+    o, budget = run.options, run.options["budget"]
+    return (f"Data: {o['data']} ({o['train_images']} train images). GAN: {BASE}.yaml + DiffAugment "
+            f"(translation, cutout), {budget['gan_steps']} steps at batch 32 per k-subset; "
+            f"{budget['synthetic']} synthetic images per class; classifier: mpgan's small CNN, "
+            f"{budget['classifier_steps']} Adam steps at batch {BATCH} in every arm; classic "
+            "augmentation: shifts up to 10 % and rotations up to 15 degrees.")
+
+
+def prepare(options: dict[str, Any], quick: bool) -> dict[str, Any]:
+    """The budget (quick or full, then what was asked) and the k's, checked against the data
+    before any training: a bad --data or --k fails at once."""
+    asked = {k: options[k] for k in ("synthetic", "gan_steps") if options[k] is not None}
+    if any(v < 1 for v in asked.values()):
+        raise ConfigError("--synthetic and --gan-steps must be positive integers")
+    budget = {**(QUICK if quick else FULL), **(options["budget"] or {}), **asked}
+    ks = sorted(set(options["ks"]))
+    train, _ = load_splits(options["data"])
     for k in ks:
         pick_per_class(train.y, k, 0)
-    with output_dir(NAME, out, jobs, configs=[BASE]) as st:
-        folder = st.path
-        tasks = [{"k": k, "seed": s, "run_dir": str(st.runs / f"k{k}_seed{s}"), "data": data,
-                  "budget": budget} for k in ks for s in range(seeds)]
-        cells = pd.DataFrame([r for rows in st.run(run_k, tasks) for r in rows])
-        full_tasks = [{"seed": s, "run_dir": str(st.runs / f"full_seed{s}"), "data": data, "budget": budget}
-                      for s in range(seeds)]
-        full = pd.DataFrame(st.run(run_full, full_tasks))
-        table, notes = summarize(cells, full)
-        from .. import plots
-
-        plots.plot_metric_bands(cells, "k", "accuracy", "arm", folder / "figures" / "accuracy_vs_k.png",
-                                ylabel="test accuracy", title="classifier accuracy against real images per class")
-        from ..io import atomic_save
-
-        atomic_save(folder / "gan_train_test.csv", lambda p: full.to_csv(p, index=False))
-        settings = (f"Data: {data} ({len(train.y)} train images). GAN: {BASE}.yaml + DiffAugment "
-                    f"(translation, cutout), {budget['gan_steps']} steps at batch 32 per k-subset; "
-                    f"{budget['synthetic']} synthetic images per class; classifier: mpgan's small CNN, "
-                    f"{budget['classifier_steps']} Adam steps at batch {BATCH} in every arm; classic "
-                    "augmentation: shifts up to 10 % and rotations up to 15 degrees.")
-        write_results(folder, cells, table, title="Does a conditional GAN help a classifier trained on few digits?",
-                      notes=settings + "\n\n" + notes, digits=4)
-    return folder
+    return {"data": options["data"], "ks": ks, "budget": budget, "train_images": len(train.y)}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = study_parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--data", default="mnist", help="a labelled image dataset with a train/test split (default mnist)")
-    p.add_argument("--k", type=int, nargs="+", help=f"real images per class (default {' '.join(map(str, K))})")
-    p.add_argument("--synthetic", type=int, help=f"synthetic images per class (default {FULL['synthetic']})")
-    p.add_argument("--gan-steps", type=int, help=f"GAN steps per k-subset (default {FULL['gan_steps']})")
-    args: argparse.Namespace = p.parse_args(argv)
-    budget = {k: v for k, v in (("synthetic", args.synthetic), ("gan_steps", args.gan_steps)) if v is not None}
-    if any(v < 1 for v in budget.values()):
-        raise ConfigError("--synthetic and --gan-steps must be positive integers")
-    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.data, args.k, budget)
-    return report(folder)
+def cells(run: StudyRun) -> dict[str, list[Any]]:
+    """A cell per k and seed (its k-subset GAN and four classifiers), then one per seed
+    for the GAN on the whole train split."""
+    st, o = run.folder, run.options
+    tasks = [{"k": k, "seed": s, "run_dir": str(st.runs / f"k{k}_seed{s}"), "data": o["data"],
+              "budget": o["budget"]} for k in o["ks"] for s in range(run.seeds)]
+    full_tasks = [{"seed": s, "run_dir": str(st.runs / f"full_seed{s}"), "data": o["data"], "budget": o["budget"]}
+                  for s in range(run.seeds)]
+    return {"cells": st.run(run_k, tasks), "full": st.run(run_full, full_tasks)}
+
+
+def rows(outputs: dict[str, list[Any]]) -> pd.DataFrame:
+    return pd.DataFrame([r for cell in outputs["cells"] for r in cell])
+
+
+def figures(run: StudyRun) -> None:
+    """Accuracy against k per arm; the GAN-train/GAN-test rows beside results.csv."""
+    from .. import plots
+    from ..io import atomic_save
+
+    plots.plot_metric_bands(run.results, "k", "accuracy", "arm", run.path / "figures" / "accuracy_vs_k.png",
+                            ylabel="test accuracy", title="classifier accuracy against real images per class")
+    full = pd.DataFrame(run.outputs["full"])
+    atomic_save(run.path / "gan_train_test.csv", lambda p: full.to_csv(p, index=False))
+
+
+STUDY = register(Study(
+    name=NAME, doc=__doc__, title="Does a conditional GAN help a classifier trained on few digits?",
+    run_one=run_k, summarize=summarize, figures=figures, cells=cells, rows=rows, prepare=prepare, configs=[BASE],
+    defaults={"data": "mnist", "ks": K, "budget": None, "synthetic": None, "gan_steps": None},
+    quick_defaults={"ks": QUICK_K},
+    options=[option("--data", help="a labelled image dataset with a train/test split (default mnist)"),
+             option("--k", dest="ks", type=int, nargs="+",
+                    help=f"real images per class (default {' '.join(map(str, K))})"),
+             option("--synthetic", type=int, help=f"synthetic images per class (default {FULL['synthetic']})"),
+             option("--gan-steps", type=int, help=f"GAN steps per k-subset (default {FULL['gan_steps']})")]))
+run, main = STUDY.run, STUDY.main

@@ -1,19 +1,17 @@
-"""What every study shares: its command line, its output folder, training one run,
-fanning runs out over processes, and writing results (CSV + markdown)."""
+"""The pieces studies build with: the output folder and its cells, training one run,
+and writing results (CSV + markdown). The skeleton that puts them together is
+:class:`mpgan.studies.base.Study`."""
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import ConfigError
 from ..io import atomic_save, atomic_write_text
 from ..report.machine import write_machine_record
 from ..report.markdown import markdown_table as _markdown_table
-from ..sweeps.backends import check_jobs
 from ..sweeps.execution import (  # noqa: F401  (the studies' names for them)
     DEFAULT_ROOT,
     Execution,
@@ -27,37 +25,6 @@ from ..sweeps.execution import (  # noqa: F401  (the studies' names for them)
     unique,
 )
 from ..training.from_config import train_run  # noqa: F401
-
-
-def study_parser(name: str, description: str, seeds: int = 3, settings: Sequence[str] = (),
-                 default_settings: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The options every study takes: --quick, --seeds, --out, --jobs, and --settings when
-    the study has ``settings`` to choose from (default: ``default_settings``, else all)."""
-    p = argparse.ArgumentParser(prog=f"mpgan experiment {name}", description=description)
-    p.add_argument("--quick", action="store_true",
-                   help="a small, fast version (what the tests run) to check that everything runs")
-    p.add_argument("--seeds", type=int, default=None,
-                   help=f"number of seeds per setting (default {seeds}; 1 with --quick)")
-    p.add_argument("--out", help=f"output folder (default {DEFAULT_ROOT}/{name}); running the same command "
-                   "again resumes it")
-    p.add_argument("--jobs", type=int, default=1,
-                   help="independent runs trained in parallel worker processes (default 1)")
-    add_execution_options(p)
-    p.set_defaults(default_seeds=seeds)
-    if settings:
-        default = list(default_settings or settings)
-        p.add_argument("--settings", nargs="+", choices=list(settings), default=default,
-                       help=f"only these settings (default {' '.join(default)})")
-    return p
-
-
-def n_seeds(args: argparse.Namespace) -> int:
-    check_jobs(args.jobs)  # before any training starts
-    n = args.seeds if args.seeds is not None else (1 if args.quick else args.default_seeds)
-    if n < 1:
-        raise ConfigError(f"--seeds must be a positive integer, got {n}")
-    return n
-
 
 # -------------------------------------------------------------------------- results
 

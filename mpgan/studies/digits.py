@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ..training.callbacks import Callback
+from .base import StudyRun, option
+from .verdicts import claims_section
 
 BASE = "mnist_mpgan"
 EVAL_EVERY = 100          # steps between quality checkpoints
@@ -69,12 +71,49 @@ def article_checkpoints(steps: int, quick: bool) -> dict[str, int]:
     return {"epoch 10": early, "epoch 50": steps}
 
 
-def add_image_options(p: Any) -> Any:
-    """The options of the MP-GAN image studies: --data and --steps."""
-    p.add_argument("--data", "--dataset", dest="data", default="mnist",
-                   help=f"one of {', '.join(DATASETS)} (default mnist: full MNIST if local, else the subset)")
-    p.add_argument("--steps", type=int, help=f"steps per run (default {DEFAULT_STEPS}; {2 * QUICK_EVAL_EVERY} with --quick)")
-    return p
+#: The options of the MP-GAN image studies, --data and --steps, and their defaults.
+OPTIONS = [option("--data", "--dataset", dest="data",
+                  help=f"one of {', '.join(DATASETS)} (default mnist: full MNIST if local, else the subset)"),
+           option("--steps", type=int,
+                  help=f"steps per run (default {DEFAULT_STEPS}; {2 * QUICK_EVAL_EVERY} with --quick)")]
+DEFAULTS = {"data": "mnist", "steps": None}
+
+
+def prepare(options: dict[str, Any], quick: bool) -> dict[str, Any]:
+    """--steps (or its default) and --data checked before the output folder opens."""
+    steps = study_steps(options["steps"], quick)
+    check_data(options["data"])
+    return {**options, "steps": steps}
+
+
+def checkpoints(run: StudyRun) -> dict[str, int]:
+    return article_checkpoints(run.options["steps"], run.quick)
+
+
+def begin(run: StudyRun) -> None:
+    """Before the cells: the feature extractor trained once (see :func:`warm_extractor`)
+    and the calibration ladder the FIDs are read against (``run.extra["rungs"]``)."""
+    warm_extractor(run.options["data"], run.quick)
+    run.extra["rungs"] = ladder(run.options["data"], run.quick)
+
+
+def summary(run: StudyRun, claims: list[str], about: str = "",
+            contains: str = "the 95 % interval of the difference contains 0") -> tuple[pd.DataFrame, str]:
+    """An image study's checkpoint table and its notes: what the numbers are (``about``
+    adds to it), the scale, the data, the FID ladder and the table of the article's claims."""
+    data, quick, steps = run.options["data"], run.quick, run.options["steps"]
+    at = checkpoints(run)
+    notes = ["Mean ± std over training seeds at the two checkpoints standing for the article's epochs; ms per "
+             "step leaves out the first checkpoint (tracing)." + about, "",
+             scale_text(steps, at, batch_size(data, quick), eval_every(quick)),
+             f"Data: {run_summary(data)}.", ladder_text(run.extra["rungs"], QUICK_EVAL_N if quick else EVAL_N), "",
+             *claims_section(claims, run.seeds, contains)]
+    return checkpoint_table(run.results, at), "\n".join(notes)
+
+
+def figures(run: StudyRun) -> None:
+    """FID and classes covered against steps, and the sample grids (:func:`image_figures`)."""
+    image_figures(run.path, run.results, run.outputs, checkpoints(run), run.extra["rungs"])
 
 
 def check_data(name: str) -> None:

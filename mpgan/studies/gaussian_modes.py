@@ -1,4 +1,6 @@
-"""Seed 001's multi-modal study: how many steps until a GAN learns 1, 2, 3 (5, 10) Gaussian
+"""Seed 001: steps to learn 1-10 Gaussian modes against the generator's width.
+
+Seed 001's multi-modal study: how many steps until a GAN learns 1, 2, 3 (5, 10) Gaussian
 modes, and does the generator width it needs grow linearly with the number of modes?
 
 Data: equal-weight mixtures of K Gaussians (std 0.5, means 3 apart, centred on 0). The
@@ -13,27 +15,15 @@ mass, shapes roughly right).
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .common import (
-    Execution,
-    config_path,
-    execution,
-    mean_std,
-    n_seeds,
-    output_dir,
-    report,
-    study_parser,
-    unique,
-    write_results,
-)
+from .base import Study, StudyRun, option, register
+from .common import config_path, markdown_table, mean_std, unique
 
 NAME = "gaussian_modes"
 MODES = (1, 2, 3, 5, 10)
@@ -163,7 +153,10 @@ def linear_fit(mw: pd.DataFrame) -> dict[str, float]:
     return {"slope": float(a), "intercept": float(b), "r2": 1 - ss_res / ss_tot if ss_tot > 0 else np.nan}
 
 
-def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
+    """Convergence per number of modes and width under both criteria, the smallest width
+    that converges and a line through them."""
+    results = run.results
     res = results.copy()
     grp = res.groupby(["modes", "width"], sort=True)
     table = grp.agg(seeds=("seed", "count"), final_w1=("final_w1", "mean")).reset_index()
@@ -187,22 +180,20 @@ def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     for name in CRITERIA:
         mw = minimal_widths(results, name)
         fit = linear_fit(mw)
-        notes += [f"Smallest width at which most seeds converged ({name}):", "", _md(mw),
+        notes += [f"Smallest width at which most seeds converged ({name}):", "",
+                  markdown_table(mw, digits=0),
                   f"Linear fit min_width = {fit['slope']:.2f} × modes + {fit['intercept']:.2f}, "
                   f"R² = {fit['r2']:.3f} (needs ≥ 3 numbers of modes that converge).", ""]
     return table, "\n".join(notes)
 
 
-def _md(df: pd.DataFrame) -> str:
-    from .common import markdown_table
-
-    return markdown_table(df, digits=0)
-
-
-def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame) -> None:
+def figures(run: StudyRun) -> None:
+    """Steps to converge against width (curves.csv beside them), and the widest
+    generator's densities over training."""
     from .. import plots
     from ..data.toy import GaussianMixture1D
 
+    out, outputs, results = run.path, run.outputs, run.results
     fig_dir = out / "figures"
     curves = pd.concat([o["curve"] for o in outputs], ignore_index=True)
     curves.to_csv(out / "curves.csv", index=False)
@@ -226,29 +217,24 @@ def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame) -> 
         plots.plot_histogram_grid(rows, fig_dir / "densities.png", density_label="true density", share_x="row")
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
-        modes: Sequence[int] = MODES, widths: Sequence[int] = WIDTHS, max_steps: int = MAX_STEPS) -> Path:
-    if quick:
-        modes, widths, max_steps = [m for m in modes if m <= 2] or [1], [8], min(max_steps, 200)
-    modes, widths = sorted(unique(int(m) for m in modes)), sorted(unique(int(w) for w in widths))
-    with output_dir(NAME, out, jobs, configs=[NAME]) as st:
-        folder = st.path
-        tasks = [{"modes": int(k), "width": int(w), "seed": s, "max_steps": int(max_steps)}
-                 for k in modes for w in widths for s in range(seeds)]
-        outputs = st.run(run_one, tasks)
-        results = pd.DataFrame([o["row"] for o in outputs])
-        table, notes = summarize(results)
-        figures(folder, outputs, results)
-        write_results(folder, results, table, title="Multi-modal Gaussians (seed 001)", notes=notes, digits=3)
-    return folder
+def cells(run: StudyRun) -> list[dict[str, Any]]:
+    """One cell per number of modes, width and seed."""
+    o = run.options
+    modes, widths = sorted(unique(int(m) for m in o["modes"])), sorted(unique(int(w) for w in o["widths"]))
+    return run.folder.run(run_one, [{"modes": k, "width": w, "seed": s, "max_steps": int(o["max_steps"])}
+                                    for k in modes for w in widths for s in range(run.seeds)])
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = study_parser(NAME, __doc__.split("\n\n")[0])
-    p.add_argument("--modes", type=int, nargs="+", default=list(MODES), help=f"numbers of modes (default {MODES})")
-    p.add_argument("--widths", type=int, nargs="+", default=list(WIDTHS),
-                   help=f"generator hidden widths (default {WIDTHS})")
-    p.add_argument("--max-steps", type=int, default=MAX_STEPS, help=f"step budget per run (default {MAX_STEPS})")
-    args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.modes, args.widths, args.max_steps)
-    return report(folder)
+def rows(outputs: list[dict[str, Any]]) -> pd.DataFrame:
+    return pd.DataFrame([o["row"] for o in outputs])
+
+
+STUDY = register(Study(
+    name=NAME, doc=__doc__, title="Multi-modal Gaussians (seed 001)", run_one=run_one, summarize=summarize,
+    figures=figures, cells=cells, rows=rows, configs=[NAME], digits=3,
+    defaults={"modes": MODES, "widths": WIDTHS, "max_steps": MAX_STEPS},
+    quick_defaults={"modes": (1, 2), "widths": (8,), "max_steps": 200},
+    options=[option("--modes", type=int, nargs="+", help=f"numbers of modes (default {MODES})"),
+             option("--widths", type=int, nargs="+", help=f"generator hidden widths (default {WIDTHS})"),
+             option("--max-steps", type=int, help=f"step budget per run (default {MAX_STEPS})")]))
+run, main = STUDY.run, STUDY.main

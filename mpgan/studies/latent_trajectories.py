@@ -1,4 +1,6 @@
-"""MP-GAN experiment 3 (seed 004, Fig. 8): trajectories in the latent space, and a test
+"""Seed 004, exp. 3: latent planes, interpolations; is latent 0 a meaningful digit?
+
+MP-GAN experiment 3 (seed 004, Fig. 8): trajectories in the latent space, and a test
 of the article's claim that the region near latent 0 does not map to a meaningful digit.
 
 For each trained generator (several seeds, or one given run): 2-D grids embedded in two
@@ -10,9 +12,7 @@ entropy on images generated in random directions.
 
 from __future__ import annotations
 
-import argparse
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +21,8 @@ import pandas as pd
 
 from .. import latent as L
 from . import digits as D
-from .common import (
-    Execution,
-    config_path,
-    execution,
-    mean_std,
-    n_seeds,
-    output_dir,
-    report,
-    study_parser,
-    train_run,
-    write_results,
-)
+from .base import Study, StudyRun, option, register
+from .common import config_path, mean_std, train_run
 from .verdicts import claim, difference, mean_interval
 
 NAME = "latent_trajectories"
@@ -163,11 +153,13 @@ def verdict(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return ps, text
 
 
-def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame, dim: int) -> None:
+def figures(run: StudyRun) -> None:
+    """The first run's latent planes, interpolations and samples by radius; every measure
+    against the radius (band over seeds)."""
     from .. import plots
 
-    fig = out / "figures"
-    first = outputs[0]
+    fig, results, first = run.path / "figures", run.results, run.outputs[0]
+    dim = int(first["latent_dim"])
     for name, images in first["grids"].items():
         plots.save_image_grid(images, fig / f"plane_{re.sub(r'[^a-z0-9]+', '_', name).strip('_')}.png", ncols=7,
                               title=f"latent plane {name}")
@@ -183,48 +175,44 @@ def figures(out: Path, outputs: list[dict[str, Any]], results: pd.DataFrame, dim
                                 title=f"latent_dim {dim}: typical radius = latent_std·√{dim}")
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
-        data: str = "mnist", steps: int | None = None, run_dir: str | None = None,
-        only: Sequence[str] | None = None) -> Path:
-    steps = D.study_steps(steps, quick)
-    D.check_data(data)
-    with output_dir(NAME, out, jobs, configs=[D.BASE]) as st:
-        folder = st.path
-        if run_dir:
-            tasks = [{"setting": "given", "seed": 0, "run_dir": "", "quick": quick, "data": data, "steps": steps,
-                      "run": run_dir}]
-        else:
-            D.warm_extractor(data, quick)
-            tasks = [{"setting": s, "seed": k, "run_dir": str(st.runs / f"{s}_seed{k}"), "quick": quick,
-                      "data": data, "steps": steps} for s in (only or SETTINGS) for k in range(seeds)]
-        outputs = st.run(run_one, tasks)
-        scale = "" if run_dir else (f"Each run: {steps} steps at batch {D.batch_size(data, quick)} of the reference "
-                                    f"pair ({D.BASE}.yaml); `modern` adds {D.MODERN_TEXT}. Data: "
-                                    f"{D.run_summary(data)}.\n\n")
-        write_up(folder, outputs, scale)
-    return folder
+def cells(run: StudyRun) -> list[dict[str, Any]]:
+    """One given run (``--run``) to analyse, or a run per setting and seed to train first."""
+    o = run.options
+    common = {"quick": run.quick, "data": o["data"], "steps": o["steps"]}
+    if o["run"]:
+        return run.folder.run(run_one, [{"setting": "given", "seed": 0, "run_dir": "", **common, "run": o["run"]}])
+    D.warm_extractor(o["data"], run.quick)
+    run.extra["scale"] = (f"Each run: {o['steps']} steps at batch {D.batch_size(o['data'], run.quick)} of the "
+                          f"reference pair ({D.BASE}.yaml); `modern` adds {D.MODERN_TEXT}. Data: "
+                          f"{D.run_summary(o['data'])}.\n\n")
+    return run.folder.run(run_one, [{"setting": s, "seed": k, "run_dir": str(run.folder.runs / f"{s}_seed{k}"),
+                                     **common} for s in run.settings for k in range(run.seeds)])
 
 
-def write_up(folder: Path, outputs: list[dict[str, Any]], scale: str = "") -> None:
-    """results.csv, results.md (table and verdict) and figures from the analysed runs."""
-    results = pd.DataFrame([r for o in outputs for r in o["rows"]])
-    per_seed, text = verdict(results)
+def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
+    """Every measure at each radius (mean ± std over seeds), and the verdict on latent 0."""
+    outputs, results = run.outputs, run.results
+    _, text = verdict(results)
     summary = mean_std(results, ["setting", "radius_over_typical"],
                        ["radius", "digit_share", "realism", "ink", "confidence", "entropy"], digits=3, sort=False)
     real = np.mean([o["real_confidence"] for o in outputs])
     real_ink = np.mean([o["real_ink"] for o in outputs])
     dim = int(outputs[0]["latent_dim"])
-    figures(folder, outputs, results, dim)
-    write_results(folder, results, summary, title="Latent trajectories (MP-GAN experiment 3)", digits=3,
-                  notes=f"{scale}Mean ± std over training seeds at each radius (latent_dim {dim}); real digits: "
-                        f"realism ≈ 1 by construction, ink {real_ink:.3f} (digit-share floor "
-                        f"{np.mean([o['ink_floor'] for o in outputs]):.3f}), classifier confidence {real:.3f}."
-                        f"\n\n## The article's claim\n\n{text}")
+    return summary, (f"{run.extra.get('scale', '')}Mean ± std over training seeds at each radius (latent_dim "
+                     f"{dim}); real digits: realism ≈ 1 by construction, ink {real_ink:.3f} (digit-share floor "
+                     f"{np.mean([o['ink_floor'] for o in outputs]):.3f}), classifier confidence {real:.3f}."
+                     f"\n\n## The article's claim\n\n{text}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = D.add_image_options(study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS))
-    p.add_argument("--run", help="analyse this trained run instead of training new ones")
-    args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.data, args.steps, args.run, args.settings)
-    return report(folder)
+STUDY = register(Study(
+    name=NAME, doc=__doc__, title="Latent trajectories (MP-GAN experiment 3)", run_one=run_one,
+    summarize=summarize, figures=figures, cells=cells, settings=SETTINGS, quick=D.QUICK,
+    defaults={**D.DEFAULTS, "run": None}, prepare=D.prepare, configs=[D.BASE], digits=3,
+    options=[*D.OPTIONS, option("--run", help="analyse this trained run instead of training new ones")]))
+run, main = STUDY.run, STUDY.main
+
+
+def write_up(folder: Path, outputs: list[dict[str, Any]], scale: str = "") -> None:
+    """results.csv, results.md (table and verdict) and figures from runs already analysed
+    (:func:`analyse`), as the study writes them."""
+    STUDY.finish(StudyRun(STUDY, Path(folder), outputs=outputs, extra={"scale": scale}))

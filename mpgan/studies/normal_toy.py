@@ -1,4 +1,6 @@
-"""Seed 003's normal toy: data N(10, 1), latent N(0, 2). What does the discriminator see
+"""Seed 003: N(10, 1) from N(0, 2) latents; the discriminator before and after.
+
+Seed 003's normal toy: data N(10, 1), latent N(0, 2). What does the discriminator see
 before and after training, and how many real and generated samples does it call real?
 
 Two settings over several seeds: ``seed`` (seed 003's models: a linear generator and a
@@ -11,8 +13,6 @@ training), and the generated mean, std and KS distance to N(10, 1).
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..training.callbacks import Callback
-from .common import (
-    Execution,
-    config_path,
-    execution,
-    mean_std,
-    n_seeds,
-    output_dir,
-    report,
-    study_parser,
-    train_run,
-    write_results,
-)
+from .base import Study, StudyRun, register
+from .common import config_path, mean_std, train_run
 
 NAME = "normal_toy"
 SETTINGS: dict[str, list[str]] = {
@@ -92,7 +82,9 @@ def run_one(setting: str, seed: int, run_dir: str, quick: bool) -> dict[str, Any
     return {"rows": rows, "views": [before.result[1], after[1]]}
 
 
-def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
+    """Counts and statistics per setting and stage, mean ± std over seeds."""
+    results = run.results
     counts = mean_std(results, ["setting", "stage"], ["real_as_real", "fake_as_real"], digits=0)
     rest = mean_std(results, ["setting", "stage"], ["mean_d_real", "mean_d_fake", "gen_mean", "gen_std", "ks"],
                     digits=3)
@@ -104,31 +96,20 @@ def summarize(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return table, "\n".join(notes)
 
 
-def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]]) -> None:
+def figures(run: StudyRun) -> None:
+    """The first seed's histograms and discriminator, before and after training."""
     from .. import plots
 
+    outputs = run.outputs
     first = min(seed for _, seed in outputs)
     panels = []
     for (setting, seed), res in outputs.items():
         if seed == first:
             panels.append([{**v, "title": f"{setting}, seed {seed}: {v['stage']} training"} for v in res["views"]])
-    plots.plot_discriminator_views(panels, out / "figures" / "before_after.png")
+    plots.plot_discriminator_views(panels, run.path / "figures" / "before_after.png")
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
-        settings: Sequence[str] = tuple(SETTINGS)) -> Path:
-    with output_dir(NAME, out, jobs, configs=[NAME]) as st:
-        folder = st.path
-        outputs = st.run_settings(run_one, settings, seeds, quick=quick)
-        results = pd.DataFrame([r for o in outputs.values() for r in o["rows"]])
-        table, notes = summarize(results)
-        figures(folder, outputs)
-        write_results(folder, results, table, title="Normal toy (seed 003)", notes=notes, digits=3)
-    return folder
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    p = study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS)
-    args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.settings)
-    return report(folder)
+STUDY = register(Study(
+    name=NAME, doc=__doc__, title="Normal toy (seed 003)", run_one=run_one, summarize=summarize,
+    figures=figures, settings=tuple(SETTINGS), quick=QUICK, configs=[NAME], digits=3))
+run, main = STUDY.run, STUDY.main

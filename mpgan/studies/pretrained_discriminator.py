@@ -1,4 +1,6 @@
-"""MP-GAN experiment 2 (seed 004, Figs. 6-7): does a discriminator that starts trained help?
+"""Seed 004, exp. 2: scratch vs pretrained vs frozen vs classifier-initialised discriminator.
+
+MP-GAN experiment 2 (seed 004, Figs. 6-7): does a discriminator that starts trained help?
 
 Settings, each over several seeds: ``scratch`` (the default), ``pretrained`` (the
 discriminator of a previous, separately seeded run), ``pretrained_frozen`` (the same,
@@ -14,8 +16,6 @@ verdict per claim with its interval.
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +23,9 @@ import numpy as np
 import pandas as pd
 
 from . import digits as D
-from .common import (
-    Execution,
-    config_path,
-    execution,
-    n_seeds,
-    output_dir,
-    report,
-    study_parser,
-    train_run,
-    write_results,
-)
-from .verdicts import claim, difference, mean_interval
+from .base import Study, StudyRun, register
+from .common import config_path, train_run
+from .verdicts import NOT_REPRODUCED, claim, difference, gap_closes, mean_interval
 
 NAME = "pretrained_discriminator"
 DONOR_SEED = 1000
@@ -92,10 +83,10 @@ def ms_per_step(results: pd.DataFrame, setting: str) -> np.ndarray:
 
 
 def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
+    """The article's claims this study can decide, each with the interval that decides it."""
     early, late = checkpoints["epoch 10"], checkpoints["epoch 50"]
     names = set(results["setting"])
-    lines = ["| claim (MP-GAN article) | measured at step | difference, 95 % interval over training seeds | verdict |",
-             "|---|---|---|---|"]
+    lines = []
     if {"scratch", "pretrained"} <= names:
         def gap(step):
             return difference(D.at_step(results, step, "scratch", "fid"), D.at_step(results, step, "pretrained", "fid"))
@@ -103,29 +94,12 @@ def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
         e, lt = gap(early), gap(late)
         lines.append(f"| a pretrained D gives better samples early | {early} | FID(scratch) − FID(pretrained) = "
                      f"{e.text()} | {claim(e)} |")
-        if e.n < 2:
-            closes = "not decided (one seed)"
-        elif not e.decided or e.mean < 0:
-            closes = "not decided (no early advantage to close)"
-        elif not lt.decided:
-            closes = "reproduced (no difference left that the seeds can resolve)"
-        elif lt.mean > 0 and lt.mean < e.mean:
-            closes = "partly (smaller, but still there)"
-        else:
-            closes = "not reproduced"
         lines.append(f"| the gap closes by \"epoch 50\" | {late} | FID(scratch) − FID(pretrained) = {lt.text()} "
-                     f"| {closes} |")
+                     f"| {gap_closes(e, lt)} |")
     if {"pretrained", "pretrained_frozen"} <= names:
         upd, frz = ms_per_step(results, "pretrained"), ms_per_step(results, "pretrained_frozen")
         saving = mean_interval(1 - frz / upd)
-        if saving.n < 2:
-            verdict = "not decided (one seed)"
-        elif saving.high < LITTLE:
-            verdict = "reproduced"
-        elif saving.low > LITTLE:
-            verdict = "not reproduced"
-        else:
-            verdict = "not decided"
+        verdict = claim(saving, holds_if_positive=False, threshold=LITTLE, otherwise=NOT_REPRODUCED)
         lines.append(f"| freezing D saves little time (< {LITTLE:.0%} per step) | all | time saved per step: "
                      f"{saving.text(pct=True)} ({upd.mean():.0f} → {frz.mean():.0f} ms) | {verdict} |")
     if {"pretrained", "pretrained_modern"} <= names:
@@ -137,43 +111,30 @@ def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
     return lines
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
-        data: str = "mnist", steps: int | None = None, only: Sequence[str] | None = None) -> Path:
-    steps = D.study_steps(steps, quick)
-    D.check_data(data)
-    checkpoints = D.article_checkpoints(steps, quick)
-    chosen = only or DEFAULT_SETTINGS
-    with output_dir(NAME, out, jobs, configs=[D.BASE]) as st:
-        folder = st.path
-        D.warm_extractor(data, quick)
-        rungs = D.ladder(data, quick)
-        (prepared,) = st.run(prepare, [{"setting": "donor", "seed": DONOR_SEED, "run_dir": str(st.runs / "donor"),
-                                        "quick": quick, "data": data, "steps": steps,
-                                        "classifier": "classifier" in chosen}])
-        outputs = st.run_settings(run_one, chosen, seeds, quick=quick, data=data, steps=steps, **prepared)
-        results = pd.concat([o["rows"] for o in outputs.values()], ignore_index=True)
-        table = D.checkpoint_table(results, checkpoints)
-        D.image_figures(folder, results, outputs, checkpoints, rungs)
-        notes = ["Mean ± std over training seeds at the two checkpoints standing for the article's epochs; ms per "
-                 "step leaves out the first checkpoint (tracing). The pretrained D is the discriminator of a donor run "
-                 f"(seed {DONOR_SEED}, same budget).", "",
-                 D.scale_text(steps, checkpoints, D.batch_size(data, quick), D.eval_every(quick)),
-                 f"Data: {D.run_summary(data)}.", D.ladder_text(rungs, D.QUICK_EVAL_N if quick else D.EVAL_N), "",
-                 "## The article's claims", "", *claims(results, checkpoints), "",
-                 "\"not decided\": the 95 % interval contains 0 (or the threshold). Intervals are Student-t over "
-                 f"training seeds ({seeds} per setting; differences paired by seed)."]
-        if "classifier" in chosen:
-            notes.append("Caveat: the `classifier` discriminator starts from a classifier of the same architecture, "
-                         "trained on the same images, as the FID feature extractor; compare it with "
-                         "`classifier_scratch` and read the sample grids too.")
-        write_results(folder, results, table, title="Scratch vs pretrained discriminator (MP-GAN experiment 2)",
-                      notes="\n".join(notes), digits=2)
-    return folder
+def cells(run: StudyRun) -> dict[tuple[str, int], Any]:
+    """The donor (and classifier) first, then every setting and seed starting from them."""
+    D.begin(run)
+    st = run.folder
+    (prepared,) = st.run(prepare, [{"setting": "donor", "seed": DONOR_SEED, "run_dir": str(st.runs / "donor"),
+                                    "quick": run.quick, **run.options, "classifier": "classifier" in run.settings}])
+    return run.run_settings(**prepared)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    p = D.add_image_options(study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS,
-                                         default_settings=DEFAULT_SETTINGS))
-    args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.data, args.steps, args.settings)
-    return report(folder)
+def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
+    """FID, classes covered and time per step at the two checkpoints, and the claims."""
+    table, notes = D.summary(run, claims(run.results, D.checkpoints(run)),
+                             about=" The pretrained D is the discriminator of a donor run "
+                                   f"(seed {DONOR_SEED}, same budget).",
+                             contains="the 95 % interval contains 0 (or the threshold)")
+    if "classifier" in run.settings:
+        notes += ("\nCaveat: the `classifier` discriminator starts from a classifier of the same architecture, "
+                  "trained on the same images, as the FID feature extractor; compare it with "
+                  "`classifier_scratch` and read the sample grids too.")
+    return table, notes
+
+
+STUDY = register(Study(
+    name=NAME, doc=__doc__, title="Scratch vs pretrained discriminator (MP-GAN experiment 2)", run_one=run_one,
+    summarize=summarize, figures=D.figures, cells=cells, settings=SETTINGS, default_settings=DEFAULT_SETTINGS,
+    quick=D.QUICK, defaults=D.DEFAULTS, options=D.OPTIONS, prepare=D.prepare, configs=[D.BASE], digits=2))
+run, main = STUDY.run, STUDY.main

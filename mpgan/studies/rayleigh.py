@@ -1,4 +1,6 @@
-"""Seed 000's Rayleigh study: can a GAN learn the statistics of Rayleigh(σ=1) data?
+"""Seed 000: learn Rayleigh(σ=1) statistics (the article's schedule vs a tuned one).
+
+Seed 000's Rayleigh study: can a GAN learn the statistics of Rayleigh(σ=1) data?
 
 Real data: m=3600 samples of n=1000 i.i.d. Rayleigh features. Two settings, each over
 several seeds: ``article`` (the seed's schedule: batch 64 = 32 real + 32 generated,
@@ -11,7 +13,6 @@ Mises of the generated values against theory.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,18 +22,8 @@ import numpy as np
 import pandas as pd
 
 from ..training.callbacks import Callback
-from .common import (
-    Execution,
-    config_path,
-    execution,
-    mean_std,
-    n_seeds,
-    output_dir,
-    report,
-    study_parser,
-    train_run,
-    write_results,
-)
+from .base import Study, StudyRun, register
+from .common import config_path, mean_std, train_run
 
 NAME = "rayleigh"
 SETTINGS = {"article": "rayleigh_toy", "tuned": "rayleigh_tuned"}
@@ -97,8 +88,10 @@ def run_one(setting: str, seed: int, run_dir: str, quick: bool) -> dict[str, Any
             "real_mean": float(real.mean()), "real_std": float(real.std(ddof=1)), "sigma": sigma}
 
 
-def summarize(results: pd.DataFrame, real_mean: float, real_std: float, sigma: float) -> tuple[pd.DataFrame, str]:
+def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
     """Final-iteration statistics per setting (mean ± std over seeds) beside the references."""
+    results, first = run.results, next(iter(run.outputs.values()))
+    real_mean, real_std, sigma = first["real_mean"], first["real_std"], first["sigma"]
     last = results.loc[results.groupby(["setting", "seed"])["iteration"].idxmax()]
     cols = ["mean", "std", "abs_mean_error", "abs_std_error", "ks", "cvm", "train_seconds"]
     table = mean_std(last, "setting", cols)
@@ -130,12 +123,14 @@ def summarize(results: pd.DataFrame, real_mean: float, real_std: float, sigma: f
         "\n".join(notes)
 
 
-def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]], sigma: float) -> None:
+def figures(run: StudyRun) -> None:
+    """The first seed's losses and accuracy, and histograms against the Rayleigh density."""
     from scipy import stats as st
 
     from .. import plots
 
-    fig_dir = out / "figures"
+    outputs, fig_dir = run.outputs, run.path / "figures"
+    sigma = next(iter(outputs.values()))["sigma"]
     first_seed = min(seed for _, seed in outputs)
     cells = []
     for (setting, seed), res in outputs.items():
@@ -148,23 +143,7 @@ def figures(out: Path, outputs: dict[tuple[str, int], dict[str, Any]], sigma: fl
                               density_label=f"Rayleigh(σ={sigma:g}) pdf")
 
 
-def run(out: str | Path | None = None, quick: bool = False, seeds: int = 3, jobs: int | Execution = 1,
-        settings: Sequence[str] = tuple(SETTINGS)) -> Path:
-    """Run the study and return its output folder."""
-    with output_dir(NAME, out, jobs, configs=list(SETTINGS.values())) as st:
-        folder = st.path
-        outputs = st.run_settings(run_one, settings, seeds, quick=quick)
-        outs = list(outputs.values())
-        results = pd.DataFrame([r for o in outs for r in o["rows"]])
-        first = outs[0]
-        summary, notes = summarize(results, first["real_mean"], first["real_std"], first["sigma"])
-        figures(folder, outputs, first["sigma"])
-        write_results(folder, results, summary, title="Rayleigh study (seed 000)", notes=notes)
-    return folder
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    p = study_parser(NAME, __doc__.split("\n\n")[0], settings=SETTINGS)
-    args: argparse.Namespace = p.parse_args(argv)
-    folder = run(args.out, args.quick, n_seeds(args), execution(args), args.settings)
-    return report(folder)
+STUDY = register(Study(
+    name=NAME, doc=__doc__, title="Rayleigh study (seed 000)", run_one=run_one, summarize=summarize,
+    figures=figures, settings=tuple(SETTINGS), quick=QUICK, configs=list(SETTINGS.values())))
+run, main = STUDY.run, STUDY.main
