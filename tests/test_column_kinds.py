@@ -199,6 +199,15 @@ def test_a_kind_from_one_file_is_trained_sampled_evaluated_and_plotted(trained, 
                                         kinds={"amount": "amount_test"}).stat().st_size > 1000
 
 
+def test_forced_kinds_are_saved_with_the_run(trained):
+    from mpgan.synthesizers import TabularSynthesizer
+
+    syn, _ = trained
+    again = TabularSynthesizer.load(syn.run_dir)
+    assert again.kinds == {"amount": "amount_test"}
+    pd.testing.assert_frame_equal(again.sample(40, seed=5), syn.sample(40, seed=5))
+
+
 def test_the_command_line_lists_kinds_and_names_a_bad_kind_option(capsys, tmp_path):
     from mpgan.cli import main
 
