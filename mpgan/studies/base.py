@@ -145,6 +145,7 @@ class Study:
         seeds = (1 if quick else self.seeds) if seeds is None else seeds
         if seeds < 1:
             raise ConfigError(f"--seeds must be a positive integer, got {seeds}")
+        settings = [settings] if isinstance(settings, str) else settings
         chosen = tuple(unique(settings or self.default_settings or self.settings))
         unknown = [s for s in chosen if s not in self.settings]
         if unknown:
