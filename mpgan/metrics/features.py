@@ -236,26 +236,13 @@ def classifier_extractor(dataset_name: str, dataset_params: dict[str, Any] | Non
     with _seeded(int(seed)):
         model = _build(ds.spec, num_classes)
 
-    meta = _read_meta(meta_path, digest)
-    if meta is not None and weights_path.is_file():
-        try:
-            model.load_weights(str(weights_path))
-        except Exception:
-            meta = None  # unreadable/corrupt cache entry: retrain and overwrite
-    if meta is None or not weights_path.is_file():
-        with _seeded(int(seed)):
-            meta = _train(model, ds.x, y, int(seed), epochs)
+    meta, trained = _cached_or_trained(model, ds, y, weights_path, meta_path, digest, int(seed), epochs)
+    if trained:
         meta.update({"key": digest, "key_fields": key, "dataset": dataset_name,
                      "params": _canonical(params), "input_shape": list(ds.spec.shape),
                      "num_classes": num_classes, "class_names": list(class_names),
                      "epochs": int(epochs), "seed": int(seed), "weights": weights_path.name})
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            _save_weights(model, weights_path)
-            _write_json(meta_path, meta)
-        except OSError as exc:
-            raise MpganError(f"cannot write the feature extractor cache in {folder}: "
-                             f"{exc.strerror or exc}; set MPGAN_CACHE or pass cache_dir") from None
+        _write_cache(model, weights_path, meta_path, meta)
     info = {k: meta[k] for k in ("dataset", "params", "input_shape", "num_classes", "epochs",
                                  "seed", "holdout_accuracy", "n_train", "n_holdout", "key")}
     info.update(kind="classifier", architecture=dict(ARCHITECTURE), training=dict(TRAINING),
@@ -265,6 +252,32 @@ def classifier_extractor(dataset_name: str, dataset_params: dict[str, Any] | Non
     ext.model = model  # the trained classifier: outputs ("features", logits)
     _MEMO[memo_key] = ext
     return ext
+
+
+def _cached_or_trained(model: Any, ds: Any, y: np.ndarray, weights_path: Path, meta_path: Path, digest: str,
+                       seed: int, epochs: int) -> tuple[dict[str, Any], bool]:
+    """The cache entry's record with its weights loaded into ``model``, else a fresh training
+    record (without the key fields yet: the caller adds them and writes the cache), and
+    whether it was trained."""
+    meta = _read_meta(meta_path, digest)
+    if meta is not None and weights_path.is_file():
+        try:
+            model.load_weights(str(weights_path))
+            return meta, False
+        except Exception:
+            pass  # unreadable/corrupt cache entry: retrain and overwrite
+    with _seeded(seed):
+        return _train(model, ds.x, y, seed, epochs), True
+
+
+def _write_cache(model: Any, weights_path: Path, meta_path: Path, meta: dict[str, Any]) -> None:
+    try:
+        weights_path.parent.mkdir(parents=True, exist_ok=True)
+        _save_weights(model, weights_path)
+        _write_json(meta_path, meta)
+    except OSError as exc:
+        raise MpganError(f"cannot write the feature extractor cache in {weights_path.parent}: "
+                         f"{exc.strerror or exc}; set MPGAN_CACHE or pass cache_dir") from None
 
 
 @contextmanager
