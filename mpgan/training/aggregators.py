@@ -9,7 +9,7 @@ the config calls ``AGGREGATORS.get(name).check(params)``. A fork adds one::
     class Worst(Aggregator):
         \"\"\"The largest loss: train against the hardest discriminator only.\"\"\"
 
-        def __call__(self, losses):
+        def __call__(self, losses: Sequence[Any]) -> Any:
             return tf.reduce_max(tf.stack(losses))
 """
 
@@ -64,7 +64,7 @@ class Mean(Aggregator):
 
     name = "mean"
 
-    def __call__(self, losses):
+    def __call__(self, losses: Sequence[Any]) -> Any:
         return tf.add_n(list(losses)) / len(losses)
 
 
@@ -72,12 +72,13 @@ class Mean(Aggregator):
 class GMAN(Aggregator):
     """GMAN's softmax weights (Durugkar et al. 2016): temperature 0 is the mean, large the max."""
 
-    name, params = "gman", ("temperature",)
+    name = "gman"
+    params = ("temperature",)
 
     def __init__(self, temperature: float = 1.0):
         self.temperature = _number("temperature", temperature)
 
-    def __call__(self, losses):
+    def __call__(self, losses: Sequence[Any]) -> Any:
         stacked = tf.stack(losses)
         return tf.reduce_sum(tf.stop_gradient(tf.nn.softmax(self.temperature * stacked)) * stacked)
 
@@ -86,14 +87,15 @@ class GMAN(Aggregator):
 class Hypervolume(Aggregator):
     """Hypervolume maximisation (Albuquerque et al. 2019): -sum log(eta - l_k), eta = delta max l (delta > 1)."""
 
-    name, params = "hypervolume", ("delta",)
+    name = "hypervolume"
+    params = ("delta",)
 
     def __init__(self, delta: float = 1.5):
         self.delta = _number("delta", delta)
         if not self.delta > 1:
             raise ConfigError(f"{WHERE}.delta must be > 1, got {delta}")
 
-    def __call__(self, losses):
+    def __call__(self, losses: Sequence[Any]) -> Any:
         stacked = tf.stack(losses)
         return -tf.reduce_sum(tf.math.log(tf.stop_gradient(self.delta * tf.reduce_max(stacked)) - stacked))
 

@@ -56,17 +56,18 @@ def accuracy(logits: Any, real: bool) -> Any:
 class DUpdate:
     """One discriminator update in progress: what schedules and regularizers work on."""
 
-    def __init__(self, loop: TrainLoop, slot: DiscriminatorSlot, real, real_labels, fake, fake_labels, eps):
+    def __init__(self, loop: TrainLoop, slot: DiscriminatorSlot, real: Any, real_labels: Any, fake: Any,
+                 fake_labels: Any, eps: Any):
         self.loop, self.slot = loop, slot
         self.real, self.real_labels, self.fake, self.fake_labels, self.eps = real, real_labels, fake, fake_labels, eps
         self.real_logits = self.fake_logits = None
         self.objective_real = self.objective_fake = None
         self.private_real = False  # set when the real term's gradient is DP-SGD's
 
-    def discriminate(self, x, labels):
+    def discriminate(self, x: Any, labels: Any) -> Any:
         return self.slot.call(x, labels, training=True)
 
-    def real_loss(self):
+    def real_loss(self) -> Any:
         """The real term plus regularizers. Under privacy its gradient is left to DP-SGD
         (see ``apply``): the term is returned without one, for the metrics only."""
         plan = self.loop.plan
@@ -77,16 +78,16 @@ class DUpdate:
             return tf.stop_gradient(self.objective_real) + self.loop.regularize(self, "real")
         return self.objective_real + self.loop.regularize(self, "real")
 
-    def real_row_loss(self, x, labels):
+    def real_row_loss(self, x: Any, labels: Any) -> Any:
         """One real row's objective term (what DP-SGD clips)."""
         plan = self.loop.plan
         return plan.objective.d_real(self.discriminate(x, labels), plan.label_smoothing)
 
-    def fake_loss(self):
+    def fake_loss(self) -> Any:
         self.objective_fake = self.loop.plan.objective.d_fake(self.fake_logits)
         return self.objective_fake + self.loop.regularize(self, "fake")
 
-    def apply(self, tape, loss):
+    def apply(self, tape: Any, loss: Any) -> None:
         """One optimizer update; under privacy, a loss with the real term adds its DP-SGD
         gradient (clipped per row, noised) to the tape's gradient of the rest."""
         optimizer = self.slot.optimizers[self.loop.phase]
@@ -112,11 +113,12 @@ class GUpdate:
     generator term reads. It is computed on the generator's tape, so its gradient
     reaches the generator's weights through ``generated`` (G(z)) and ``fake``."""
 
-    def __init__(self, slot: DiscriminatorSlot, z, generated, fake, fake_labels, fake_logits):
+    def __init__(self, slot: DiscriminatorSlot, z: Any, generated: Any, fake: Any, fake_labels: Any,
+                 fake_logits: Any):
         self.slot, self.z, self.generated = slot, z, generated
         self.fake, self.fake_labels, self.fake_logits = fake, fake_labels, fake_logits
 
-    def discriminate(self, x, labels):
+    def discriminate(self, x: Any, labels: Any) -> Any:
         return self.slot.call(x, labels, training=True)
 
 
@@ -130,12 +132,12 @@ class TrainLoop:
         self.names = list(self.plan.metric_names)
 
     # -- pieces ------------------------------------------------------------------------
-    def scaled(self, loss):
+    def scaled(self, loss: Any) -> Any:
         # Under a strategy each replica's gradients are summed: scale its batch-mean
         # loss so the sum is the global-batch mean.
         return loss / self.replicas if self.replicas > 1 else loss
 
-    def apply(self, optimizer, tape, loss, model) -> None:
+    def apply(self, optimizer: Any, tape: Any, loss: Any, model: Any) -> None:
         variables = model.trainable_variables
         with tape:  # recorded on the tape, so the gradient sees the scaling
             loss = self.scaled(loss)
@@ -143,7 +145,7 @@ class TrainLoop:
                 loss = optimizer.scale_loss(loss)  # float16: keep small gradients representable
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
 
-    def regularize(self, u: DUpdate | GUpdate, side: str):
+    def regularize(self, u: DUpdate | GUpdate, side: str) -> Any:
         """The weighted sum of ``side``'s regularizer terms of ``u``'s discriminator (lazy
         ones on their steps only)."""
         total = tf.constant(0.0)
@@ -152,11 +154,11 @@ class TrainLoop:
                 total += reg.term(u, side, self.host.step)
         return total
 
-    def view(self, x):
+    def view(self, x: Any) -> Any:
         augment = self.plan.augment
         return augment(x, self.rng) if augment is not None else x
 
-    def real_batch(self, n):
+    def real_batch(self, n: int) -> tuple[Any, Any]:
         host = self.host
         idx = self.rng.uniform([n], minval=0, maxval=host.n_real, dtype=tf.int64)
         x = tf.gather(host.real_x, idx)
@@ -164,7 +166,8 @@ class TrainLoop:
         return x, y
 
     # -- one discriminator update ------------------------------------------------------
-    def d_update(self, slot, real, real_y, fake, fake_y, eps) -> dict[str, Any]:
+    def d_update(self, slot: DiscriminatorSlot, real: Any, real_y: Any, fake: Any, fake_y: Any,
+                 eps: Any) -> dict[str, Any]:
         if self.dp is not None:  # each update its own Poisson sample of the real rows
             real, real_y = self.dp.real_batch(self.rng, self.host.real_x, self.host.real_y)
         u = DUpdate(self, slot, self.view(real), real_y, self.view(fake), fake_y, eps)
@@ -175,7 +178,7 @@ class TrainLoop:
             self.plan.augment.observe(u.real_logits, self.host.step, self.plan.batches.real)
         return u.metrics()
 
-    def critic(self, real_d, real_yd, z_d, eps_d) -> dict[int, dict[str, Any]]:
+    def critic(self, real_d: Any, real_yd: Any, z_d: Any, eps_d: Any) -> dict[int, dict[str, Any]]:
         """``n_critic`` rounds of updates of every trained D; their metrics averaged."""
         n_critic = self.plan.batches.n_critic
         sums: dict[int, dict[str, Any]] = {}
@@ -190,7 +193,7 @@ class TrainLoop:
         return {k: {n: v / n_critic for n, v in m.items()} for k, m in sums.items()}
 
     # -- the generator update ----------------------------------------------------------
-    def frozen_real_metrics(self, real_rows, real_rows_y) -> dict[int, dict[str, Any]]:
+    def frozen_real_metrics(self, real_rows: Any, real_rows_y: Any) -> dict[int, dict[str, Any]]:
         """A frozen D is a fixed function: its real-side numbers come from one forward
         pass on a discriminator batch of real rows."""
         n, out = self.plan.batches.per_replica(self.plan.batches.real), {}
@@ -202,7 +205,7 @@ class TrainLoop:
                                  "d_acc_real": accuracy(logits, True)}
         return out
 
-    def g_losses(self, fake, fake_y, real_rows, real_rows_y) -> tuple[list[Any], list[Any]]:
+    def g_losses(self, fake: Any, fake_y: Any, real_rows: Any, real_rows_y: Any) -> tuple[list[Any], list[Any]]:
         """The objective's generator loss against each discriminator, and its logits."""
         losses, logits = [], []
         for slot in self.plan.slots:
@@ -217,7 +220,7 @@ class TrainLoop:
             logits.append(lf)
         return losses, logits
 
-    def g_update(self, z_g, real_rows, real_rows_y):
+    def g_update(self, z_g: Any, real_rows: Any, real_rows_y: Any) -> tuple[Any, list[Any], dict[int, dict]]:
         """The generator's update: the aggregate of its objective losses plus every trained
         discriminator's regularizer generator terms (the logged ``g_loss`` is the aggregate)."""
         frozen = self.frozen_real_metrics(real_rows, real_rows_y)
@@ -239,7 +242,8 @@ class TrainLoop:
         return g_loss, g_losses, frozen
 
     # -- the whole step ----------------------------------------------------------------
-    def replica_update(self, real_d, real_yd, z_d, eps_d, real_rows, real_rows_y, z_g) -> dict[str, Any]:
+    def replica_update(self, real_d: Any, real_yd: Any, z_d: Any, eps_d: Any, real_rows: Any, real_rows_y: Any,
+                       z_g: Any) -> dict[str, Any]:
         """Every player's update on this replica's share of the step's draws."""
         plan = self.plan
         stats = self.critic(real_d, real_yd, z_d, eps_d) if plan.trained else {}
@@ -256,7 +260,7 @@ class TrainLoop:
             values.update(plan.augment.metrics())
         return {n: tf.cast(values[n], tf.float32) for n in self.names}
 
-    def sharded(self, *args):
+    def sharded(self, *args: Any) -> dict[str, Any]:
         rid = tf.distribute.get_replica_context().replica_id_in_sync_group
         axes = (1, 1, 1, 1, 0, 0, 0)
 
@@ -268,7 +272,7 @@ class TrainLoop:
 
         return self.replica_update(*(shard(a, ax) for a, ax in zip(args, axes, strict=True)))
 
-    def draw(self):
+    def draw(self) -> tuple[Any, ...]:
         """Every random number of one step, for the global batch (cross-replica context)."""
         plan, b = self.plan, self.plan.batches
         c, prior = b.n_critic, plan.prior
