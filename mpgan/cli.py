@@ -36,21 +36,21 @@ def _cmd_list(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from mpgan.config import load_config
 
-    cfg = None if args.resume else load_config(args.config, args.set)  # fail fast, before TensorFlow
-    from mpgan.training import Trainer
-
     if args.resume:
         if args.config or args.set:
             raise _usage("--resume continues a run with its saved config; drop --config/--set")
+        from mpgan.training import Trainer
+
         trainer = Trainer.from_run(args.resume, progress=args.progress)
         print(f"resuming {args.resume} at epoch {int(trainer.epoch.numpy())}, step {int(trainer.step.numpy())}")
+        table = trainer.fit(epochs=args.epochs)
     else:
-        run_dir = Path(args.run_dir) if args.run_dir else None
-        if run_dir is not None and run_dir.exists() and any(run_dir.iterdir()):
-            raise _usage(f"run directory {run_dir} already exists and is not empty; "
-                         "choose another --run-dir or continue it with --resume")
-        trainer = Trainer.from_config(cfg, run_dir=run_dir, progress=args.progress)
-    table = trainer.fit(epochs=args.epochs)
+        from mpgan.training.from_config import check_new_run_dir, train
+
+        cfg = load_config(args.config, args.set)  # fails fast, before TensorFlow loads
+        check_new_run_dir(args.run_dir)
+        trainer = train(cfg, run_dir=args.run_dir, epochs=args.epochs, progress=args.progress)
+        table = trainer.epochs_table()
     print(f"run directory: {trainer.run_dir}")
     if len(table):
         last = table.iloc[-1]
@@ -276,14 +276,32 @@ def _add_list(sub: Any) -> None:
     p.set_defaults(func=_cmd_list)
 
 
+def _config_options(p: argparse.ArgumentParser, config_help: str, required: bool = False,
+                    set_help: str = "override a config value, e.g. --set train.epochs=5 (repeatable; values are YAML)",
+                    ) -> None:
+    """--config and --set, as every command that builds a run config takes them."""
+    p.add_argument("--config", "-c", required=required, help=config_help)
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE", help=set_help)
+
+
+def _progress_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="show a progress bar (default: only on a terminal)")
+
+
+def _samples_options(p: argparse.ArgumentParser, n: int, what: str) -> None:
+    """--run, --n and --seed: which trained run, how many of its samples and their latent seed."""
+    p.add_argument("--run", required=True, help="run directory written by `mpgan train`")
+    p.add_argument("--n", type=int, default=n, help=f"number of {what} (default {n})")
+    p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+
+
 def _add_config(sub: Any) -> None:
     p = sub.add_parser("config", help="print a run's resolved config, or the config's JSON Schema",
                        description="Load a config as `mpgan train` would (the defaults, the file, then each "
                                    "--set), validate it and print the resolved YAML: every key a run will "
                                    "use. --schema prints the JSON Schema instead, for editors.")
-    p.add_argument("--config", "-c", help="YAML config file or the name of one that ships with mpgan")
-    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value (repeatable; values are YAML)")
+    _config_options(p, "YAML config file or the name of one that ships with mpgan")
     p.add_argument("--schema", action="store_true", help="print the JSON Schema of a run config")
     p.set_defaults(func=_cmd_config)
 
@@ -308,14 +326,11 @@ def _add_train(sub: Any) -> None:
     p = sub.add_parser("train", help="train a GAN from a YAML config",
                        description="Train from a YAML config (defaults: the MP-GAN pair on digits), "
                                    "writing a run directory, or continue one with --resume.")
-    p.add_argument("--config", "-c", help="YAML config file (see experiments/configs/)")
-    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, e.g. --set train.epochs=5 (repeatable; values are YAML)")
+    _config_options(p, "YAML config file or the name of one that ships with mpgan (see experiments/configs/)")
     p.add_argument("--run-dir", help="run directory (default: <output_dir>/<name>, numbered if taken)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last checkpoint")
     p.add_argument("--epochs", type=int, help="train until this many epochs in total (extends a resumed run)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: only on a terminal)")
+    _progress_option(p)
     p.set_defaults(func=_cmd_train)
 
 
@@ -324,9 +339,7 @@ def _add_sample(sub: Any) -> None:
                        description="Draw samples from a run's latest checkpoint: a PNG grid, a raw .npy "
                                    "array, or (tables) a CSV in the original columns. The same --seed and "
                                    "checkpoint give the same samples.")
-    p.add_argument("--run", required=True, help="run directory written by `mpgan train`")
-    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
-    p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
+    _samples_options(p, 64, "samples")
     p.add_argument("--out", required=True, help="output file: .png, .npy or .csv")
     p.add_argument("--label", type=int, help="conditional runs: samples of this class only")
     p.add_argument("--labels", help="conditional runs: classes like 0,1,2 or 'all'; a grid with one row "
@@ -340,10 +353,8 @@ def _add_evaluate(sub: Any) -> None:
                                    "registered metric that applies to its kind of data (`mpgan list metrics` "
                                    "shows them, their goal and range). Writes metrics.json, metrics.csv and "
                                    "plots.")
-    p.add_argument("--run", required=True, help="run directory written by `mpgan train`")
-    p.add_argument("--n", type=int, default=1000, help="number of generated samples (default 1000)")
+    _samples_options(p, 1000, "generated samples")
     p.add_argument("--metrics", nargs="+", metavar="NAME", help="only these metrics")
-    p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     p.add_argument("--out", help="output folder (default RUN/eval)")
     p.set_defaults(func=_cmd_evaluate)
 
@@ -361,9 +372,8 @@ def _add_synthesize(sub: Any) -> None:
     p.add_argument("--out", required=True, help="output table: .csv, .json (pandas table schema: exact dtypes), .pkl or .parquet")
     p.add_argument("--balance", action="store_true", help="equal rows per target class")
     p.add_argument("--condition", metavar="CLASS", help="only rows of this target class")
-    p.add_argument("--config", "-c", help="YAML config merged over the tabular defaults")
-    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a config value, e.g. --set train.epochs=50 (repeatable)")
+    _config_options(p, "YAML config layered over the shipped tabular config",
+                    set_help="override a config value, e.g. --set train.epochs=50 (repeatable)")
     p.add_argument("--epochs", type=int, help="training epochs (shortcut for --set train.epochs=N)")
     p.add_argument("--kind", action="append", default=[], metavar="COLUMN=KIND",
                    help="force a column's kind, e.g. --kind age=integer (repeatable; the kinds: "
@@ -379,8 +389,7 @@ def _add_synthesize(sub: Any) -> None:
                                                   "to this epsilon (shortcut for --set privacy.target_epsilon=E)")
     p.add_argument("--max-grad-norm", type=float, default=1.0,
                    help="with --epsilon: the per-row gradient clipping norm (default 1.0)")
-    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                   help="show a progress bar (default: only on a terminal)")
+    _progress_option(p)
     p.set_defaults(func=_cmd_synthesize)
 
 
@@ -407,7 +416,8 @@ def _add_sweep(sub: Any) -> None:
                        epilog="example: mpgan sweep --config mnist_default --grid "
                               "train.g_optimizer.learning_rate=[1e-4,2e-4,4e-4] --grid objective=[hinge,"
                               "non_saturating] --seeds 3 --metric fid")
-    p.add_argument("--config", "-c", required=True, help="YAML config (a file or a shipped name)")
+    _config_options(p, "YAML config (a file or a shipped name)", required=True,
+                    set_help="override for every cell")
     p.add_argument("--grid", action="append", default=[], metavar="KEY=[V1,V2]",
                    help="a config key and its values (repeat for a product grid)")
     p.add_argument("--sample", type=int, default=0, metavar="N",
@@ -421,7 +431,6 @@ def _add_sweep(sub: Any) -> None:
                         "distribution.w1_dist.w1, with --mode); default fid")
     p.add_argument("--mode", choices=["min", "max"], help="minimise or maximise (default: the metric's goal)")
     p.add_argument("--eval-n", type=int, default=1000, help="samples the metric is computed on (default 1000)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override for every cell")
     p.add_argument("--out", help="output folder (default runs/sweeps/CONFIG); the same command resumes it")
     p.add_argument("--jobs", type=int, default=1, help="cells in parallel on this machine (local backend)")
     p.add_argument("--search", choices=["grid", "asha"], default="grid",

@@ -7,6 +7,7 @@ import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -327,6 +328,17 @@ def plot_column_histograms(real: pd.DataFrame, fake: pd.DataFrame, path: str | P
     return _save(fig, path)
 
 
+def _panel_grid(rows: list[list[Any]], width: float, height: float) -> tuple[Any, list[tuple[int, int, Any, Any]]]:
+    """A figure with a panel per cell (rows of cells, the longest row sets the columns; the
+    axes past a shorter row's end are blanked) and ``(row, column, axes, cell)`` per cell."""
+    ncols = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(width * ncols, height * len(rows)), squeeze=False)
+    for i, r in enumerate(rows):
+        for j in range(len(r), ncols):
+            axes[i][j].axis("off")
+    return fig, [(i, j, axes[i][j], cell) for i, r in enumerate(rows) for j, cell in enumerate(r)]
+
+
 def plot_histogram_grid(cells: Sequence[Sequence[dict]], path: str | Path, density=None,
                         bins: int = 60, density_label: str = "density", title: str | None = None,
                         share_x: str = "all") -> Path:
@@ -352,26 +364,19 @@ def plot_histogram_grid(cells: Sequence[Sequence[dict]], path: str | Path, densi
         return np.linspace(lo, hi if hi > lo else lo + 1, bins + 1)
 
     shared = edges_of([c for r in rows for c in r]) if share_x == "all" else None
-    ncols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(3.4 * ncols, 2.6 * len(rows)), squeeze=False)
-    for i, r in enumerate(rows):
-        edges = shared if shared is not None else edges_of(r)
-        for j in range(ncols):
-            ax = axes[i][j]
-            if j >= len(r):
-                ax.axis("off")
-                continue
-            cell = r[j]
-            for label, v in cell["samples"].items():
-                ax.hist(_finite(v), bins=edges, density=True, alpha=0.5, label=label)
-            dens = cell.get("density", density)
-            if dens is not None:
-                xs = np.linspace(edges[0], edges[-1], 400)
-                ax.plot(xs, np.asarray(dens(xs), dtype=float), "k-", lw=1.1, label=density_label)
-            ax.set_title(cell.get("title", ""), fontsize=8)
-            ax.tick_params(labelsize=7)
-            if i == 0 and j == 0:
-                ax.legend(fontsize=7)
+    fig, panels = _panel_grid(rows, 3.4, 2.6)
+    for i, j, ax, cell in panels:
+        edges = shared if shared is not None else edges_of(rows[i])
+        for label, v in cell["samples"].items():
+            ax.hist(_finite(v), bins=edges, density=True, alpha=0.5, label=label)
+        dens = cell.get("density", density)
+        if dens is not None:
+            xs = np.linspace(edges[0], edges[-1], 400)
+            ax.plot(xs, np.asarray(dens(xs), dtype=float), "k-", lw=1.1, label=density_label)
+        ax.set_title(cell.get("title", ""), fontsize=8)
+        ax.tick_params(labelsize=7)
+        if i == 0 and j == 0:
+            ax.legend(fontsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
@@ -414,33 +419,25 @@ def plot_discriminator_views(panels: Sequence[Sequence[dict]], path: str | Path,
     """Seed 003's picture: real and generated histograms with the discriminator's
     probability of "real" over x and the 0.5 threshold. Each panel is a dict with
     ``real``, ``fake`` (samples), ``xs``, ``d`` (D's probability at ``xs``) and ``title``."""
-    rows = [list(r) for r in panels]
-    ncols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(4.6 * ncols, 3.0 * len(rows)), squeeze=False)
-    for i, r in enumerate(rows):
-        for j in range(ncols):
-            ax = axes[i][j]
-            if j >= len(r):
-                ax.axis("off")
-                continue
-            p = r[j]
-            xs = np.asarray(p["xs"], dtype=float)
-            edges = np.linspace(xs[0], xs[-1], bins + 1)
-            ax.hist(_finite(p["real"]), bins=edges, density=True, alpha=0.45, color="tab:green", label="real")
-            ax.hist(_finite(p["fake"]), bins=edges, density=True, alpha=0.45, color="tab:red", label="generated")
-            ax.set_ylabel("density", fontsize=8)
-            ax2 = ax.twinx()
-            ax2.plot(xs, np.asarray(p["d"], dtype=float), "k-", lw=1.2, label="D(x) = P(real)")
-            ax2.axhline(0.5, color="gray", ls="--", lw=0.8, label="threshold 0.5")
-            ax2.set_ylim(-0.02, 1.02)
-            ax2.set_ylabel("D(x)", fontsize=8)
-            ax.set_title(p.get("title", ""), fontsize=8)
-            ax.tick_params(labelsize=7)
-            ax2.tick_params(labelsize=7)
-            if i == 0 and j == 0:
-                h1, l1 = ax.get_legend_handles_labels()
-                h2, l2 = ax2.get_legend_handles_labels()
-                ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
+    fig, cells = _panel_grid([list(r) for r in panels], 4.6, 3.0)
+    for i, j, ax, p in cells:
+        xs = np.asarray(p["xs"], dtype=float)
+        edges = np.linspace(xs[0], xs[-1], bins + 1)
+        ax.hist(_finite(p["real"]), bins=edges, density=True, alpha=0.45, color="tab:green", label="real")
+        ax.hist(_finite(p["fake"]), bins=edges, density=True, alpha=0.45, color="tab:red", label="generated")
+        ax.set_ylabel("density", fontsize=8)
+        ax2 = ax.twinx()
+        ax2.plot(xs, np.asarray(p["d"], dtype=float), "k-", lw=1.2, label="D(x) = P(real)")
+        ax2.axhline(0.5, color="gray", ls="--", lw=0.8, label="threshold 0.5")
+        ax2.set_ylim(-0.02, 1.02)
+        ax2.set_ylabel("D(x)", fontsize=8)
+        ax.set_title(p.get("title", ""), fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax2.tick_params(labelsize=7)
+        if i == 0 and j == 0:
+            h1, l1 = ax.get_legend_handles_labels()
+            h2, l2 = ax2.get_legend_handles_labels()
+            ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
     fig.tight_layout()
     return _save(fig, path)
 
