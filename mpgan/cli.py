@@ -219,12 +219,12 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from mpgan.sweeps import grid as G
+    from mpgan.sweeps import grid
     from mpgan.sweeps.execution import execution
     from mpgan.sweeps.sweep import SweepSpec, run_sweep
 
-    ranges = dict(G.parse_range(r) for r in args.range)
-    spec = SweepSpec(config=args.config, grid=G.parse_grid(args.grid), ranges=ranges, samples=args.sample,
+    ranges = dict(grid.parse_range(r) for r in args.range)
+    spec = SweepSpec(config=args.config, grid=grid.parse_grid(args.grid), ranges=ranges, samples=args.sample,
                      sample_seed=args.sample_seed, seeds=args.seeds, metric=args.metric, mode=args.mode,
                      base=list(args.set), eval_n=args.eval_n)
     asha = {"every": args.report_every, "grace": args.grace, "reduction": args.reduction}

@@ -12,7 +12,7 @@ import pytest
 from mpgan.cli import main
 from mpgan.errors import ConfigError, MpganError
 from mpgan.studies import common
-from mpgan.sweeps import grid as G
+from mpgan.sweeps import grid as sweep_grid
 from mpgan.sweeps.backends import check_address, make_backend
 from mpgan.sweeps.codec import load_result, save_result
 from tests.helpers import count_call, fail_once, unstorable
@@ -52,15 +52,15 @@ def test_pandas_details_read_back_equal(tmp_path):
 
 
 def test_grid_settings_and_overrides():
-    grid = G.parse_grid(["train.g_optimizer.learning_rate=[1e-4,2e-4]", "objective=[hinge,non_saturating]"])
+    grid = sweep_grid.parse_grid(["train.g_optimizer.learning_rate=[1e-4,2e-4]", "objective=[hinge,non_saturating]"])
     assert grid["train.g_optimizer.learning_rate"] == [1e-4, 2e-4]  # numbers, though YAML 1.1 reads 1e-4 as text
-    settings = G.settings(grid)
+    settings = sweep_grid.settings(grid)
     assert len(settings) == 4 and settings[1] == {"train.g_optimizer.learning_rate": 1e-4, "objective": "non_saturating"}
-    assert G.overrides(settings[0]) == ["train.g_optimizer.learning_rate=0.0001", "objective=hinge"]
-    assert G.setting_name(settings[0]) == "learning_rate=0.0001,objective=hinge"
-    key, r = G.parse_range("train.g_optimizer.learning_rate=loguniform(1e-5,1e-1)")
-    draws = G.settings({}, {key: r}, samples=400, seed=1)
-    assert draws == G.settings({}, {key: r}, samples=400, seed=1)  # reproducible: resume needs the same cells
+    assert sweep_grid.overrides(settings[0]) == ["train.g_optimizer.learning_rate=0.0001", "objective=hinge"]
+    assert sweep_grid.setting_name(settings[0]) == "learning_rate=0.0001,objective=hinge"
+    key, r = sweep_grid.parse_range("train.g_optimizer.learning_rate=loguniform(1e-5,1e-1)")
+    draws = sweep_grid.settings({}, {key: r}, samples=400, seed=1)
+    assert draws == sweep_grid.settings({}, {key: r}, samples=400, seed=1)  # reproducible: resume needs the same cells
     logs = np.log10([d[key] for d in draws])
     assert logs.min() >= -5 and logs.max() <= -1 and abs(np.mean(logs < -3) - 0.5) < 0.1  # uniform in log
 

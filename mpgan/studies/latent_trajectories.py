@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .. import latent as L
-from . import digits as D
+from . import digits
 from .base import Study, StudyRun, option, register
 from .common import config_path, mean_std, train_run
 from .verdicts import claim, difference, mean_interval
@@ -115,9 +115,9 @@ def run_one(setting: str, seed: int, run_dir: str, quick: bool, data: str, steps
     if run:
         trainer = Trainer.from_run(run, progress=False)
     else:
-        sets = [f"name={setting}", *D.run_sets(data, quick, steps, seed, score=False),
-                *(D.MODERN if setting == "modern" else [])]
-        trainer = train_run(config_path(D.BASE), sets, Path(run_dir))
+        sets = [f"name={setting}", *digits.run_sets(data, quick, steps, seed, score=False),
+                *(digits.MODERN if setting == "modern" else [])]
+        trainer = train_run(config_path(digits.BASE), sets, Path(run_dir))
     out = analyse(trainer, seed)
     for row in out["rows"]:
         row["setting"] = setting
@@ -181,10 +181,10 @@ def cells(run: StudyRun) -> list[dict[str, Any]]:
     common = {"quick": run.quick, "data": o["data"], "steps": o["steps"]}
     if o["run"]:
         return run.folder.run(run_one, [{"setting": "given", "seed": 0, "run_dir": "", **common, "run": o["run"]}])
-    D.warm_extractor(o["data"], run.quick)
-    run.extra["scale"] = (f"Each run: {o['steps']} steps at batch {D.batch_size(o['data'], run.quick)} of the "
-                          f"reference pair ({D.BASE}.yaml); `modern` adds {D.MODERN_TEXT}. Data: "
-                          f"{D.run_summary(o['data'])}.\n\n")
+    digits.warm_extractor(o["data"], run.quick)
+    run.extra["scale"] = (f"Each run: {o['steps']} steps at batch {digits.batch_size(o['data'], run.quick)} of the "
+                          f"reference pair ({digits.BASE}.yaml); `modern` adds {digits.MODERN_TEXT}. Data: "
+                          f"{digits.run_summary(o['data'])}.\n\n")
     return run.folder.run(run_one, [{"setting": s, "seed": k, "run_dir": str(run.folder.runs / f"{s}_seed{k}"),
                                      **common} for s in run.settings for k in range(run.seeds)])
 
@@ -206,9 +206,9 @@ def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
 
 STUDY = register(Study(
     name=NAME, doc=__doc__, title="Latent trajectories (MP-GAN experiment 3)", run_one=run_one,
-    summarize=summarize, figures=figures, cells=cells, settings=SETTINGS, quick=D.QUICK,
-    defaults={**D.DEFAULTS, "run": None}, prepare=D.prepare, configs=[D.BASE], digits=3,
-    options=[*D.OPTIONS, option("--run", help="analyse this trained run instead of training new ones")]))
+    summarize=summarize, figures=figures, cells=cells, settings=SETTINGS, quick=digits.QUICK,
+    defaults={**digits.DEFAULTS, "run": None}, prepare=digits.prepare, configs=[digits.BASE], digits=3,
+    options=[*digits.OPTIONS, option("--run", help="analyse this trained run instead of training new ones")]))
 run, main = STUDY.run, STUDY.main
 
 

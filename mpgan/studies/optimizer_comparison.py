@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from . import digits as D
+from . import digits
 from .base import Study, StudyRun, register
 from .common import config_path, train_run
 from .verdicts import claim, difference, in_some_seeds, mean_interval
@@ -35,18 +35,18 @@ def settings(steps: int, every: int) -> dict[str, list[str]]:
         "sgd_then_adam": [f"train.g_optimizer={SGD}", f"train.d_optimizer={SGD}",
                           f"train.swaps=[{{at_epoch: {half}, g_optimizer: {{name: adam}}, "
                           f"d_optimizer: {{name: adam}}}}]"],
-        "modern": list(D.MODERN),  # Adam + R1 + DiffAugment
+        "modern": list(digits.MODERN),  # Adam + R1 + DiffAugment
         "rmsprop": [f"train.g_optimizer={RMSPROP}", f"train.d_optimizer={RMSPROP}"],
     }
 
 
 def run_one(setting: str, seed: int, run_dir: str, quick: bool, data: str, steps: int) -> dict[str, Any]:
     """Train one setting with one seed (picklable for --jobs)."""
-    snaps = D.GridSnapshots(D.article_checkpoints(steps, quick).values())
-    sets = [f"name={setting}", *D.run_sets(data, quick, steps, seed),
-            *settings(steps, D.eval_every(quick))[setting]]
-    trainer = train_run(config_path(D.BASE), sets, Path(run_dir), callbacks=[snaps])
-    return {"rows": D.checkpoint_rows(trainer, setting=setting, seed=seed), "images": snaps.images}
+    snaps = digits.GridSnapshots(digits.article_checkpoints(steps, quick).values())
+    sets = [f"name={setting}", *digits.run_sets(data, quick, steps, seed),
+            *settings(steps, digits.eval_every(quick))[setting]]
+    trainer = train_run(config_path(digits.BASE), sets, Path(run_dir), callbacks=[snaps])
+    return {"rows": digits.checkpoint_rows(trainer, setting=setting, seed=seed), "images": snaps.images}
 
 
 def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
@@ -56,34 +56,34 @@ def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
     names = set(results["setting"])
     if {"adam", "sgd"} <= names:
         for step in (checkpoints["epoch 10"], late):
-            d = difference(D.at_step(results, step, "sgd", "fid"), D.at_step(results, step, "adam", "fid"))
+            d = difference(digits.at_step(results, step, "sgd", "fid"), digits.at_step(results, step, "adam", "fid"))
             lines.append(f"| Adam beats SGD (lower FID) | {step} | FID(SGD) − FID(Adam) = {d.text()} | {claim(d)} |")
     if "adam" in names:
-        seeds = D.at_step(results, late, "adam", "missing_digits")
+        seeds = digits.at_step(results, late, "adam", "missing_digits")
         miss = mean_interval(seeds)
         lines.append(f"| some digits are missing (Adam, the reference) | {late} | digits below half their share: "
                      f"{miss.text()} ({int((seeds > 0).sum())} of {len(seeds)} seeds miss one or more) | "
                      f"{in_some_seeds(miss, seeds)} |")
     if {"adam", "modern"} <= names:
-        d = difference(D.at_step(results, late, "adam", "fid"), D.at_step(results, late, "modern", "fid"))
-        lines.append(f"| (modern recipe) {D.MODERN_TEXT} improves on Adam alone | {late} | "
+        d = difference(digits.at_step(results, late, "adam", "fid"), digits.at_step(results, late, "modern", "fid"))
+        lines.append(f"| (modern recipe) {digits.MODERN_TEXT} improves on Adam alone | {late} | "
                      f"FID(Adam) − FID(modern) = {d.text()} | {claim(d)} |")
     return lines
 
 
 def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
     """FID, classes covered and time per step at the two checkpoints, and the claims."""
-    return D.summary(run, claims(run.results, D.checkpoints(run)))
+    return digits.summary(run, claims(run.results, digits.checkpoints(run)))
 
 
 def cells(run: StudyRun) -> dict[tuple[str, int], Any]:
-    D.begin(run)
+    digits.begin(run)
     return run.run_settings()
 
 
 STUDY = register(Study(
     name=NAME, doc=__doc__, title="Optimizer comparison (MP-GAN experiment 1)", run_one=run_one,
-    summarize=summarize, figures=D.figures, cells=cells, settings=tuple(settings(D.DEFAULT_STEPS, D.EVAL_EVERY)),
-    default_settings=DEFAULT_SETTINGS, quick=D.QUICK, defaults=D.DEFAULTS, options=D.OPTIONS, prepare=D.prepare,
-    configs=[D.BASE], digits=2))
+    summarize=summarize, figures=digits.figures, cells=cells, settings=tuple(settings(digits.DEFAULT_STEPS, digits.EVAL_EVERY)),
+    default_settings=DEFAULT_SETTINGS, quick=digits.QUICK, defaults=digits.DEFAULTS, options=digits.OPTIONS, prepare=digits.prepare,
+    configs=[digits.BASE], digits=2))
 run, main = STUDY.run, STUDY.main

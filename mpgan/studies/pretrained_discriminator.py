@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import digits as D
+from . import digits
 from .base import Study, StudyRun, register
 from .common import config_path, train_run
 from .verdicts import NOT_REPRODUCED, claim, difference, gap_closes, mean_interval
@@ -40,7 +40,7 @@ def setting_sets(setting: str, donor: str, classifier: str) -> list[str]:
         "scratch": [],
         "pretrained": [f"discriminator.pretrained={donor}"],
         "pretrained_frozen": [f"discriminator.pretrained={donor}", "train.freeze_discriminator=true"],
-        "pretrained_modern": [f"discriminator.pretrained={donor}", *D.MODERN],
+        "pretrained_modern": [f"discriminator.pretrained={donor}", *digits.MODERN],
         "classifier": [f"discriminator={{name: {CLASSIFIER}, params: {{weights: {classifier}}}}}"],
         "classifier_scratch": [f"discriminator={CLASSIFIER}"],
     }[setting]
@@ -56,11 +56,11 @@ def prepare(setting: str, seed: int, run_dir: str, quick: bool, data: str, steps
     from ..models.classifier import build_classifier, train_classifier
 
     donor = Path(run_dir)
-    sets = D.run_sets(data, quick, steps, seed, score=False)
-    train_run(config_path(D.BASE), sets, donor)
+    sets = digits.run_sets(data, quick, steps, seed, score=False)
+    train_run(config_path(digits.BASE), sets, donor)
     path = donor / "classifier.weights.h5"
     if classifier:
-        cfg = load_config(config_path(D.BASE), sets)
+        cfg = load_config(config_path(digits.BASE), sets)
         ds = load_dataset(cfg.data.name, **cfg.data.params)
         clf = build_classifier(ds.spec, ds.spec.num_classes)
         hist = train_classifier(clf, ds.x, ds.y, epochs=2 if quick else 10, seed=seed)
@@ -71,10 +71,10 @@ def prepare(setting: str, seed: int, run_dir: str, quick: bool, data: str, steps
 
 def run_one(setting: str, seed: int, run_dir: str, quick: bool, data: str, steps: int,
             donor: str, classifier: str) -> dict[str, Any]:
-    snaps = D.GridSnapshots(D.article_checkpoints(steps, quick).values())
-    sets = [f"name={setting}", *D.run_sets(data, quick, steps, seed), *setting_sets(setting, donor, classifier)]
-    trainer = train_run(config_path(D.BASE), sets, Path(run_dir), callbacks=[snaps])
-    return {"rows": D.checkpoint_rows(trainer, setting=setting, seed=seed), "images": snaps.images}
+    snaps = digits.GridSnapshots(digits.article_checkpoints(steps, quick).values())
+    sets = [f"name={setting}", *digits.run_sets(data, quick, steps, seed), *setting_sets(setting, donor, classifier)]
+    trainer = train_run(config_path(digits.BASE), sets, Path(run_dir), callbacks=[snaps])
+    return {"rows": digits.checkpoint_rows(trainer, setting=setting, seed=seed), "images": snaps.images}
 
 
 def ms_per_step(results: pd.DataFrame, setting: str) -> np.ndarray:
@@ -89,7 +89,7 @@ def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
     lines = []
     if {"scratch", "pretrained"} <= names:
         def gap(step):
-            return difference(D.at_step(results, step, "scratch", "fid"), D.at_step(results, step, "pretrained", "fid"))
+            return difference(digits.at_step(results, step, "scratch", "fid"), digits.at_step(results, step, "pretrained", "fid"))
 
         e, lt = gap(early), gap(late)
         lines.append(f"| a pretrained D gives better samples early | {early} | FID(scratch) − FID(pretrained) = "
@@ -104,16 +104,16 @@ def claims(results: pd.DataFrame, checkpoints: dict[str, int]) -> list[str]:
                      f"{saving.text(pct=True)} ({upd.mean():.0f} → {frz.mean():.0f} ms) | {verdict} |")
     if {"pretrained", "pretrained_modern"} <= names:
         for step in (early, late):
-            d = difference(D.at_step(results, step, "pretrained", "fid"),
-                           D.at_step(results, step, "pretrained_modern", "fid"))
-            lines.append(f"| (modern recipe) {D.MODERN_TEXT} on top of the pretrained D helps | {step} | "
+            d = difference(digits.at_step(results, step, "pretrained", "fid"),
+                           digits.at_step(results, step, "pretrained_modern", "fid"))
+            lines.append(f"| (modern recipe) {digits.MODERN_TEXT} on top of the pretrained D helps | {step} | "
                          f"FID(pretrained) − FID(pretrained_modern) = {d.text()} | {claim(d)} |")
     return lines
 
 
 def cells(run: StudyRun) -> dict[tuple[str, int], Any]:
     """The donor (and classifier) first, then every setting and seed starting from them."""
-    D.begin(run)
+    digits.begin(run)
     st = run.folder
     (prepared,) = st.run(prepare, [{"setting": "donor", "seed": DONOR_SEED, "run_dir": str(st.runs / "donor"),
                                     "quick": run.quick, **run.options, "classifier": "classifier" in run.settings}])
@@ -122,7 +122,7 @@ def cells(run: StudyRun) -> dict[tuple[str, int], Any]:
 
 def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
     """FID, classes covered and time per step at the two checkpoints, and the claims."""
-    table, notes = D.summary(run, claims(run.results, D.checkpoints(run)),
+    table, notes = digits.summary(run, claims(run.results, digits.checkpoints(run)),
                              about=" The pretrained D is the discriminator of a donor run "
                                    f"(seed {DONOR_SEED}, same budget).",
                              contains="the 95 % interval contains 0 (or the threshold)")
@@ -135,6 +135,6 @@ def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
 
 STUDY = register(Study(
     name=NAME, doc=__doc__, title="Scratch vs pretrained discriminator (MP-GAN experiment 2)", run_one=run_one,
-    summarize=summarize, figures=D.figures, cells=cells, settings=SETTINGS, default_settings=DEFAULT_SETTINGS,
-    quick=D.QUICK, defaults=D.DEFAULTS, options=D.OPTIONS, prepare=D.prepare, configs=[D.BASE], digits=2))
+    summarize=summarize, figures=digits.figures, cells=cells, settings=SETTINGS, default_settings=DEFAULT_SETTINGS,
+    quick=digits.QUICK, defaults=digits.DEFAULTS, options=digits.OPTIONS, prepare=digits.prepare, configs=[digits.BASE], digits=2))
 run, main = STUDY.run, STUDY.main

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..report.machine import write_machine_record
-from . import grid as G
+from . import grid as sweep_grid
 from .cells import safe_name
 
 STUDY = "sweep"
@@ -28,7 +28,7 @@ class SweepSpec:
 
     config: str
     grid: dict[str, list[Any]] = field(default_factory=dict)
-    ranges: dict[str, G.Range] = field(default_factory=dict)
+    ranges: dict[str, sweep_grid.Range] = field(default_factory=dict)
     samples: int = 0
     sample_seed: int = 0
     seeds: int = 3
@@ -42,7 +42,7 @@ class SweepSpec:
             raise ConfigError(f"--seeds must be a positive integer, got {self.seeds}")
         if self.eval_n < 2:
             raise ConfigError(f"--eval-n must be at least 2 (samples the metric is computed on), got {self.eval_n}")
-        return G.settings(self.grid, self.ranges, self.samples, self.sample_seed)
+        return sweep_grid.settings(self.grid, self.ranges, self.samples, self.sample_seed)
 
 
 def metric_target(metric: str, kind: str) -> tuple[str, str, str]:
@@ -64,13 +64,13 @@ def metric_target(metric: str, kind: str) -> tuple[str, str, str]:
 def plan(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[Any], tuple[str, str, str]]:
     """The settings, each one's resolved config (every value checked now, before any
     training), and the metric to read."""
-    settings = list({G.setting_name(s) + repr(G.overrides(s)): s for s in spec.settings()}.values())  # no repeats
+    settings = list({sweep_grid.setting_name(s) + repr(sweep_grid.overrides(s)): s for s in spec.settings()}.values())  # no repeats
     configs = []
     for s in settings:
         try:
-            configs.append(G.resolve(spec.config, spec.base, s))
+            configs.append(sweep_grid.resolve(spec.config, spec.base, s))
         except ConfigError as exc:
-            raise ConfigError(f"sweep setting {G.setting_name(s)}: {str(exc).removeprefix('config error: ')}") from None
+            raise ConfigError(f"sweep setting {sweep_grid.setting_name(s)}: {str(exc).removeprefix('config error: ')}") from None
     name, key, mode = metric_target(spec.metric, _kind(configs[0]))
     mode = spec.mode or mode
     if mode not in ("min", "max"):
@@ -113,8 +113,8 @@ def cell_tasks(spec: SweepSpec, settings: list[dict[str, Any]], runs: Path,
                target: tuple[str, str, str]) -> list[dict[str, Any]]:
     """One task per setting and seed (``runs/<setting>_seedK``)."""
     config = Path(spec.config).resolve() if Path(spec.config).is_file() else spec.config  # Tune trials chdir
-    return [{"setting": G.setting_name(s), "seed": k, "config": str(config),
-             "overrides": [*spec.base, *G.overrides(s)], "run_dir": str(runs / f"{safe_name(G.setting_name(s))}_seed{k}"),
+    return [{"setting": sweep_grid.setting_name(s), "seed": k, "config": str(config),
+             "overrides": [*spec.base, *sweep_grid.overrides(s)], "run_dir": str(runs / f"{safe_name(sweep_grid.setting_name(s))}_seed{k}"),
              "metric": target[0], "key": target[1], "eval_n": spec.eval_n}
             for s in settings for k in range(spec.seeds)]
 
