@@ -155,7 +155,7 @@ def test_exact_resume_with_every_switch_on(tmp_path):
                  (full.ema_generator, resumed.ema_generator)):
         for x, y in zip(weights(a), weights(b), strict=True):
             np.testing.assert_array_equal(x, y)
-    assert float(full.augment.p.numpy()) == float(resumed.augment.p.numpy())
+    assert float(full.plan.augment.p.numpy()) == float(resumed.plan.augment.p.numpy())
     h_full, h_res = full.history(), resumed.history()
     assert {"r1", "lecam", "aug_p", "ada_rt"} <= set(h_full.columns)
     np.testing.assert_array_equal(h_full.to_numpy(), h_res.to_numpy())

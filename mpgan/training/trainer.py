@@ -34,7 +34,7 @@ from ..modalities import modality_of
 from ..objectives import Objective
 from ..registry import GENERATORS, OBJECTIVES, RUN_CALLBACKS, SCHEDULES
 from .aggregators import build_aggregator
-from .augment import Augment, build_augment
+from .augment import build_augment
 from .callbacks import Callback, ProgressBar
 from .discriminators import build_discriminator, features_model
 from .distribute import build_strategy, is_chief
@@ -192,8 +192,8 @@ class Trainer:
         self.n_real = len(self.dataset)
         self.real_y = None
         if any(s.conditional for s in self.slots):
-            self.real_y = tf.one_hot(np.asarray(self.dataset.y), self.prior.num_classes)
-        self._fixed_z = self.prior.sample(t.n_samples, seed=self.config.seed + 7919)
+            self.real_y = tf.one_hot(np.asarray(self.dataset.y), self.plan.prior.num_classes)
+        self._fixed_z = self.plan.prior.sample(t.n_samples, seed=self.config.seed + 7919)
         self.trace_count = 0
         self._loops: dict[int, Any] = {}  # phase -> its compiled run_steps
         self.metric_names = list(self.plan.metric_names)
@@ -210,8 +210,8 @@ class Trainer:
                 tracked[f"regularizer{suffix}_{reg.name}"] = tf.train.Checkpoint(**reg.state())
         if self.ema_generator is not None:
             tracked["ema_generator"] = self.ema_generator
-        if self.augment is not None:
-            tracked["augment"] = tf.train.Checkpoint(**self.augment.state())
+        if self.plan.augment is not None:
+            tracked["augment"] = tf.train.Checkpoint(**self.plan.augment.state())
         # Keras keeps each Dropout's SeedGenerator state as a model variable that
         # tf.train.Checkpoint does not track; without it a resume draws other masks.
         tracked["layer_rng"] = untracked_state([self.generator, *models])
@@ -228,18 +228,6 @@ class Trainer:
     def g_optimizers(self) -> tuple[keras.optimizers.Optimizer, ...]:
         """The generator's optimizer of each phase."""
         return self.plan.g_optimizers
-
-    @property
-    def schedule(self) -> Schedule:
-        return self.plan.schedule
-
-    @property
-    def augment(self) -> Augment | None:
-        return self.plan.augment
-
-    @property
-    def prior(self) -> LatentPrior:
-        return self.plan.prior
 
     @property
     def run_dir(self) -> Path | None:
@@ -266,11 +254,11 @@ class Trainer:
 
     @property
     def latent_dim(self) -> int:
-        return self.prior.latent_dim
+        return self.plan.prior.latent_dim
 
     @property
     def condition_dim(self) -> int:
-        return self.prior.num_classes
+        return self.plan.prior.num_classes
 
     @property
     def manager(self):
@@ -528,7 +516,7 @@ class Trainer:
     def latents(self, n: int, seed: int = 0, labels: int | np.ndarray | None = None) -> np.ndarray:
         """``n`` latent vectors from the training prior, seeded; for a conditional generator
         ``labels`` (one class index, or one per row) fixes the classes (see LatentPrior)."""
-        return self.prior.sample(n, seed, labels)
+        return self.plan.prior.sample(n, seed, labels)
 
     def sample(self, n: int, seed: int = 0, labels: int | np.ndarray | None = None,
                batch_size: int = 256) -> np.ndarray:
