@@ -150,6 +150,7 @@ def test_exact_resume_with_every_switch_on(tmp_path):
     half = Trainer.from_config(load_config(None, sets), run_dir=tmp_path / "half")
     half.fit(epochs=2)
     resumed = Trainer.from_run(tmp_path / "half")
+    assert int(resumed.step.numpy()) == 6 and int(resumed.epoch.numpy()) == 2  # 2 epochs of 3 steps
     resumed.fit(epochs=4)
     for a, b in ((full.generator, resumed.generator), (full.discriminators[0], resumed.discriminators[0]),
                  (full.ema_generator, resumed.ema_generator)):

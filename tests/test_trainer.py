@@ -51,6 +51,7 @@ def test_joint_schedule_and_n_critic(tmp_path):
     assert int(trainer.g_optimizer.iterations.numpy()) == 3
 
 
+@pytest.mark.slow  # the default suite resumes exactly with every switch on (test_stabilizers)
 def test_resume_is_exact(tmp_path):
     """2N steps straight equal N steps, a fresh trainer restored from disk, then N more."""
     tf.config.experimental.enable_op_determinism()
