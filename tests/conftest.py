@@ -9,3 +9,16 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
+
+
+# With `-n 2 --dist loadfile` whole files go to the two workers in collection order, so the
+# longest files (measured: a minute or more each) start first and the short ones fill in at
+# the end, instead of one worker finishing alone on the alphabetically last, longest files.
+LONGEST_FIRST = ["test_study_augmentation.py", "test_studies_mpgan.py", "test_sweeps.py", "test_stabilizers.py",
+                 "test_trainer_controls.py", "test_cli.py", "test_studies_latent.py", "test_trainer.py",
+                 "test_studies_toy.py", "test_dp.py", "test_synthesis.py", "test_evaluate.py"]
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file keeps its order
