@@ -426,9 +426,10 @@ def _add_sweep(sub: Any) -> None:
                    help="loguniform(lo,hi), uniform(lo,hi), int(lo,hi) or choice(a,b,...), with --sample")
     p.add_argument("--sample-seed", type=int, default=0, help="seed of the random settings (default 0)")
     p.add_argument("--seeds", type=int, default=3, help="training seeds per setting (default 3)")
-    p.add_argument("--metric", default="fid",
+    p.add_argument("--metric",
                    help="registry metric that scores a run (fid, ...), or one of its numbers (fid.value, "
-                        "distribution.w1_dist.w1, with --mode); default fid")
+                        "distribution.w1_dist.w1, with --mode); default: the data's headline number (images "
+                        "fid.value, toys distribution.w1_real.w1, tables tabular.columns.mean_ks)")
     p.add_argument("--mode", choices=["min", "max"], help="minimise or maximise (default: the metric's goal)")
     p.add_argument("--eval-n", type=int, default=1000, help="samples the metric is computed on (default 1000)")
     p.add_argument("--out", help="output folder (default runs/sweeps/CONFIG); the same command resumes it")

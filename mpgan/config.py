@@ -573,9 +573,12 @@ def _read_layer(layer: Any) -> dict[str, Any]:
         return copy.deepcopy(dict(layer))
     p = resolve_config(layer)
     try:
-        data = yaml.safe_load(p.read_text()) or {}
+        data = yaml.safe_load(p.read_text())
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p} is not valid YAML: {exc}") from None
+    if data is None:  # an empty file would silently train the built-in defaults
+        raise ConfigError(f"{p} is empty; a config file must hold a mapping of config keys "
+                          "(omit --config to train the defaults)")
     if not isinstance(data, dict):
         raise ConfigError(f"{p} must hold a mapping of config keys, got {type(data).__name__}")
     return data

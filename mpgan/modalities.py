@@ -35,6 +35,9 @@ class Modality:
     kind = "data"
     preview = ".npy"
     formats: tuple[str, ...] = (".npy",)
+    #: The number a sweep scores this kind's runs by when no ``--metric`` is given: a dotted
+    #: metric number (``fid.value``) and whether to minimise or maximise it.
+    headline: tuple[str, str] | None = None
 
     def default_metrics(self) -> list[str]:
         from .registry import METRICS
@@ -81,6 +84,7 @@ class GrayscaleImages(Modality):
     kind = "image"
     preview = ".png"
     formats = (".png", ".npy")
+    headline = ("fid.value", "min")
 
     def _write(self, dataset, x, path, title, ncols):
         from . import plots
@@ -112,6 +116,7 @@ class Tables(Modality):
     kind = "tabular"
     preview = ".csv"
     formats = (".csv", ".npy")
+    headline = ("tabular.columns.mean_ks", "min")  # column fidelity: mean KS statistic over the columns
 
     def _write(self, dataset, x, path, title, ncols):
         import pandas as pd
@@ -144,6 +149,7 @@ class Toys(Modality):
     kind = "toy"
     preview = ".png"
     formats = (".png", ".npy")
+    headline = ("distribution.w1_real.w1", "min")  # Wasserstein-1 distance to the real sample
     preview_samples = 2000  # a histogram needs more points than a grid has cells
 
     def _write(self, dataset, x, path, title, ncols):

@@ -240,3 +240,18 @@ def test_an_interrupted_asha_sweep_stops_instead_of_training_the_rest_as_a_grid(
         ray.shutdown()
     assert "Ray Tune stopped with 2 of 2 trials unfinished" in capsys.readouterr().err
     assert _done(out) == {} and not list((out / "runs").glob("*/generator.weights.h5"))
+
+
+def test_a_sweep_without_metric_scores_by_the_data_kinds_headline_number(tmp_path, capsys):
+    """`--metric` left out: a toy config is scored by its Wasserstein-1 distance to the real
+    sample, minimised (it used to ask for fid, which toy data has no way to compute)."""
+    out = tmp_path / "s"
+    argv = ["sweep", "--config", "normal_toy", "--grid", "train.g_optimizer.learning_rate=[1e-3,1e-2]",
+            "--seeds", "1", "--eval-n", "200", "--set", "train.epochs=1", "--set", "data.params.n=500",
+            "--set", "train.tensorboard=false", "--out", str(out)]
+    assert main(argv) == 0
+    results = pd.read_csv(out / "results.csv")
+    np.testing.assert_array_equal(results["value"], results["metric.distribution.w1_real.w1"])
+    assert "Metric: `distribution.w1_real.w1` (lower is better)" in (out / "summary.md").read_text()
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["mean"].is_monotonic_increasing  # best (lowest) first

@@ -32,7 +32,7 @@ class SweepSpec:
     samples: int = 0
     sample_seed: int = 0
     seeds: int = 3
-    metric: str = "fid"
+    metric: str | None = None  # None: the data kind's headline number (the modality's)
     mode: str | None = None
     base: list[str] = field(default_factory=list)
     eval_n: int = 1000
@@ -71,11 +71,26 @@ def plan(spec: SweepSpec) -> tuple[list[dict[str, Any]], list[Any], tuple[str, s
             configs.append(sweep_grid.resolve(spec.config, spec.base, s))
         except ConfigError as exc:
             raise ConfigError(f"sweep setting {sweep_grid.setting_name(s)}: {str(exc).removeprefix('config error: ')}") from None
-    name, key, mode = metric_target(spec.metric, _kind(configs[0]))
-    mode = spec.mode or mode
+    kind = _kind(configs[0])
+    metric, default_mode = _metric_of(spec, kind)
+    name, key, mode = metric_target(metric, kind)
+    mode = spec.mode or mode or default_mode
     if mode not in ("min", "max"):
         raise ConfigError(f"--metric {spec.metric} has no declared goal; pass --mode min or --mode max")
     return settings, configs, (name, key, mode)
+
+
+def _metric_of(spec: SweepSpec, kind: str) -> tuple[str, str]:
+    """The metric asked for, or the kind's headline number and its direction, so a sweep of
+    any config runs without ``--metric``."""
+    from ..modalities import modality_of
+
+    if spec.metric:
+        return spec.metric, ""
+    headline = modality_of(kind).headline
+    if headline is None:
+        raise ConfigError(f"{kind} data has no headline metric; pass --metric (mpgan list metrics)")
+    return headline
 
 
 def _kind(cfg: Any) -> str:
