@@ -57,6 +57,16 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def moments(v: np.ndarray) -> tuple[float, float]:
+    """Mean and standard deviation of finite ``v``, computed on ``v`` divided by its largest
+    magnitude, so values near 1e300 do not overflow (or near 1e-300 underflow) when squared."""
+    m = float(np.max(np.abs(v))) if v.size else 0.0
+    if not m > 0:
+        return 0.0, 0.0
+    u = v / m
+    return float(u.mean()) * m, float(u.std()) * m
+
+
 def _row(series: pd.Series, mask: np.ndarray) -> tuple[Any, Any]:
     """Index label and value of the first True in ``mask``."""
     i = int(np.flatnonzero(mask)[0])
@@ -144,7 +154,7 @@ class NumericEncoder(ColumnEncoder):
         self.min, self.max = float(raw.min()), float(raw.max())
         self.median = float(np.median(raw))
         ok = self._kind_encode(s, raw)
-        self.mean, self.std = float(ok.mean()), float(ok.std())
+        self.mean, self.std = moments(ok)
         self.missing = int(np.isnan(v).sum())
         self._fit_values(ok)
         self.value_width = self.width
@@ -153,17 +163,17 @@ class NumericEncoder(ColumnEncoder):
 
     def _fit_values(self, ok: np.ndarray) -> None:
         if self.scaling == "minmax":
-            self.shift, self.scale = (self.max + self.min) / 2, (self.max - self.min) / 2
+            self.shift, self.scale = self.max / 2 + self.min / 2, self.max / 2 - self.min / 2  # no overflow
         else:
             self.shift, self.scale = self.mean, self.std
         if not self.scale > 0:
             self.scale = 1.0
 
     def _encode(self, v: np.ndarray) -> np.ndarray:
-        return ((v - self.shift) / self.scale)[:, None]
+        return ((v / 2 - self.shift / 2) / (self.scale / 2))[:, None]  # halves: no overflow near 1.8e308
 
     def _decode(self, block: np.ndarray) -> np.ndarray:
-        return block[:, 0] * self.scale + self.shift
+        return (block[:, 0] * (self.scale / 2) + self.shift / 2) * 2
 
     def transform(self, s: pd.Series) -> np.ndarray:
         v = self._values(s)
@@ -195,7 +205,7 @@ class NumericEncoder(ColumnEncoder):
 class ModeEncoder(NumericEncoder):
     """CTGAN's mode-specific normalisation: a variational Gaussian mixture per column.
 
-    A value ``x`` is encoded as its most likely mode ``k`` (a one-hot block
+    A value ``x`` (as a z-score of its column) is encoded as its most likely mode ``k`` (a one-hot block
     ``"<name>.mode"``) and ``(x - mu_k) / (4 sigma_k)`` clipped to [-1, 1] (a numeric
     block). Modes with less than ``min_weight`` of the mass are dropped. Unlike CTGAN,
     the mode is the arg-max, not a draw, so ``transform`` is a function of the data.
@@ -206,40 +216,51 @@ class ModeEncoder(NumericEncoder):
         super().__init__(name, dtype, kind, "mode")
         self.max_modes, self.min_weight, self.seed = int(max_modes), float(min_weight), int(seed)
 
+    def _z(self, v: np.ndarray) -> np.ndarray:
+        """Values as z-scores: the mixture is fitted and applied there, so its variances
+        neither overflow (values near 1e300) nor underflow (near 1e-300)."""
+        return (v / 2 - self.mean / 2) / (self._unit / 2)
+
     def _fit_values(self, ok: np.ndarray) -> None:
         from sklearn.mixture import BayesianGaussianMixture
 
-        distinct = np.unique(ok)
+        self._unit = self.std if self.std > 0 else 1.0
+        z = self._z(ok)
+        distinct = np.unique(z)
         if distinct.size < 2:
-            self.means, self.stds = np.array([distinct[0]]), np.array([1.0])
+            self._zm, self._zs = np.array([distinct[0]]), np.array([1.0])
         else:
             gm = BayesianGaussianMixture(
                 n_components=min(self.max_modes, distinct.size), weight_concentration_prior_type="dirichlet_process",
                 weight_concentration_prior=1e-3, max_iter=200, random_state=self.seed)
             with warnings.catch_warnings():  # a few iterations short of tolerance is fine here
                 warnings.simplefilter("ignore")
-                gm.fit(ok[:, None])
+                gm.fit(z[:, None])
             keep = gm.weights_ > self.min_weight
-            self.means = gm.means_[keep, 0]
-            self.stds = np.sqrt(gm.covariances_[keep].reshape(-1))
+            self._zm = gm.means_[keep, 0]
+            self._zs = np.sqrt(gm.covariances_[keep].reshape(-1))
             self._gm, self._keep = gm, keep
-        self.stds = np.maximum(self.stds, 1e-3 * max(self.std, 1e-12))
+        self._zs = np.maximum(self._zs, 1e-3)  # in standard deviations of the column
+        self.means = (self._zm * (self._unit / 2) + self.mean / 2) * 2  # the modes in the column's units
+        self.stds = self._zs * self._unit
         self.width = 1 + (len(self.means) if len(self.means) > 1 else 0)  # one mode: no mode block
 
     def _encode(self, v: np.ndarray) -> np.ndarray:
+        z = self._z(v)
         if len(self.means) == 1:
-            mode = np.zeros(len(v), dtype=int)
+            mode = np.zeros(len(z), dtype=int)
         else:
-            prob = self._gm.predict_proba(v[:, None])[:, self._keep]
+            prob = self._gm.predict_proba(z[:, None])[:, self._keep]
             mode = np.argmax(prob, axis=1)
-        value = np.clip((v - self.means[mode]) / (4 * self.stds[mode]), -1, 1)
+        value = np.clip((z - self._zm[mode]) / (4 * self._zs[mode]), -1, 1)
         if len(self.means) == 1:
             return value[:, None]
         return np.concatenate([value[:, None], np.eye(len(self.means))[mode]], axis=1)
 
     def _decode(self, block: np.ndarray) -> np.ndarray:
         mode = np.argmax(block[:, 1:], axis=1) if block.shape[1] > 1 else np.zeros(len(block), dtype=int)
-        return np.clip(block[:, 0], -1, 1) * 4 * self.stds[mode] + self.means[mode]
+        z = np.clip(block[:, 0], -1, 1) * 4 * self._zs[mode] + self._zm[mode]
+        return (z * (self._unit / 2) + self.mean / 2) * 2
 
     def _value_blocks(self) -> tuple[Column, ...]:
         value = (Column(str(self.name), self.column_kind.head, 1),)  # type: ignore[arg-type]
