@@ -11,7 +11,6 @@ import pytest
 
 from mpgan.data.tabular import TabularTransformer
 
-
 # --------------------------------------------------------------------------- magnitudes
 
 
