@@ -37,3 +37,36 @@ def test_infinite_values_are_still_refused():
     df = pd.DataFrame({"x": [1e300, np.inf, 2e300]})
     with pytest.raises(DataError, match=r"column 'x' holds inf at row 1; replace infinite values"):
         TabularTransformer().fit(df)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def _priced(n: int = 60) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    return pd.DataFrame({"size": rng.normal(size=n), "kids": rng.integers(0, 8, n),
+                         "price": rng.normal(100, 10, n).round(1)})
+
+
+def test_a_continuous_target_is_refused_with_the_reason(tmp_path):
+    from mpgan.errors import DataError
+    from mpgan.synthesizers import TabularSynthesizer
+
+    df = _priced()
+    with pytest.raises(DataError) as err:
+        TabularSynthesizer(target="price", run_dir=tmp_path / "run").fit(df)
+    assert str(err.value) == (
+        f"dataset 'table': target column 'price' holds {df['price'].nunique()} distinct numbers, so it is a "
+        "numeric column, not classes; a target is a class column: model 'price' as a feature (no target), bin it "
+        "into classes first (e.g. pandas.cut), or list it as categorical (categorical=, --categorical) if its "
+        "numbers are class codes")
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_coded_target_is_still_a_class_column():
+    from mpgan.data.tabular import table_dataset
+
+    df = _priced()
+    assert table_dataset(df, "table", target="kids").spec.num_classes == df["kids"].nunique()
+    forced = table_dataset(df.iloc[:20], "table", target="price", categorical=["price"])  # the user says so
+    assert forced.spec.num_classes == df["price"].iloc[:20].nunique()

@@ -42,12 +42,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..column_kinds import ColumnKind, get_kind
+from ..column_kinds import ColumnKind, get_kind, infer_kind
 from ..data_spec import Column, Dataset, DataSpec
 from ..errors import DataError
 from ..registry import DATASETS
 from ._checks import positive_int, resolve_path, subset_indices
-from .schema import MISSING_LABEL, NUMERIC_LOOKING, ColumnSchema, TableSchema, check_table
+from .schema import MISSING_LABEL, NUMERIC_LOOKING, ColumnSchema, TableSchema, as_names, check_table
 
 NA_LABEL = MISSING_LABEL  # the one missing-value label, from the schema
 
@@ -489,14 +489,24 @@ def _holdout_split(df: pd.DataFrame, holdout: float, target: str | None, seed: i
     return train.sort_index(), test.sort_index()
 
 
-def _check_target(df: pd.DataFrame, target: str, name: str, kinds: Mapping[Any, str]) -> None:
-    """A class column that exists, has no missing labels, at least two classes and, if
-    forced, a kind of labels."""
+def _check_target(df: pd.DataFrame, target: str, name: str, kinds: Mapping[Any, str],
+                  categorical: Sequence[Any] = (), max_categories_int: int = 10) -> None:
+    """A class column that exists, has no missing labels, at least two classes and a kind of
+    labels (forced, or by the one rule: a continuous number column is not silently made
+    into classes, one per distinct value)."""
     if target not in df.columns:
         raise DataError(f"dataset '{name}': target column '{target}' does not exist; the columns are {list(df.columns)}")
     if target in kinds and get_kind(kinds[target]).head != "categorical":
         raise DataError(f"dataset '{name}': the target column '{target}' holds class labels, so its kind must "
                         f"have a categorical head, not '{kinds[target]}'; drop it from kinds=")
+    if target not in kinds and target not in categorical and df[target].notna().any():
+        kind = get_kind(infer_kind(target, df[target], max_categories=max_categories_int))
+        if kind.head != "categorical":
+            raise DataError(
+                f"dataset '{name}': target column '{target}' holds {df[target].nunique()} distinct numbers, so it "
+                f"is a {kind.name} column, not classes; a target is a class column: model '{target}' as a "
+                "feature (no target), bin it into classes first (e.g. pandas.cut), or list it as categorical "
+                "(categorical=, --categorical) if its numbers are class codes")
     n_missing = int(df[target].isna().sum())
     if n_missing:
         raise DataError(f"dataset '{name}': target column '{target}' has {n_missing} missing labels; drop those rows")
@@ -564,9 +574,9 @@ def table_dataset(
     df = df.drop(columns=drop_list)
     kinds = dict(kinds or {})
     if target is not None:
-        _check_target(df, target, name, kinds)
+        _check_target(df, target, name, kinds, as_names(categorical), max_categories_int)
     forced = (categorical,) if isinstance(categorical, str) else tuple(categorical)
-    labels = (target,) if target is not None and target not in kinds else ()
+    labels = (target,) if target is not None and target not in kinds and target not in forced else ()
     df, ids = _drop_ids(df, forced + labels + tuple(kinds), name)
     idx = subset_indices(len(df), limit, seed, name)
     if idx is not None:
