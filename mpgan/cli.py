@@ -175,9 +175,9 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
         raise _usage("pass either --balance or --condition, not both")
     if args.run:
         if args.data or args.config or args.set or args.run_dir or args.target or args.epsilon is not None \
-                or args.kind:
-            raise _usage("--run reuses a trained synthesizer as it is; drop "
-                         "--data/--target/--kind/--config/--set/--run-dir/--epsilon")
+                or args.kind or args.categorical or args.numeric or args.scaling:
+            raise _usage("--run reuses a trained synthesizer as it is; drop --data/--target/--kind/--categorical/"
+                         "--numeric/--scaling/--config/--set/--run-dir/--epsilon")
         syn = TabularSynthesizer.load(args.run, progress=args.progress)
         print(f"loaded {args.run} (epoch {int(syn.trainer.epoch.numpy())})")
     else:
@@ -186,10 +186,11 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
         overrides = list(args.set) + ([f"train.epochs={args.epochs}"] if args.epochs is not None else [])
         privacy = ({"target_epsilon": args.epsilon, "max_grad_norm": args.max_grad_norm}
                    if args.epsilon is not None else None)
+        scaling, categorical, kinds = _synthesize_columns(args)
         syn = TabularSynthesizer(target=args.target, config=args.config, overrides=overrides,
-                                 numeric=args.numeric, holdout=args.holdout, seed=args.seed,
+                                 numeric=scaling, holdout=args.holdout, seed=args.seed,
                                  run_dir=args.run_dir, progress=args.progress, privacy=privacy,
-                                 kinds=_column_kinds(args.kind))
+                                 categorical=categorical, kinds=kinds)
         with warnings.catch_warnings():
             warnings.simplefilter("always", UserWarning)  # the table's warnings, not libraries' deprecations
             warnings.showwarning = lambda m, *a, **k: print(f"warning: {m}", file=sys.stderr)
@@ -244,6 +245,30 @@ def _column_kinds(pairs: list[str]) -> dict[str, str]:
             raise _usage(f"--kind takes COLUMN=KIND (e.g. --kind age=integer), got {pair!r}")
         out[column.strip()] = kind.strip()
     return out
+
+
+#: ``mpgan synthesize --scaling`` choices (the numeric encodings).
+SCALINGS = ("standard", "minmax", "mode")
+
+
+def _synthesize_columns(args: argparse.Namespace) -> tuple[str, list[str], dict[str, str]]:
+    """``(scaling, categorical columns, {column: kind})`` from --scaling, --categorical,
+    --numeric and --kind; a column given two kinds is refused, since only one can hold."""
+    numeric = list(args.numeric)
+    scaling = args.scaling
+    if len(numeric) == 1 and numeric[0] in SCALINGS and scaling is None:  # the older --numeric ENCODING
+        scaling, numeric = numeric[0], []
+    kinds = _column_kinds(args.kind)
+    said: dict[str, list[str]] = {}
+    for flag, columns in (("--categorical", args.categorical), ("--numeric", numeric),
+                          ("--kind", list(kinds))):
+        for c in dict.fromkeys(columns):
+            said.setdefault(c, []).append(flag if flag != "--kind" else f"--kind {c}={kinds[c]}")
+    clash = next(((c, flags) for c, flags in said.items() if len(flags) > 1), None)
+    if clash:
+        raise _usage(f"column '{clash[0]}' is given two kinds ({' and '.join(clash[1])}); name each column once")
+    kinds.update(dict.fromkeys(numeric, "numeric"))
+    return scaling or "standard", list(dict.fromkeys(args.categorical)), kinds
 
 
 def _usage(message: str) -> Exception:
@@ -378,8 +403,14 @@ def _add_synthesize(sub: Any) -> None:
     p.add_argument("--kind", action="append", default=[], metavar="COLUMN=KIND",
                    help="force a column's kind, e.g. --kind age=integer (repeatable; the kinds: "
                         "mpgan list column_kinds)")
-    p.add_argument("--numeric", default="standard", choices=["mode", "standard", "minmax"],
-                   help="numeric encoding: z-score (default), min-max or CTGAN's mode-specific normalisation")
+    p.add_argument("--categorical", nargs="+", action="extend", default=[], metavar="COLUMN",
+                   help="model these columns as categories, e.g. a 24-code income column (repeatable)")
+    p.add_argument("--numeric", nargs="+", action="extend", default=[], metavar="COLUMN",
+                   help="model these columns as numbers, e.g. a 0-7 count the rule makes categorical "
+                        "(repeatable; the older `--numeric standard|minmax|mode` still picks the scaling)")
+    p.add_argument("--scaling", choices=list(SCALINGS),
+                   help="numeric encoding: z-score (standard, the default), min-max or CTGAN's mode-specific "
+                        "normalisation (mode)")
     p.add_argument("--holdout", type=float, default=0.0,
                    help="fraction of rows kept out of training for `mpgan evaluate` (default 0)")
     p.add_argument("--seed", type=int, default=0, help="training and sampling seed (default 0)")

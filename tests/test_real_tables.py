@@ -70,3 +70,70 @@ def test_a_coded_target_is_still_a_class_column():
     assert table_dataset(df, "table", target="kids").spec.num_classes == df["kids"].nunique()
     forced = table_dataset(df.iloc[:20], "table", target="price", categorical=["price"])  # the user says so
     assert forced.spec.num_classes == df["price"].iloc[:20].nunique()
+
+
+# --------------------------------------------------------------------------- the command line
+
+QUICK = ["--set", "train.epochs=1", "--set", "train.steps_per_epoch=3", "--set", "generator.params.hidden=[8]",
+         "--set", "discriminator.params.hidden=[8]"]
+
+
+def survey(n: int = 80) -> pd.DataFrame:
+    """A survey-like table: a 0-7 count (categorical by the rule), a 24-code income
+    (a number by the rule), a measurement and a label."""
+    rng = np.random.default_rng(1)
+    return pd.DataFrame({"kids": rng.integers(0, 8, n), "income": rng.integers(1, 25, n),
+                         "height": rng.normal(170, 10, n).round(1), "town": rng.choice(["x", "y"], n)})
+
+
+@pytest.fixture(scope="module")
+def cli_run(tmp_path_factory):
+    """One table trained through `mpgan synthesize` with column kinds named on the command line."""
+    from mpgan.cli import main
+
+    folder = tmp_path_factory.mktemp("cli")
+    data, out, run = folder / "survey.csv", folder / "synthetic.csv", folder / "run"
+    survey().to_csv(data, index=False)
+    code = main(["synthesize", "--data", str(data), "--out", str(out), "--run-dir", str(run), "--rows", "30",
+                 "--numeric", "kids", "--categorical", "income", "--scaling", "minmax", *QUICK])
+    assert code == 0
+    return data, out, run
+
+
+def test_cli_names_the_kind_of_columns(cli_run):
+    import json
+
+    data, out, run = cli_run
+    kinds = {c["name"]: c["kind"] for c in json.loads((run / "data_spec.json").read_text())["schema"]["columns"]}
+    assert kinds == {"kids": "numeric", "income": "categorical", "height": "numeric", "town": "categorical"}
+    fake = pd.read_csv(out)
+    assert set(fake["income"]) <= set(survey()["income"])  # a category: only codes the table has
+    from mpgan.config import load_config
+
+    assert load_config(run / "config.yaml").data.params["numeric"] == "minmax"
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--numeric", "kids", "--categorical", "kids"], "column 'kids' is given two kinds (--categorical and --numeric); "
+                                                     "name each column once"),
+    (["--kind", "kids=integer", "--numeric", "kids"], "column 'kids' is given two kinds (--numeric and "
+                                                      "--kind kids=integer); name each column once"),
+])
+def test_cli_refuses_two_kinds_for_one_column(tmp_path, capsys, flags, message):
+    from mpgan.cli import main
+
+    data = tmp_path / "survey.csv"
+    survey().to_csv(data, index=False)
+    assert main(["synthesize", "--data", str(data), "--out", str(tmp_path / "o.csv"), *flags]) == 2
+    assert capsys.readouterr().err == f"error: {message}\n"
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_the_older_numeric_encoding_flag_still_picks_the_scaling():
+    from mpgan.cli import _synthesize_columns, build_parser
+
+    args = build_parser().parse_args(["synthesize", "--data", "t.csv", "--out", "o.csv", "--numeric", "mode"])
+    assert _synthesize_columns(args) == ("mode", [], {})
+    args = build_parser().parse_args(["synthesize", "--data", "t.csv", "--out", "o.csv", "--numeric", "a", "b",
+                                      "--numeric", "c", "--categorical", "d"])
+    assert _synthesize_columns(args) == ("standard", ["d"], {"a": "numeric", "b": "numeric", "c": "numeric"})
