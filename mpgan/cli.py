@@ -175,9 +175,9 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
         raise _usage("pass either --balance or --condition, not both")
     if args.run:
         if args.data or args.config or args.set or args.run_dir or args.target or args.epsilon is not None \
-                or args.kind or args.categorical or args.numeric or args.scaling:
-            raise _usage("--run reuses a trained synthesizer as it is; drop --data/--target/--kind/--categorical/"
-                         "--numeric/--scaling/--config/--set/--run-dir/--epsilon")
+                or args.kind or args.categorical or args.numeric or args.scaling or args.sep:
+            raise _usage("--run reuses a trained synthesizer as it is; drop --data/--sep/--target/--kind/"
+                         "--categorical/--numeric/--scaling/--config/--set/--run-dir/--epsilon")
         syn = TabularSynthesizer.load(args.run, progress=args.progress)
         print(f"loaded {args.run} (epoch {int(syn.trainer.epoch.numpy())})")
     else:
@@ -190,7 +190,7 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
         syn = TabularSynthesizer(target=args.target, config=args.config, overrides=overrides,
                                  numeric=scaling, holdout=args.holdout, seed=args.seed,
                                  run_dir=args.run_dir, progress=args.progress, privacy=privacy,
-                                 categorical=categorical, kinds=kinds)
+                                 categorical=categorical, kinds=kinds, sep=args.sep)
         with warnings.catch_warnings():
             warnings.simplefilter("always", UserWarning)  # the table's warnings, not libraries' deprecations
             warnings.showwarning = lambda m, *a, **k: print(f"warning: {m}", file=sys.stderr)
@@ -391,6 +391,7 @@ def _add_synthesize(sub: Any) -> None:
                                    "and dtypes. The run folder also works with `mpgan evaluate --run` and "
                                    "`mpgan sample --run`.")
     p.add_argument("--data", help="table file to learn from (.csv, .tsv, .json, .parquet; pickles are refused)")
+    p.add_argument("--sep", help="the table file's separator, e.g. ';' (default: sniffed from its first lines)")
     p.add_argument("--target", help="class column: the generator is conditioned on it (needed for "
                                     "--balance/--condition)")
     p.add_argument("--rows", type=int, help="rows to write (default: as many as the training table)")

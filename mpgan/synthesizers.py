@@ -52,6 +52,27 @@ def _restore_ids(out: pd.DataFrame, original: pd.DataFrame, ids: Mapping[str, st
     return out[list(columns)]
 
 
+#: What to use instead of a ``data.params.<key>`` override, which the synthesizer cannot
+#: honour (it reads the table itself): the command-line option, then the Python argument.
+DATA_KEYS = {"sep": "--sep (sep= in Python)", "target": "--target (target=)", "numeric": "--scaling (numeric=)",
+             "categorical": "--categorical (categorical=)", "kinds": "--kind (kinds=)",
+             "holdout": "--holdout (holdout=)", "seed": "--seed (seed=)", "path": "--data (fit(table))",
+             "name": "--data (fit(table))"}
+
+
+def _refuse_data_keys(overrides: Sequence[str]) -> None:
+    """Refuse ``--set data.*`` overrides: the synthesizer builds the dataset from its own
+    arguments, so they would be silently dropped (a config file's ``data`` section is
+    replaced by the table, as the shipped config says)."""
+    for o in overrides:
+        key = o.partition("=")[0].strip()
+        if key == "data" or key.startswith("data."):
+            instead = DATA_KEYS.get(key.rsplit(".", 1)[-1], "--data with a table changed beforehand "
+                                    "(drop, filter or convert its columns)")
+            raise MpganError(f"--set {o} cannot take effect: the synthesizer reads the table itself; "
+                             f"use {instead} instead")
+
+
 def _counts(n: int, classes: Sequence[Any], condition: Any, balance: bool) -> dict[Any, int] | None:
     """Rows per class asked for by ``condition``/``balance`` (None: sample the learned mix)."""
     if balance and condition is not None:
@@ -90,15 +111,18 @@ class TabularSynthesizer:
     trains the discriminator with DP-SGD, e.g. ``{"target_epsilon": 3, "max_grad_norm": 1}``
     (the config's ``privacy:`` block; ε is in :meth:`report` and the run's manifest).
     ``kinds={"age": "integer"}`` forces columns' kinds (:mod:`mpgan.column_kinds`), as
-    ``categorical=`` does for categorical.
+    ``categorical=`` does for categorical. ``sep`` is a table file's separator (default:
+    sniffed from its first lines). The synthesizer reads the table itself, so config
+    overrides of ``data.*`` are refused (each names the argument to use instead).
     """
 
     def __init__(self, target: str | None = None, *, config: str | Path | Mapping[str, Any] | None = None,
                  overrides: Sequence[str] = (), numeric: str = "standard", holdout: float = 0.0,
                  categorical: Sequence[str] = (), seed: int = 0, run_dir: str | Path | None = None,
                  progress: bool | None = False, privacy: Mapping[str, Any] | None = None,
-                 kinds: Mapping[str, str] | None = None):
+                 kinds: Mapping[str, str] | None = None, sep: str | None = None):
         self.target = target
+        self.sep = sep
         self.privacy = dict(privacy) if privacy is not None else None
         self.config_source = config
         self.overrides = list(overrides)
@@ -126,7 +150,7 @@ class TabularSynthesizer:
         table = {"seed": self.seed, "data": {"name": "csv", "params": {
             "path": str(table_path.resolve()), "target": self.target, "numeric": self.numeric,
             "holdout": self.holdout, "categorical": self.categorical, "seed": self.seed,
-            **({"kinds": self.kinds} if self.kinds else {})}}}
+            **({"kinds": self.kinds} if self.kinds else {}), **({"sep": self.sep} if self.sep else {})}}}
         if "batch_size" not in config_layers(user, self.overrides).get("train", {}):
             table["train"] = {"batch_size": min(load_config(BASE_CONFIG).train.batch_size, n_rows - n_rows % 2)}
         cfg = load_config([BASE_CONFIG, *user, table], self.overrides)
@@ -150,7 +174,8 @@ class TabularSynthesizer:
         from .training.from_config import check_new_run_dir, train
         from .training.run_dir import next_run_dir
 
-        df = read_table(data) if isinstance(data, str | Path) else data
+        _refuse_data_keys(self.overrides)
+        df = read_table(data, self.sep) if isinstance(data, str | Path) else data
         check_table(df)
         if self.target is not None and self.target not in df.columns:
             raise DataError(f"target column '{self.target}' does not exist; the columns are {list(df.columns)}")
@@ -197,7 +222,7 @@ class TabularSynthesizer:
         p = cfg.data.params
         syn = cls(target=p.get("target"), numeric=p.get("numeric", "standard"), holdout=p.get("holdout", 0.0),
                   categorical=p.get("categorical", ()), seed=cfg.seed, run_dir=run_dir, progress=progress,
-                  kinds=p.get("kinds"))
+                  kinds=p.get("kinds"), sep=p.get("sep"))
         df = pd.read_json(table_path, orient="table")
         syn.dataset, syn._table = syn._dataset(df, quiet=True), df  # warned at fit time
         _check_same_layout(run_dir, syn.dataset)

@@ -93,9 +93,9 @@ def cli_run(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("cli")
     data, out, run = folder / "survey.csv", folder / "synthetic.csv", folder / "run"
-    survey().to_csv(data, index=False)
-    code = main(["synthesize", "--data", str(data), "--out", str(out), "--run-dir", str(run), "--rows", "30",
-                 "--numeric", "kids", "--categorical", "income", "--scaling", "minmax", *QUICK])
+    survey().to_csv(data, index=False, sep=";")
+    code = main(["synthesize", "--data", str(data), "--sep", ";", "--out", str(out), "--run-dir", str(run),
+                 "--rows", "30", "--numeric", "kids", "--categorical", "income", "--scaling", "minmax", *QUICK])
     assert code == 0
     return data, out, run
 
@@ -110,7 +110,8 @@ def test_cli_names_the_kind_of_columns(cli_run):
     assert set(fake["income"]) <= set(survey()["income"])  # a category: only codes the table has
     from mpgan.config import load_config
 
-    assert load_config(run / "config.yaml").data.params["numeric"] == "minmax"
+    params = load_config(run / "config.yaml").data.params
+    assert params["numeric"] == "minmax" and params["sep"] == ";"
 
 
 @pytest.mark.parametrize(("flags", "message"), [
@@ -137,3 +138,60 @@ def test_the_older_numeric_encoding_flag_still_picks_the_scaling():
     args = build_parser().parse_args(["synthesize", "--data", "t.csv", "--out", "o.csv", "--numeric", "a", "b",
                                       "--numeric", "c", "--categorical", "d"])
     assert _synthesize_columns(args) == ("standard", ["d"], {"a": "numeric", "b": "numeric", "c": "numeric"})
+
+
+# --------------------------------------------------------------------------- delimiters
+
+
+@pytest.mark.parametrize(("sep", "suffix"), [(";", ".csv"), ("\t", ".csv"), ("|", ".txt"), (",", ".csv")])
+def test_the_separator_is_sniffed(tmp_path, sep, suffix):
+    from mpgan.data import load_dataset
+    from mpgan.data.tabular import read_table
+
+    path = tmp_path / f"survey{suffix}"
+    survey().to_csv(path, index=False, sep=sep)
+    pd.testing.assert_frame_equal(read_table(path), survey())
+    assert load_dataset("csv", path=str(path)).frame.shape == survey().shape  # the dataset's params too
+
+
+def test_a_one_column_file_falls_back_to_commas(tmp_path):
+    from mpgan.data.tabular import read_table, sniff_sep
+
+    path = tmp_path / "one.csv"
+    path.write_text("height\n1.5\n1.7\n")
+    assert sniff_sep(path) == "," and read_table(path)["height"].tolist() == [1.5, 1.7]
+
+
+def test_a_wrong_separator_says_one_column_not_row_ids(tmp_path, capsys):
+    from mpgan.cli import main
+    from mpgan.errors import DataError
+    from mpgan.synthesizers import TabularSynthesizer
+
+    path = tmp_path / "survey.csv"
+    survey().to_csv(path, index=False, sep=";")
+    assert main(["synthesize", "--data", str(path), "--sep", ",", "--out", str(tmp_path / "o.csv")]) == 2
+    assert capsys.readouterr().err == (f"error: table file '{path}' reads as one column ('kids;income;height;town') "
+                                       "with the separator ','; pass its separator, e.g. --sep ';' (sep=';' in "
+                                       "Python)\n")
+    one = pd.read_csv(path, sep=",")  # a table already read with the wrong separator
+    with pytest.raises(DataError) as err:
+        TabularSynthesizer(run_dir=tmp_path / "run").fit(one)
+    assert str(err.value) == ("dataset 'table': the table has one column ('kids;income;height;town'); if it was "
+                              "read from a file with another separator, pass it with --sep (sep= in Python)")
+    assert not (tmp_path / "o.csv").exists() and not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("override", "instead"), [
+    ("data.params.sep=;", "--sep (sep= in Python)"),
+    ("data.params.target=town", "--target (target=)"),
+    ("data.params.limit=10", "--data with a table changed beforehand (drop, filter or convert its columns)"),
+])
+def test_data_overrides_are_refused_not_dropped(tmp_path, capsys, override, instead):
+    from mpgan.cli import main
+
+    path = tmp_path / "survey.csv"
+    survey().to_csv(path, index=False, sep=";")
+    assert main(["synthesize", "--data", str(path), "--out", str(tmp_path / "o.csv"), "--set", override]) == 2
+    assert capsys.readouterr().err == (f"error: --set {override} cannot take effect: the synthesizer reads the "
+                                       f"table itself; use {instead} instead\n")
+    assert not (tmp_path / "o.csv").exists()

@@ -525,6 +525,9 @@ def _drop_ids(df: pd.DataFrame, keep: tuple[Any, ...], name: str) -> tuple[pd.Da
                       f"and {'carries' if len(ids) == 1 else 'carry'} nothing a model can learn; dropped (list a column in categorical= to keep it)",
                       UserWarning, stacklevel=4)
         df = df.drop(columns=list(ids))
+        if df.shape[1] == 0 and len(ids) == 1:
+            raise DataError(f"dataset '{name}': the table has one column ({str(next(iter(ids)))!r}); if it was read "
+                            "from a file with another separator, pass it with --sep (sep= in Python)")
         if df.shape[1] == 0:
             raise DataError(f"dataset '{name}': every column looks like a row ID; nothing is left to model")
     return df, ids
@@ -707,8 +710,28 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".parquet", ".pkl", ".pickle"
 PICKLE_SUFFIXES = (".pkl", ".pickle")
 
 
+#: Separators :func:`sniff_sep` recognises.
+SEPARATORS = ",;\t|"
+
+
+def sniff_sep(path: str | os.PathLike[str], lines: int = 20) -> str:
+    """The separator of a delimited text file, guessed by :class:`csv.Sniffer` from its first
+    ``lines`` lines (one of :data:`SEPARATORS`), or ``","`` when the guess fails: European
+    spreadsheets write ``;`` and would otherwise read as one column."""
+    import csv as _csv
+    import itertools
+
+    with open(path, encoding="utf-8", errors="replace", newline="") as f:
+        sample = "".join(itertools.islice(f, lines))
+    try:
+        return _csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
+    except _csv.Error:
+        return ","
+
+
 def read_table(path: str | os.PathLike[str], sep: str | None = None, allow_pickle: bool = False) -> pd.DataFrame:
-    """A table file as a DataFrame: CSV/TSV (pandas ``read_csv``), pandas' table-schema JSON
+    """A table file as a DataFrame: CSV/TSV (pandas ``read_csv``; without ``sep`` the separator
+    is sniffed from the first lines, falling back to ``","``), pandas' table-schema JSON
     (``df.to_json(orient="table")``), Parquet, or, only with ``allow_pickle=True``, a pickle.
 
     JSON and Parquet keep dtypes exactly; CSV dtypes are pandas' inference. Pickles are
@@ -733,7 +756,7 @@ def read_table(path: str | os.PathLike[str], sep: str | None = None, allow_pickl
         elif suffix == ".parquet":
             df = pd.read_parquet(p)
         else:
-            df = pd.read_csv(p, sep=sep or ("\t" if suffix == ".tsv" else ","))
+            df = pd.read_csv(p, sep=sep or ("\t" if suffix == ".tsv" else sniff_sep(p)))
     except pd.errors.EmptyDataError:
         raise DataError(f"table file '{p}' is empty; pass a file with a header row and data") from None
     except ImportError as exc:
@@ -743,7 +766,18 @@ def read_table(path: str | os.PathLike[str], sep: str | None = None, allow_pickl
                         "and encoding") from None
     if not isinstance(df, pd.DataFrame):
         raise DataError(f"table file '{p}' holds a {type(df).__name__}, not a pandas DataFrame")
+    if suffix not in (".json", ".parquet", *PICKLE_SUFFIXES) and df.shape[1] == 1:
+        _check_one_column(p, str(df.columns[0]), sep)
     return df
+
+
+def _check_one_column(p: Any, header: str, sep: str | None) -> None:
+    """Refuse a delimited file read as one column whose header holds another separator:
+    the separator was wrong, and the column would otherwise be dropped as row IDs."""
+    other = next((c for c in SEPARATORS if c in header and c != sep), None)
+    if other is not None:
+        raise DataError(f"table file '{p}' reads as one column ({header!r}) with the separator {sep or ','!r}; "
+                        f"pass its separator, e.g. --sep {other!r} (sep={other!r} in Python)")
 
 
 @DATASETS.register("csv")
