@@ -48,7 +48,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         from mpgan.training.from_config import check_new_run_dir, train
 
         cfg = load_config(args.config, args.set)  # fails fast, before TensorFlow loads
-        check_new_run_dir(args.run_dir)
+        check_new_run_dir(args.run_dir, cfg.output_dir)
         trainer = train(cfg, run_dir=args.run_dir, epochs=args.epochs, progress=args.progress)
         table = trainer.epochs_table()
     print(f"run directory: {trainer.run_dir}")
@@ -66,6 +66,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in sample_formats():  # before TensorFlow loads
         raise _usage(f"--out must end in .png (image grid), .npy (raw array) or .csv (tables), got {out.name!r}")
+    _writable(out, folder=False, what="--out")
     from mpgan.training import Trainer
 
     if args.n < 1:
@@ -117,8 +118,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from mpgan.modalities import modality_of
     from mpgan.training import Trainer
 
+    out = _writable(Path(args.out) if args.out else Path(args.run) / "eval", folder=True,
+                    what="--out" if args.out else "evaluation folder")
     trainer = Trainer.from_run(args.run, progress=False)
-    out = Path(args.out) if args.out else Path(args.run) / "eval"
     result = evaluate(trainer, n=args.n, metrics=args.metrics, seed=args.seed, out_dir=out)
     print(format_table(result))
     summary = modality_of(trainer.dataset).summary(result)
@@ -173,6 +175,7 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
         raise _usage(f"--rows must be a positive integer, got {args.rows}")
     if args.balance and args.condition is not None:
         raise _usage("pass either --balance or --condition, not both")
+    _writable(out, folder=False, what="--out")
     if args.run:
         if args.data or args.config or args.set or args.run_dir or args.target or args.epsilon is not None \
                 or args.kind or args.categorical or args.numeric or args.scaling or args.sep:
@@ -183,6 +186,7 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
     else:
         if not args.data:
             raise _usage("pass --data TABLE to train a synthesizer, or --run RUN_DIR to reuse one")
+        data = _checked_table(args)
         overrides = list(args.set) + ([f"train.epochs={args.epochs}"] if args.epochs is not None else [])
         privacy = ({"target_epsilon": args.epsilon, "max_grad_norm": args.max_grad_norm}
                    if args.epsilon is not None else None)
@@ -194,7 +198,7 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always", UserWarning)  # the table's warnings, not libraries' deprecations
             warnings.showwarning = lambda m, *a, **k: print(f"warning: {m}", file=sys.stderr)
-            syn.fit(args.data)
+            syn.fit(data)
         print(f"trained {syn.trainer.total_epochs} epochs in {syn.run_dir}")
         spent = syn.trainer.privacy_spent()
         if spent is not None:
@@ -234,6 +238,36 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     print((folder / "summary.md").read_text())
     print(f"wrote {folder}")
     return 0
+
+
+def _checked_table(args: argparse.Namespace) -> Any:
+    """What ``mpgan synthesize`` trains on, checked before training: the run folder it will
+    write, and the class --condition/--balance ask for (read from the table, which is then
+    passed on as read)."""
+    from mpgan.training.from_config import check_new_run_dir
+
+    check_new_run_dir(args.run_dir, None if args.run_dir else "runs")
+    if (args.condition is not None or args.balance) and not args.target:
+        raise _usage(f"{'--condition' if args.condition is not None else '--balance'} needs --target, "
+                     "the class column the generator is conditioned on")
+    if args.condition is None:
+        return args.data
+    from mpgan.data.tabular import read_table
+
+    table = read_table(args.data)
+    if args.target in table.columns:
+        classes = list(dict.fromkeys(str(v) for v in table[args.target].dropna()))
+        if str(args.condition) not in classes:
+            shown = ", ".join(classes[:20]) + (", ..." if len(classes) > 20 else "")
+            raise _usage(f"--condition {args.condition!r} is not a class of the target column "
+                         f"{args.target!r}; its classes are {shown}")
+    return table
+
+
+def _writable(path: Path, *, folder: bool, what: str) -> Path:
+    from mpgan.checks import writable_path
+
+    return writable_path(path, folder=folder, what=what)
 
 
 def _column_kinds(pairs: list[str]) -> dict[str, str]:
@@ -551,6 +585,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.func(args)
         except MpganError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as exc:  # a last resort: the commands check their paths before any work
+            where = f": {exc.filename}" if exc.filename else ""
+            print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
             return EXIT_USAGE
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)

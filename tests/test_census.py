@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mpgan.cli import main
+from tests.census_cases import CASES, KNOWN, check_case
 
 
 def test_an_empty_config_file_is_an_error_naming_it(tmp_path, capsys):
@@ -29,3 +30,30 @@ def test_config_files_with_no_keys_are_all_refused(tmp_path, text):
     p.write_text(text)
     with pytest.raises(ConfigError, match="is empty"):
         load_config(p)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """The census's files and its two small trained runs, shared by every case."""
+    from tests.census_cases import make_env, release
+
+    env = make_env(tmp_path_factory.mktemp("census"))
+    yield env
+    release(env)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_one_error_line_naming_it(case, env, tmp_path):
+    if any(n not in env for n in case.needs):
+        pytest.skip("needs a read-only folder (chattr +i) on this file system")
+    if case.id in KNOWN:
+        pytest.xfail(KNOWN[case.id])
+    problem = check_case(case, env, tmp_path / "case")
+    assert problem is None, problem
+
+
+def test_the_census_has_at_least_100_cases_in_every_group():
+    groups = {c.group for c in CASES}
+    assert len(CASES) >= 100 and len({c.id for c in CASES}) == len(CASES)
+    assert groups == {"config", "tables", "images", "run folders", "checkpoints", "output paths", "sweeps",
+                      "studies"}

@@ -128,8 +128,12 @@ def output_dir(name: str, out: str | Path | None, jobs: int | Execution = 1, con
     fails part-way leaves only its finished cells (and no folder when none finished).
     ``configs`` names the study configs its cells read (part of each cell's identity).
     """
+    from ..checks import writable_path
+
     ex = as_execution(jobs)
-    path = Path(out) if out else DEFAULT_ROOT / name
+    path = writable_path(Path(out) if out else DEFAULT_ROOT / name, folder=True, what="output folder")
+    if ex.storage:
+        writable_path(ex.storage, folder=True, what="--storage")
     backend = ex.make_backend()
     with cell_folder(path, name, fresh=ex.fresh) as manifest:
         yield StudyFolder(name, path, CellRunner(path, manifest, backend), ex, configs)

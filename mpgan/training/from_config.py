@@ -12,8 +12,16 @@ from ..config import load_config
 from ..errors import MpganError
 
 
-def check_new_run_dir(run_dir: str | Path | None) -> None:
-    """A new run refuses a folder that already holds files (resume one with ``--resume``)."""
+def check_new_run_dir(run_dir: str | Path | None, output_dir: str | Path | None = None) -> None:
+    """A new run refuses a folder that already holds files (resume one with ``--resume``), and
+    one it could not write (``run_dir``, or ``output_dir`` its default is made in), before
+    anything trains."""
+    from ..checks import writable_path
+
+    if run_dir is None and output_dir is not None:
+        writable_path(output_dir, folder=True, what="output_dir")
+    if run_dir is not None:
+        writable_path(run_dir, folder=True, what="run directory")
     if run_dir is not None and Path(run_dir).is_dir() and any(Path(run_dir).iterdir()):
         raise MpganError(f"run directory {run_dir} already exists and is not empty; choose another "
                          "(a run in it is continued with `mpgan train --resume`, a synthesizer's loaded with "
@@ -34,7 +42,7 @@ def train(config: Any = None, overrides: Sequence[str] | None = None, *, run_dir
     from .trainer import Trainer
 
     cfg = load_config(config, overrides)  # a copy: the caller's Config is left as it was
-    check_new_run_dir(run_dir)
+    check_new_run_dir(run_dir, cfg.output_dir)
     if quiet:
         import tensorflow as tf
 
