@@ -254,7 +254,7 @@ def _checked_table(args: argparse.Namespace) -> Any:
         return args.data
     from mpgan.data.tabular import read_table
 
-    table = read_table(args.data)
+    table = read_table(args.data, getattr(args, "sep", None))  # as the synthesizer reads it
     if args.target in table.columns:
         classes = list(dict.fromkeys(str(v) for v in table[args.target].dropna()))
         if str(args.condition) not in classes:
