@@ -252,7 +252,9 @@ _plugins_loaded = False
 def load_plugins(force: bool = False) -> list[str]:
     """Import every ``mpgan.plugins`` entry point once; returns the names loaded.
 
-    A broken plugin is reported as a warning rather than breaking mpgan itself.
+    A broken plugin is reported as a warning naming it rather than breaking mpgan itself,
+    and registers nothing: the entries it added before failing are removed again, so no
+    half of a plugin is ever used.
     """
     global _plugins_loaded
     if _plugins_loaded and not force:
@@ -260,11 +262,35 @@ def load_plugins(force: bool = False) -> list[str]:
     _plugins_loaded = True
     loaded = []
     for ep in importlib.metadata.entry_points(group=PLUGIN_GROUP):
+        before = _snapshot()
         try:
             obj = ep.load()
             if callable(obj) and not isinstance(obj, type(importlib)):
                 obj()
             loaded.append(ep.name)
         except Exception as exc:  # a third-party plugin must not break mpgan
-            warnings.warn(f"mpgan plugin '{ep.name}' ({ep.value}) failed to load: {exc}", stacklevel=2)
+            _restore(before)
+            warnings.warn(f"mpgan plugin '{ep.name}' ({ep.value}) failed to load and registered nothing: "
+                          f"{type(exc).__name__}: {exc}", stacklevel=2)
     return loaded
+
+
+Snapshot = tuple[list[tuple[Registry, dict[str, Entry], dict[str, MetricInfo]]], int]
+
+
+def _snapshot() -> Snapshot:
+    """Every registry's entries (and metric declarations) and the run callbacks, to roll a
+    failed plugin back."""
+    return [(reg, dict(reg._entries), dict(getattr(reg, "_info", {}))) for reg in REGISTRIES.values()], len(
+        RUN_CALLBACKS)
+
+
+def _restore(snapshot: Snapshot) -> None:
+    registries, callbacks = snapshot
+    for reg, entries, info in registries:
+        reg._entries.clear()
+        reg._entries.update(entries)
+        if isinstance(reg, MetricRegistry):
+            reg._info.clear()
+            reg._info.update(info)
+    del RUN_CALLBACKS[callbacks:]

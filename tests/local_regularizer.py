@@ -1,9 +1,10 @@
 """A regularizer defined outside mpgan, as a fork would: one decorated function."""
 
-import tensorflow as tf
-
+from mpgan.lazy import lazy_module
 from mpgan.registry import REGULARIZERS
 from mpgan.training.regularizers import Regularizer
+
+tf = lazy_module("tensorflow")  # as docs/extending.md shows: `mpgan list` stays free of TensorFlow
 
 
 @REGULARIZERS.register("logit_l2_test")

@@ -58,9 +58,23 @@ def reference_images(ds: Dataset, name: str, params: dict[str, Any], n: int, see
 
 
 class EvalContext:
-    """One evaluation of ``trainer``: ``n`` samples drawn with ``seed``; ``out`` (or None)
-    is where metrics may write reports and plots; ``ladder`` asks FID for its calibration
-    ladder. Everything is computed on first use and kept."""
+    """What a registered metric is called with (``fn(ctx) -> dict``): one evaluation of a
+    run. Everything is computed on first use and kept, so metrics sharing it pay once.
+
+    - ``trainer``: the run (its ``config``, ``sample(n, seed, labels)``, ``condition_dim``,
+      ``step``); ``dataset``: its :class:`~mpgan.data_spec.Dataset` (``x`` in model space,
+      ``y``, ``frame`` and ``holdout`` for tables, ``inverse_transform``); ``kind``: ``image``,
+      ``tabular``, ``toy`` or a registered kind.
+    - ``n``, ``seed``: how many samples are scored and their latent seed; ``fake``: those
+      samples, ``(n, *shape)`` in model space.
+    - ``real``: ``n`` held-out real images to compare with (images; ``reference`` says where
+      they came from); ``extractor``, ``fake_features``, ``real_features``: the dataset
+      classifier's (features, class probabilities), for metrics declared with
+      ``needs_extractor=True``.
+    - ``out_dir``: the folder a metric may write reports and plots in, or None; ``ladder``:
+      whether FID adds its calibration ladder; ``extras``: run-level facts metrics add
+      (extractor id, reference source), written beside the results.
+    """
 
     def __init__(self, trainer: Run, n: int, seed: int = 0, out: Path | None = None,
                  plots: bool = True, ladder: bool = True):

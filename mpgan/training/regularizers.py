@@ -36,13 +36,21 @@ tf = lazy_module("tensorflow")
 
 
 class Regularizer:
-    """Base class. For ``real_loss`` / ``fake_loss``, ``u`` is the discriminator update in
-    progress (``step.DUpdate``): ``real``, ``fake``, their labels, ``real_logits`` /
-    ``fake_logits`` once computed, per-sample mixing weights ``eps``, and
-    ``discriminate(x, labels)``. For ``g_loss``, ``u`` is the generator update as this
-    discriminator sees it (``step.GUpdate``): ``z``, ``generated`` (G(z)), ``fake`` (what
-    D sees: augmented), ``fake_labels``, ``fake_logits`` and ``discriminate``; the term's
-    gradient reaches the generator's weights."""
+    """A term added to a loss inside the compiled step, every ``every`` steps, times ``weight``.
+    Each method takes ``u``, the update in progress, and returns a scalar tensor.
+
+    For ``real_loss`` / ``fake_loss``, ``u`` is the discriminator update (``step.DUpdate``):
+
+    - ``real``, ``fake``: the batches D trains on (model space, augmented when augmentation
+      is on), and ``real_labels`` / ``fake_labels`` (one-hot, or None when unconditional);
+    - ``real_logits`` / ``fake_logits``: D's logits on them, once computed;
+    - ``eps``: per-sample mixing weights in [0, 1) for interpolating real and fake;
+    - ``discriminate(x, labels)``: D's logits on any batch, with gradients.
+
+    For ``g_loss``, ``u`` is the generator update as this discriminator sees it
+    (``step.GUpdate``): ``z``, ``generated`` (G(z)), ``fake`` (what D sees: augmented),
+    ``fake_labels``, ``fake_logits`` and ``discriminate``; the term's gradient reaches the
+    generator's weights. The step is traced with AutoGraph off: branch with ``tf.cond``."""
 
     def __init__(self, name: str, weight: float = 1.0, every: int = 1):
         where = f"train.regularizers ({name})"
