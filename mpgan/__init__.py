@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os as _os
+import warnings as _warnings
 from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 _os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 #: Whether mpgan chose TensorFlow's C++ log level (``mpgan -v`` then lowers it again).
 TF_LOG_LEVEL_DEFAULTED = "TF_CPP_MIN_LOG_LEVEL" not in _os.environ
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Keras' TensorFlow backend converts variables with np.array(x) when saving weights, which
+# NumPy 2 answers with this DeprecationWarning on every checkpoint; it is Keras', not the user's.
+_warnings.filterwarnings("ignore", message="__array__ implementation doesn't accept a copy keyword",
+                         category=DeprecationWarning, module=r"keras\.")
 
 from . import data, latent, metrics, modalities, models, objectives, report, studies  # noqa: E402  (registers the built-ins)
 from .config import Config, load_config  # noqa: E402

@@ -79,4 +79,22 @@ def filtered_stderr(enabled: bool = True) -> Iterator[None]:
             os.close(saved)
 
 
-__all__ = ["NOISE", "filtered_stderr"]
+_QUIETED = False
+
+
+def quiet_tensorflow() -> None:
+    """Import TensorFlow and let it look for GPUs (where it prints its start-up and cuInit
+    lines) inside :func:`filtered_stderr`, once per process: library calls that start
+    TensorFlow (the table synthesizer) stay as quiet as the CLI. ``TF_CPP_MIN_LOG_LEVEL=0``
+    keeps the lines."""
+    global _QUIETED
+    if _QUIETED:
+        return
+    _QUIETED = True
+    with filtered_stderr(enabled=os.environ.get("TF_CPP_MIN_LOG_LEVEL") != "0"):
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")
+
+
+__all__ = ["NOISE", "filtered_stderr", "quiet_tensorflow"]

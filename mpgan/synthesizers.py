@@ -170,6 +170,7 @@ class TabularSynthesizer:
 
     def fit(self, data: pd.DataFrame | str | Path) -> TabularSynthesizer:
         """Train on ``data`` (a DataFrame or a table file: CSV, table-schema JSON or Parquet)."""
+        from .console import quiet_tensorflow
         from .io import atomic_save
         from .training.from_config import check_new_run_dir, train
         from .training.run_dir import next_run_dir
@@ -184,6 +185,7 @@ class TabularSynthesizer:
                             f"a GAN needs at least {MIN_ROWS} rows (and many more to learn anything)")
         ds = self._dataset(df)
         check_new_run_dir(self.run_dir)
+        quiet_tensorflow()
         run_dir = self.run_dir or next_run_dir(Path("runs") / "tabular")
         fresh = not run_dir.exists()
         table_path = run_dir / TABLE_FILE
@@ -204,6 +206,9 @@ class TabularSynthesizer:
     def load(cls, run_dir: str | Path, progress: bool | None = False) -> TabularSynthesizer:
         """A synthesizer from a run directory written by :meth:`fit` or ``mpgan synthesize``."""
         from .config import load_config
+        from .console import quiet_tensorflow
+
+        quiet_tensorflow()
         from .training import Trainer
 
         run_dir = Path(run_dir)

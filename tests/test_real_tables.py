@@ -195,3 +195,26 @@ def test_data_overrides_are_refused_not_dropped(tmp_path, capsys, override, inst
     assert capsys.readouterr().err == (f"error: --set {override} cannot take effect: the synthesizer reads the "
                                        f"table itself; use {instead} instead\n")
     assert not (tmp_path / "o.csv").exists()
+
+
+# --------------------------------------------------------------------------- a quiet library
+
+
+def test_the_library_is_as_quiet_as_the_cli(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np, pandas as pd, mpgan\n"
+        "rng = np.random.default_rng(0)\n"
+        "df = pd.DataFrame({'x': rng.normal(size=40), 'c': rng.choice(['a', 'b'], 40), 'k': 1.0})\n"
+        f"mpgan.TabularSynthesizer(run_dir={str(tmp_path / 'run')!r}, overrides=['train.epochs=1', "
+        "'train.steps_per_epoch=2', 'train.checkpoint_every=1']).fit(df)\n"
+    )
+    done = subprocess.run([sys.executable, "-W", "default", "-c", code], capture_output=True, text=True,
+                          timeout=300, env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
+    assert done.returncode == 0, done.stderr
+    for noise in ("absl::InitializeLog", "cudart_stub", "cuInit", "DeprecationWarning", "__array__"):
+        assert noise not in done.stderr, done.stderr
+    assert "UserWarning: column 'k' is constant; it is kept but carries no information" in done.stderr
