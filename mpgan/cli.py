@@ -541,6 +541,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
             print(line)
         print(f"{len(found)} number(s) outside rendered blocks", file=sys.stderr)
         return 1 if found else 0
+    if _pages_without_blocks(args):
+        return 0
     if args.check:
         problems = check_pages(args.root, args.pages)
         for problem in problems:
@@ -559,6 +561,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pages_without_blocks(args: argparse.Namespace) -> bool:
+    """Say which pages named on the command line hold no block (they would otherwise be
+    reported "up to date" with nothing rendered); True when none of them holds one."""
+    from mpgan.report.blocks import OPEN
+    from mpgan.report.render import pages_of
+
+    empty = [page for page in (pages_of(Path(args.root), args.pages) if args.pages else ())
+             if not OPEN.search(page.read_text())]
+    for page in empty:
+        print(f"{page} holds no render blocks (<!-- render VIEW ... -->); nothing to render in it")
+    return bool(args.pages) and len(empty) == len(args.pages)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -570,6 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    import contextlib
     import os
 
     import mpgan
@@ -586,6 +602,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except MpganError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
+        except BrokenPipeError:  # `mpgan list | head`: the reader left, nothing is wrong
+            with contextlib.suppress(OSError, ValueError):  # no flush error at exit either
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
         except OSError as exc:  # a last resort: the commands check their paths before any work
             where = f": {exc.filename}" if exc.filename else ""
             print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)

@@ -57,3 +57,37 @@ def test_the_census_has_at_least_100_cases_in_every_group():
     assert len(CASES) >= 100 and len({c.id for c in CASES}) == len(CASES)
     assert groups == {"config", "tables", "images", "run folders", "checkpoints", "output paths", "sweeps",
                       "studies"}
+
+
+def test_report_on_a_page_without_blocks_says_so(tmp_path, capsys):
+    """It used to print "every block was already up to date" having rendered nothing."""
+    page = tmp_path / "notes.md"
+    page.write_text("# Notes\n\nNo numbers here.\n")
+    assert main(["report", "--root", str(tmp_path), "notes.md"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out == f"{page} holds no render blocks (<!-- render VIEW ... -->); nothing to render in it"
+    assert page.read_text() == "# Notes\n\nNo numbers here.\n"
+
+
+def test_an_os_error_any_command_meets_is_one_error_line(monkeypatch, capsys):
+    """The last resort behind every command's own path checks: no traceback."""
+    import mpgan.cli
+
+    def fail(args):
+        raise PermissionError(13, "Permission denied", "/data/locked.csv")
+
+    monkeypatch.setattr(mpgan.cli, "_cmd_list", fail)
+    assert main(["list"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == ["error: Permission denied: /data/locked.csv"]
+
+
+def test_a_reader_that_leaves_early_is_not_an_error(monkeypatch, capsys):
+    """`mpgan list | head -1`: the closed pipe ends the command quietly."""
+    import mpgan.cli
+
+    def closed(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(mpgan.cli, "_cmd_list", closed)
+    assert main(["list"]) == 0
+    assert capsys.readouterr().err == ""
