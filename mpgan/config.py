@@ -539,6 +539,9 @@ def resolve_config(path: str | Path) -> Path:
     name = p.name.removesuffix(".yaml")
     if name in shipped and (p.parent == Path(".") or p.parent.as_posix().endswith("configs")):
         return Path(str(shipped[name]))
+    if p.is_dir():
+        raise ConfigError(f"config file {str(p)!r} is a folder; pass a YAML file in it, or a shipped config's "
+                          f"name: {', '.join(sorted(shipped))}")
     raise ConfigError(f"config file {str(p)!r} does not exist; the configs that ship with mpgan are "
                       f"{', '.join(sorted(shipped))} (pass one by name)")
 

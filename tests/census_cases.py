@@ -66,7 +66,7 @@ CASES: list[Case] = [
         ("config_a_list", "train --config {a}/list.yaml", "list.yaml"),
         ("config_a_scalar", "train --config {a}/scalar.yaml", "scalar.yaml"),
         ("config_bad_yaml", "train --config {a}/bad.yaml", "bad.yaml"),
-        ("config_is_a_folder", "train --config {a}/emptydir", "emptydir"),
+        ("config_is_a_folder", "train --config {a}/emptydir", "emptydir' is a folder"),
         ("config_unknown_key", f"{T} --set train.epoch=3", "train.epoch"),
         ("config_unknown_section", f"{T} --set trian.epochs=3", "trian"),
         ("set_without_equals", f"{T} --set train.epochs", "train.epochs"),
