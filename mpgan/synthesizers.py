@@ -356,11 +356,13 @@ class _Baseline:
         self.dtypes = df.dtypes.to_dict()
         self.numeric = {}
         self.categorical = {}
+        self.layouts = {}
         for c in self.schema.numeric:
             s = df[c]
-            v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            v = self.schema.kind(c).numbers(s)  # dates as seconds, as the GAN sees them
             self.numeric[c] = (np.sort(v[~np.isnan(v)]), float(np.isnan(v).mean()),
                                pd.api.types.is_integer_dtype(s.dtype))
+            self.layouts[c] = self.schema.kind(c).layout(s)
         for c in self.schema.categorical:
             freq = df[c].value_counts(normalize=True, dropna=False)
             self.categorical[c] = (list(freq.index), freq.to_numpy(dtype=np.float64))
@@ -386,6 +388,7 @@ class _Baseline:
                 if np.isnan(v).any() and pd.api.types.is_integer_dtype(dtype) \
                         and not pd.api.types.is_extension_array_dtype(dtype):
                     dtype = "float64"
+                v = self.schema.kind(c).restore(v, self.layouts[c])  # e.g. seconds back to dates
             out[c] = pd.Series(v, dtype=dtype) if not (c in self.categorical and pd.isna(v).any()
                                                        and pd.api.types.is_integer_dtype(dtype)) else pd.Series(v)
         return pd.DataFrame(out, columns=self.columns)
@@ -422,7 +425,8 @@ class IndependentMarginals(_Baseline):
 
     def fit(self, df: pd.DataFrame) -> IndependentMarginals:
         self._fit_columns(df)
-        self._values = {c: df[c].to_numpy() for c in df.columns}
+        self._values = {c: self.schema.kind(c).numbers(df[c]) if c in self.numeric else df[c].to_numpy()
+                        for c in df.columns}
         return self
 
     def sample(self, n: int, seed: int = 0) -> pd.DataFrame:
@@ -453,7 +457,7 @@ class GaussianCopula(_Baseline):
         for c in self.columns:
             s = df[c]
             if c in self.numeric:
-                v = s.to_numpy(dtype=np.float64, na_value=np.nan)
+                v = self.schema.kind(c).numbers(s)
                 u = np.full(n, 0.5)
                 ok = ~np.isnan(v)
                 u[ok] = rankdata(v[ok]) / (ok.sum() + 1)

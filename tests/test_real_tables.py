@@ -82,8 +82,10 @@ def survey(n: int = 80) -> pd.DataFrame:
     """A survey-like table: a 0-7 count (categorical by the rule), a 24-code income
     (a number by the rule), a measurement and a label."""
     rng = np.random.default_rng(1)
+    visit = (pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.permutation(365)[:n], unit="D")).strftime("%d.%m.%Y")
     return pd.DataFrame({"kids": rng.integers(0, 8, n), "income": rng.integers(1, 25, n),
-                         "height": rng.normal(170, 10, n).round(1), "town": rng.choice(["x", "y"], n)})
+                         "height": rng.normal(170, 10, n).round(1), "town": rng.choice(["x", "y"], n),
+                         "visit": visit})
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +97,7 @@ def cli_run(tmp_path_factory):
     data, out, run = folder / "survey.csv", folder / "synthetic.csv", folder / "run"
     survey().to_csv(data, index=False, sep=";")
     code = main(["synthesize", "--data", str(data), "--sep", ";", "--out", str(out), "--run-dir", str(run),
-                 "--rows", "30", "--numeric", "kids", "--categorical", "income", "--scaling", "minmax", *QUICK])
+                 "--rows", "30", "--kind", "visit=datetime", "--numeric", "kids", "--categorical", "income", "--scaling", "minmax", *QUICK])
     assert code == 0
     return data, out, run
 
@@ -105,7 +107,8 @@ def test_cli_names_the_kind_of_columns(cli_run):
 
     data, out, run = cli_run
     kinds = {c["name"]: c["kind"] for c in json.loads((run / "data_spec.json").read_text())["schema"]["columns"]}
-    assert kinds == {"kids": "numeric", "income": "categorical", "height": "numeric", "town": "categorical"}
+    assert kinds == {"kids": "numeric", "income": "categorical", "height": "numeric", "town": "categorical",
+                     "visit": "datetime"}
     fake = pd.read_csv(out)
     assert set(fake["income"]) <= set(survey()["income"])  # a category: only codes the table has
     from mpgan.config import load_config
@@ -151,7 +154,8 @@ def test_the_separator_is_sniffed(tmp_path, sep, suffix):
     path = tmp_path / f"survey{suffix}"
     survey().to_csv(path, index=False, sep=sep)
     pd.testing.assert_frame_equal(read_table(path), survey())
-    assert load_dataset("csv", path=str(path)).frame.shape == survey().shape  # the dataset's params too
+    ds = load_dataset("csv", path=str(path), kinds={"visit": "datetime"})  # the dataset reads it the same way
+    assert ds.frame.shape == survey().shape
 
 
 def test_a_one_column_file_falls_back_to_commas(tmp_path):
@@ -170,13 +174,13 @@ def test_a_wrong_separator_says_one_column_not_row_ids(tmp_path, capsys):
     path = tmp_path / "survey.csv"
     survey().to_csv(path, index=False, sep=";")
     assert main(["synthesize", "--data", str(path), "--sep", ",", "--out", str(tmp_path / "o.csv")]) == 2
-    assert capsys.readouterr().err == (f"error: table file '{path}' reads as one column ('kids;income;height;town') "
+    assert capsys.readouterr().err == (f"error: table file '{path}' reads as one column ('kids;income;height;town;visit') "
                                        "with the separator ','; pass its separator, e.g. --sep ';' (sep=';' in "
                                        "Python)\n")
     one = pd.read_csv(path, sep=",")  # a table already read with the wrong separator
     with pytest.raises(DataError) as err:
         TabularSynthesizer(run_dir=tmp_path / "run").fit(one)
-    assert str(err.value) == ("dataset 'table': the table has one column ('kids;income;height;town'); if it was "
+    assert str(err.value) == ("dataset 'table': the table has one column ('kids;income;height;town;visit'); if it was "
                               "read from a file with another separator, pass it with --sep (sep= in Python)")
     assert not (tmp_path / "o.csv").exists() and not (tmp_path / "run").exists()
 
@@ -218,3 +222,64 @@ def test_the_library_is_as_quiet_as_the_cli(tmp_path):
     for noise in ("absl::InitializeLog", "cudart_stub", "cuInit", "DeprecationWarning", "__array__"):
         assert noise not in done.stderr, done.stderr
     assert "UserWarning: column 'k' is constant; it is kept but carries no information" in done.stderr
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def dated(n: int = 40) -> pd.DataFrame:
+    rng = np.random.default_rng(2)
+    days = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.permutation(400)[:n], unit="D")
+    stamps = days + pd.to_timedelta(rng.integers(0, 86400, n), unit="s")
+    return pd.DataFrame({"day": days.strftime("%Y-%m-%d"), "stamp": stamps.strftime("%Y-%m-%dT%H:%M:%S"),
+                         "local": pd.Series(stamps).dt.tz_localize("Europe/Paris"), "naive": days,
+                         "x": rng.normal(size=n)})
+
+
+@pytest.mark.parametrize("numeric", ["standard", "minmax", "mode"])
+def test_dates_round_trip_in_their_own_form(numeric):
+    df = dated()
+    df.loc[2, "day"] = None
+    tr = TabularTransformer(numeric=numeric)
+    back = tr.inverse_transform(tr.fit_transform(df))
+    assert tr.schema_.kinds == {"day": "datetime", "stamp": "datetime", "local": "datetime", "naive": "datetime",
+                                "x": "numeric"}
+    assert back.dtypes.to_dict() == df.dtypes.to_dict()  # text stays text, datetime64 keeps its zone
+    pd.testing.assert_series_equal(back["day"], df["day"])  # whole days: exact
+    pd.testing.assert_series_equal(back["naive"], df["naive"])
+    for c in ("stamp", "local"):  # seconds through float32 z-scores: within a second
+        assert (pd.to_datetime(back[c]) - pd.to_datetime(df[c])).abs().max() <= pd.Timedelta(seconds=1)
+    assert back["stamp"].str.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$").all()
+
+
+def test_dates_are_not_row_ids_and_sample_inside_the_training_range():
+    from mpgan.data.tabular import id_columns, table_dataset
+
+    df = dated()
+    assert id_columns(df) == {}  # all distinct, yet dates: modelled, not replaced by synthetic-<i>
+    ds = table_dataset(df, "table")
+    out = ds.inverse_transform(np.random.default_rng(0).normal(0, 3, (500, ds.x.shape[1])).astype("float32"))
+    days = pd.to_datetime(out["day"])
+    assert days.min() >= pd.Timestamp(df["day"].min()) and days.max() <= pd.Timestamp(df["day"].max())
+    assert (days == days.dt.normalize()).all() and days.nunique() > 20
+    assert out["local"].min() >= df["local"].min() and out["local"].max() <= df["local"].max()
+
+
+def test_other_date_text_is_a_date_only_when_forced():
+    from mpgan.errors import DataError
+
+    df = survey()
+    assert TabularTransformer(max_categories=500).fit(df).schema_.kinds["visit"] == "categorical"  # 13.02.2021?
+    back = TabularTransformer(kinds={"visit": "datetime"}).fit(df)
+    assert back.schema_.kinds["visit"] == "datetime"
+    with pytest.raises(DataError, match=r"column 'town' is listed as datetime but row 0 holds 'x', which is not a date"):
+        TabularTransformer(kinds={"town": "datetime"}).fit(df)
+
+
+def test_cli_writes_dates_back_in_the_input_format(cli_run):
+    data, out, run = cli_run
+    real, fake = pd.read_csv(data, sep=";"), pd.read_csv(out)
+    assert fake["visit"].str.match(r"^\d{2}\.\d{2}\.\d{4}$").all()  # day.month.year, as read
+    visit = pd.to_datetime(fake["visit"], format="%d.%m.%Y")
+    real_visit = pd.to_datetime(real["visit"], format="%d.%m.%Y")
+    assert visit.min() >= real_visit.min() and visit.max() <= real_visit.max()

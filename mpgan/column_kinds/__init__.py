@@ -2,13 +2,13 @@
 each kind of column declares, and the one rule that gives a column its kind.
 
 Importing this package registers the built-in kinds: ``categorical``, ``numeric``
-(:mod:`.builtin`) and ``integer`` (:mod:`.integer`). See :mod:`.base` for what a kind
+(:mod:`.builtin`), ``integer`` (:mod:`.integer`) and ``datetime`` (:mod:`.datetime`). See :mod:`.base` for what a kind
 declares and who reads it.
 """
 
 from __future__ import annotations
 
-from . import builtin, integer  # noqa: F401  (imported to register the built-in kinds)
+from . import builtin, datetime, integer  # noqa: F401  (imported to register the built-in kinds)
 from .base import (
     DISTANCES,
     FIDELITY,

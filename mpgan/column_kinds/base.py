@@ -101,10 +101,24 @@ class ColumnKind:
         """Refuse a column forced to this kind that cannot be it (numeric heads need numbers)."""
         if self.head != "numeric":
             return
-        bad = pd.to_numeric(present, errors="coerce").isna().to_numpy()
+        bad = np.isnan(self.numbers(present))
         if bad.any():
             raise DataError(f"column '{name}' is listed as {self.name} but holds values that are not numbers "
                             f"(e.g. {first_bad(present, bad)[1]!r})")
+
+    def numbers(self, s: pd.Series) -> np.ndarray:
+        """A numeric-head column as float64 (NaN where missing or not a number): the values
+        bounds, encoders and baselines work on. Dates, say, become seconds."""
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def layout(self, s: pd.Series) -> Any:
+        """What :meth:`restore` needs, besides the dtype, to give numbers back in the
+        column's form (e.g. a date format); by default nothing."""
+        return None
+
+    def restore(self, v: np.ndarray, layout: Any) -> Any:
+        """Decoded numbers (:meth:`numbers`' units) -> the column's values; by default the numbers."""
+        return v
 
     def encode(self, v: np.ndarray) -> np.ndarray:
         """Finite values (float64) -> the floats the numeric scaling and distances see."""

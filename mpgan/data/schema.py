@@ -102,7 +102,7 @@ class ColumnSchema:
     def of(cls, name: Any, s: pd.Series, kind: str) -> ColumnSchema:
         missing = int(s.isna().sum())
         if get_kind(kind).head == "numeric":
-            v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            v = get_kind(kind).numbers(s)
             v = v[np.isfinite(v)]
             bounds = (float(v.min()), float(v.max())) if v.size else None
             return cls(name, kind, str(s.dtype), missing, bounds)

@@ -123,9 +123,8 @@ class NumericEncoder(ColumnEncoder):
         super().__init__(name, dtype, kind)
         self.scaling = scaling
 
-    @staticmethod
-    def _values(s: pd.Series) -> np.ndarray:
-        return pd.to_numeric(s, errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    def _values(self, s: pd.Series) -> np.ndarray:
+        return self.column_kind.numbers(s)
 
     def _check_finite(self, s: pd.Series, v: np.ndarray) -> None:
         inf = np.isinf(v)
@@ -156,6 +155,7 @@ class NumericEncoder(ColumnEncoder):
         ok = self._kind_encode(s, raw)
         self.mean, self.std = moments(ok)
         self.missing = int(np.isnan(v).sum())
+        self.layout = self.column_kind.layout(s)
         self._fit_values(ok)
         self.value_width = self.width
         self.width = self.value_width + (2 if self.missing else 0)
@@ -192,7 +192,7 @@ class NumericEncoder(ColumnEncoder):
             v = np.rint(v)
         if self.missing:
             v = np.where(np.argmax(block[:, self.value_width:], axis=1) == 1, np.nan, v)
-        return self._restore(v)
+        return self._restore(self.column_kind.restore(v, self.layout))
 
     def _value_blocks(self) -> tuple[Column, ...]:
         return (Column(str(self.name), self.column_kind.head, self.value_width),)  # type: ignore[arg-type]
@@ -449,7 +449,7 @@ def id_columns(df: pd.DataFrame, exclude: Sequence[Any] = ()) -> dict[Any, str]:
     """Columns that look like unique row IDs: ``{name: "text" | "integer"}``.
 
     A text column whose values are all distinct (and not mostly numbers written as
-    text), or an integer column whose values are all distinct and consecutive (max - min = rows - 1). Needs at least 20 rows, so a tiny
+    text, nor values another kind claims, such as ISO dates), or an integer column whose values are all distinct and consecutive (max - min = rows - 1). Needs at least 20 rows, so a tiny
     table of distinct labels is not mistaken for IDs.
     """
     out: dict[Any, str] = {}
@@ -466,7 +466,8 @@ def id_columns(df: pd.DataFrame, exclude: Sequence[Any] = ()) -> dict[Any, str]:
                 out[name] = "integer"
         elif pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
             numbers = pd.to_numeric(s.astype(str).str.strip(), errors="coerce").notna().mean()
-            if numbers < NUMERIC_LOOKING:  # numbers written as text are values, not IDs
+            # numbers written as text are values, not IDs, and so is text another kind claims (dates)
+            if numbers < NUMERIC_LOOKING and infer_kind(name, s) == "categorical":
                 out[name] = "text"
     return out
 
