@@ -234,9 +234,10 @@ def plot_correlation_heatmaps(real_corr, fake_corr, path: str | Path, labels: Se
     return _save(fig, path)
 
 
-def _column_plot(c, r: pd.Series, kinds: dict | None) -> str:
-    """How column ``c`` is drawn: its kind's ``plot`` ("histogram", "integer" or "bars"); the
-    kind comes from ``kinds`` or else from the schema's one rule applied to the real column."""
+def _column_kind(c, r: pd.Series, kinds: dict | None) -> Any:
+    """Column ``c``'s kind (its ``plot`` says how it is drawn: "histogram", "integer" or
+    "bars"), from ``kinds`` or else from the schema's one rule applied to the real column;
+    None for a column no rule can read (e.g. all missing: its one bar says so)."""
     from .column_kinds import get_kind, infer_kind
     from .errors import DataError
 
@@ -244,9 +245,9 @@ def _column_plot(c, r: pd.Series, kinds: dict | None) -> str:
     if name is None:
         try:
             name = infer_kind(c, r)
-        except DataError:  # e.g. an all-missing column: its one bar says so
-            return "bars"
-    return get_kind(name).plot
+        except DataError:
+            return None
+    return get_kind(name)
 
 
 def histogram_edges(values: np.ndarray, bins: int = 30, integer: bool = False) -> np.ndarray:
@@ -264,9 +265,11 @@ def histogram_edges(values: np.ndarray, bins: int = 30, integer: bool = False) -
     return np.linspace(lo, hi, bins + 1)
 
 
-def _draw_numbers(ax, r: pd.Series, f: pd.Series, labels: tuple[str, str], bins: int, integer: bool) -> None:
-    """Real and synthetic histograms on shared bins (:func:`histogram_edges`)."""
-    rv, fv = _finite(pd.to_numeric(r, errors="coerce")), _finite(pd.to_numeric(f, errors="coerce"))
+def _draw_numbers(ax, r: pd.Series, f: pd.Series, labels: tuple[str, str], bins: int, kind: Any) -> None:
+    """Real and synthetic histograms of the kind's numbers (dates: seconds) on shared bins
+    (:func:`histogram_edges`)."""
+    integer = kind.plot == "integer"
+    rv, fv = _finite(kind.numbers(r)), _finite(kind.numbers(f))
     edges = histogram_edges(np.concatenate([rv, fv]), bins, integer)
     for v, lab in ((rv, labels[0]), (fv, labels[1])):
         if v.size:
@@ -312,11 +315,11 @@ def plot_column_histograms(real: pd.DataFrame, fake: pd.DataFrame, path: str | P
     nrows = int(math.ceil(len(cols) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.4 * ncols, 2.6 * nrows), squeeze=False)
     for ax, c in zip(axes.ravel(), cols, strict=False):
-        style = _column_plot(c, real[c], kinds)
-        if style == "bars":
+        kind = _column_kind(c, real[c], kinds)
+        if kind is None or kind.plot == "bars":
             _draw_bars(ax, real[c], fake[c], labels, max_categories_shown)
         else:
-            _draw_numbers(ax, real[c], fake[c], labels, bins, integer=style == "integer")
+            _draw_numbers(ax, real[c], fake[c], labels, bins, kind)
         ax.set_title(str(c), fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(cols):]:

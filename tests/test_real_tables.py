@@ -283,3 +283,20 @@ def test_cli_writes_dates_back_in_the_input_format(cli_run):
     visit = pd.to_datetime(fake["visit"], format="%d.%m.%Y")
     real_visit = pd.to_datetime(real["visit"], format="%d.%m.%Y")
     assert visit.min() >= real_visit.min() and visit.max() <= real_visit.max()
+
+
+def test_text_dates_are_scored_and_drawn_as_dates(tmp_path):
+    """The report reads a date column as its kind does (seconds), text dates included."""
+    from scipy import stats
+
+    from mpgan import plots
+    from mpgan.metrics.tabular import column_report
+
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    real = pd.DataFrame({"d": days.strftime("%Y-%m-%d"), "x": np.arange(120.0)})
+    fake = pd.DataFrame({"d": days[:60].strftime("%Y-%m-%d").repeat(2), "x": np.arange(120.0)})
+    rep = column_report(real, fake).set_index("column")
+    seconds = (days - pd.Timestamp("1970-01-01")).total_seconds().to_numpy()
+    assert rep.loc["d", "kind"] == "datetime"
+    assert rep.loc["d", "ks"] == pytest.approx(stats.ks_2samp(seconds, seconds[:60].repeat(2)).statistic)
+    plots.plot_column_histograms(real, fake, tmp_path / "h.png")  # the dates drawn as seconds: no error

@@ -33,9 +33,11 @@ def aligned(real: pd.DataFrame, other: Any, what: str, real_what: str = "real") 
     return other[list(real.columns)]
 
 
-def numbers(s: pd.Series) -> np.ndarray:
-    """Finite float values of a column (missing, text and infinite values dropped)."""
-    v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+def numbers(s: pd.Series, kind: Any = None) -> np.ndarray:
+    """Finite float values of a column as its kind reads them (dates: seconds; missing, text
+    and infinite values dropped)."""
+    v = kind.numbers(s) if kind is not None else pd.to_numeric(s, errors="coerce").to_numpy(
+        dtype=np.float64, na_value=np.nan)
     return v[np.isfinite(v)]
 
 
@@ -59,7 +61,7 @@ class RowEncoder:
 
     def _scaled(self, c: Any, s: pd.Series) -> np.ndarray:
         """The kind's ``encode`` of a column's numbers (NaN where missing or not encodable)."""
-        v = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        v = self.column_kinds[c].numbers(s)
         ok = np.isfinite(v)
         out = np.full(len(v), np.nan)
         with np.errstate(all="ignore"):

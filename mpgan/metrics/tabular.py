@@ -138,7 +138,7 @@ def _column_row(name: Any, kind: ColumnKind, r_col: pd.Series, f_col: pd.Series)
     row: dict[str, Any] = {"column": str(name), "kind": kind.name, "statistic": stat, "ks": math.nan,
                            "ks_p_value": math.nan, "tvd": math.nan, "wasserstein": math.nan}
     if kind.head == "numeric":
-        r, f = numbers(r_col), numbers(f_col)
+        r, f = numbers(r_col, kind), numbers(f_col, kind)
         if r.size and f.size:
             row.update(fn(r, f))
         row.update(mean_real=_nan_stat(r, "mean"), mean_fake=_nan_stat(f, "mean"),
