@@ -39,6 +39,9 @@ def train(config: Any = None, overrides: Sequence[str] | None = None, *, run_dir
     the one the config names (a table the caller already read). ``quiet`` trains the way a
     study's or sweep's cell does: no progress bar, no TensorBoard, no retracing warnings.
     """
+    from ..console import quiet_tensorflow
+
+    quiet_tensorflow()  # as quiet from Python as from the CLI: TensorFlow's start-up lines filtered
     from .trainer import Trainer
 
     cfg = load_config(config, overrides)  # a copy: the caller's Config is left as it was
