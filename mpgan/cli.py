@@ -39,10 +39,16 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         if args.config or args.set:
             raise _usage("--resume continues a run with its saved config; drop --config/--set")
-        from mpgan.training import Trainer
-
-        trainer = Trainer.from_run(args.resume, progress=args.progress)
-        print(f"resuming {args.resume} at epoch {int(trainer.epoch.numpy())}, step {int(trainer.step.numpy())}")
+        if args.epochs is not None and args.epochs < 1:
+            raise _usage(f"--epochs must be a positive integer, got {args.epochs}")
+        trainer = _open_run(args.resume, progress=args.progress)
+        done, target = int(trainer.epoch.numpy()), args.epochs or trainer.total_epochs
+        if target <= done:
+            asked = f"--epochs {target}" if args.epochs else f"its train.epochs ({target})"
+            print(f"nothing to train: {args.resume} is already at epoch {done} and {asked} asks for no more; "
+                  f"pass --epochs {done + 1} or more to train further")
+            return 0
+        print(f"resuming {args.resume} at epoch {done}, step {int(trainer.step.numpy())}")
         table = trainer.fit(epochs=args.epochs)
     else:
         from mpgan.training.from_config import check_new_run_dir, train
@@ -60,6 +66,24 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_run(run: str, **kwargs: Any):
+    """``Trainer.from_run``, a skipped damaged checkpoint reported as one ``warning:`` line."""
+    import warnings
+
+    from mpgan.training import Trainer
+    from mpgan.training.state import DamagedCheckpointWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DamagedCheckpointWarning)
+        trainer = Trainer.from_run(run, **kwargs)
+    for w in caught:
+        if issubclass(w.category, DamagedCheckpointWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return trainer
+
+
 def _cmd_sample(args: argparse.Namespace) -> int:
     from mpgan.modalities import modality_of, sample_formats
 
@@ -67,13 +91,11 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in sample_formats():  # before TensorFlow loads
         raise _usage(f"--out must end in .png (image grid), .npy (raw array) or .csv (tables), got {out.name!r}")
     _writable(out, folder=False, what="--out")
-    from mpgan.training import Trainer
-
     if args.n < 1:
         raise _usage(f"--n must be a positive integer, got {args.n}")
     if args.label is not None and args.labels is not None:
         raise _usage("pass either --label or --labels, not both")
-    trainer = Trainer.from_run(args.run, progress=False)
+    trainer = _open_run(args.run, progress=False)
     labels, ncols = _sample_labels(trainer, args)
     x = trainer.sample(len(labels) if labels is not None else args.n, seed=args.seed, labels=labels)
     modality_of(trainer.dataset).write_samples(trainer.dataset, x, out, ncols=ncols)
@@ -116,11 +138,10 @@ def _sample_labels(trainer, args: argparse.Namespace):
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from mpgan.metrics.evaluate import evaluate, format_table
     from mpgan.modalities import modality_of
-    from mpgan.training import Trainer
 
     out = _writable(Path(args.out) if args.out else Path(args.run) / "eval", folder=True,
                     what="--out" if args.out else "evaluation folder")
-    trainer = Trainer.from_run(args.run, progress=False)
+    trainer = _open_run(args.run, progress=False)
     result = evaluate(trainer, n=args.n, metrics=args.metrics, seed=args.seed, out_dir=out)
     print(format_table(result))
     summary = modality_of(trainer.dataset).summary(result)

@@ -2,12 +2,42 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
+from ..io import atomic_save
 from .callbacks import Callback, Trainer
+
+
+def trim_events(folder: Path, last_step: int) -> None:
+    """Drop events after ``last_step`` from the event files in ``folder``.
+
+    A run killed after its last checkpoint logged steps that the resume trains again;
+    without this TensorBoard would draw that stretch twice. A record cut short by the
+    kill ends the file's readable part.
+    """
+    for path in sorted(folder.glob("*tfevents*")):
+        kept, dropped = [], False
+        try:
+            for record in tf.data.TFRecordDataset(str(path)):
+                raw = record.numpy()
+                if tf.compat.v1.Event.FromString(raw).step <= last_step:
+                    kept.append(raw)
+                else:
+                    dropped = True
+        except tf.errors.DataLossError:
+            dropped = True
+        if dropped:
+            atomic_save(path, lambda p, kept=kept: _write_records(p, kept))
+
+
+def _write_records(path: Path, records: list[bytes]) -> None:
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for raw in records:
+            writer.write(raw)
 
 
 class TensorBoard(Callback):
@@ -20,7 +50,10 @@ class TensorBoard(Callback):
         self.writer = None
 
     def on_train_begin(self, trainer: Trainer) -> None:
-        self.writer = tf.summary.create_file_writer(str(trainer.run_dir / self.subdir))
+        folder = trainer.run_dir / self.subdir
+        if int(trainer.step.numpy()) > 0 and folder.is_dir():  # a resume: each step is shown once
+            trim_events(folder, int(trainer.step.numpy()))
+        self.writer = tf.summary.create_file_writer(str(folder))
 
     def on_epoch_end(self, trainer: Trainer, epoch: int, logs: dict[str, Any]) -> None:
         if self.writer is None:

@@ -217,6 +217,7 @@ class Trainer:
         tracked["layer_rng"] = untracked_state([self.generator, *models])
         self.state = TrainerState(tracked, t.keep_checkpoints)
         self._worker_dir: Path | None = None
+        self._restored = False
         self.last_epoch_history: pd.DataFrame | None = None
 
     # -- views -------------------------------------------------------------------------
@@ -334,13 +335,22 @@ class Trainer:
             self.run = RunDirectory(next_run_dir(Path(self.config.output_dir) / self.config.name))
         spec = modality_of(self.dataset).spec_record(self.dataset)
         manifest: dict[str, Any] = {"data_source": spec["source"]} if "source" in spec else {}
+        prior = self.plan.prior  # how to draw generator.keras's inputs without mpgan (docs/training.md)
+        manifest["latent"] = {"dim": prior.latent_dim, "std": prior.std, "classes": prior.num_classes,
+                              "class_prior": list(prior.class_prior)}
         self.run.create(self.config.to_yaml(), spec, manifest)
         self.state.attach(self.run / "checkpoints")
 
     def save_checkpoint(self) -> str:
-        """Save the whole trainer state, and export plain ``.weights.h5`` beside it."""
+        """Save the whole trainer state, and export the models beside it for plain Keras:
+        ``generator.weights.h5`` and ``generator.keras`` hold the generator that samples
+        and is scored (the EMA one when EMA is on; the raw one is then
+        ``generator_raw.weights.h5``), ``discriminator*.weights.h5`` the discriminators."""
         self.state.attach(self.run / "checkpoints")
-        exports = {self.run / "generator.weights.h5": self.generator}
+        exports = {self.run / "generator.weights.h5": self.sampling_generator,
+                   self.run / "generator.keras": self.sampling_generator}
+        if self.ema_generator is not None:
+            exports[self.run / "generator_raw.weights.h5"] = self.generator
         for k, d in enumerate(self.discriminators):
             exports[self.run / ("discriminator.weights.h5" if k == 0 else f"discriminator_{k}.weights.h5")] = d
         if self.dp is not None and self.is_chief:
@@ -352,13 +362,15 @@ class Trainer:
         return self.dp.record(int(self.step.numpy())) if self.dp is not None else None
 
     def restore(self, checkpoint: str | None = None) -> bool:
-        """Restore the latest (or the given) checkpoint; trim history files to it."""
+        """Restore the given checkpoint, or the newest intact one (a damaged newer one is
+        skipped with a :class:`~mpgan.training.state.DamagedCheckpointWarning`). The history
+        files are trimmed to it when training continues (:meth:`fit`), so sampling from a
+        run never rewrites it."""
         if self.run is not None:
             self.state.attach(self.run / "checkpoints")
         if not self.state.restore(checkpoint):
             return False
-        if self.is_chief and self.run is not None:
-            self.run.truncate(int(self.step.numpy()), int(self.epoch.numpy()))
+        self._restored = True
         return True
 
     # ------------------------------------------------------------------ training
@@ -374,6 +386,10 @@ class Trainer:
             self.total_epochs = epochs
         self._prepare_run_dir()
         start = int(self.epoch.numpy())
+        if self._restored and self.is_chief:
+            # a run killed after its last checkpoint: drop what it wrote since
+            self.run.truncate(int(self.step.numpy()), start)
+            self._restored = False
         try:
             for cb in self.callbacks:
                 cb.on_train_begin(self)
