@@ -119,7 +119,7 @@ class TrainerState:
     def attach(self, folder: Path) -> None:
         """Write checkpoints under ``folder`` (``RUN/checkpoints``)."""
         if self._folder != folder:
-            self._folder, self._manager = folder, None
+            self._folder, self._manager, self.skipped = folder, None, []
 
     @property
     def manager(self):
