@@ -8,7 +8,9 @@ Layout::
     RUN/history.csv         one row per step (appended, never rewritten)
     RUN/epochs.csv          one row per epoch
     RUN/samples/            sample grids
-    RUN/checkpoints/        trainer state (see state.py)
+    RUN/checkpoints/        trainer state and each checkpoint's file list (see state.py)
+    RUN/generator.keras     the sampling generator (EMA when on) for Keras, and *.weights.h5
+    RUN/tensorboard/        event files, trimmed to the checkpoint on resume
 
 Studies and synthesizers name and read runs through this module too.
 """
