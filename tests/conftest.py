@@ -16,7 +16,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # the end, instead of one worker finishing alone on the alphabetically last, longest files.
 LONGEST_FIRST = ["test_study_augmentation.py", "test_studies_mpgan.py", "test_sweeps.py", "test_stabilizers.py",
                  "test_trainer_controls.py", "test_cli.py", "test_studies_latent.py", "test_trainer.py",
-                 "test_studies_toy.py", "test_dp.py", "test_synthesis.py", "test_evaluate.py"]
+                 "test_run_files.py", "test_studies_toy.py", "test_real_tables.py", "test_dp.py", "test_census.py",
+                 "test_synthesis.py", "test_evaluate.py", "test_plugins.py"]
 
 
 def pytest_collection_modifyitems(config, items):
