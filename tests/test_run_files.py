@@ -147,7 +147,11 @@ import json, sys
 import numpy as np
 import keras
 import mpgan.models.layers  # registers mpgan's layers; the trainer is not imported
-run, n, seed = sys.argv[1], 8, 3
+import tensorflow as tf
+run, n, seed, threads = sys.argv[1], 8, 3, int(sys.argv[3])
+if threads:  # the test process's TensorFlow threads: another count sums in another order
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
 model = keras.models.load_model(run + "/generator.keras")
 latent = json.load(open(run + "/manifest.json"))["latent"]
 rng = np.random.default_rng(seed)
@@ -164,7 +168,10 @@ def test_generator_keras_loads_in_plain_keras_and_reproduces_mpgan_sample(run, t
     ours = tmp_path / "x.npy"
     assert main(["sample", "--run", str(run), "--n", "8", "--seed", "3", "--out", str(ours)]) == 0
     theirs = tmp_path / "keras.npy"
-    done = subprocess.run([sys.executable, "-c", LOAD_WITHOUT_TRAINER, str(run), str(theirs)],
+    import tensorflow as tf
+
+    threads = str(tf.config.threading.get_intra_op_parallelism_threads())
+    done = subprocess.run([sys.executable, "-c", LOAD_WITHOUT_TRAINER, str(run), str(theirs), threads],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     np.testing.assert_array_equal(np.load(theirs), np.load(ours))

@@ -35,16 +35,24 @@ def _batch(x):
     return tf.shape(x)[0]
 
 
+def _window(x, rng, ratio: float, shift: bool):
+    """A window of ``ratio`` x the image size and its per-image offsets (``[b, 1, 1]`` int32,
+    height then width, drawn in that order): in ``[-size, size]`` for a shift, else a start."""
+    h, w = x.shape[1], x.shape[2]
+    sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)
+    b = _batch(x)
+    bounds = ((-sh, sh + 1), (-sw, sw + 1)) if shift else ((0, h + (1 - sh % 2)), (0, w + (1 - sw % 2)))
+    oh, ow = (rng.uniform([b, 1, 1], minval=lo, maxval=hi, dtype=tf.int32) for lo, hi in bounds)
+    return h, w, sh, sw, oh, ow
+
+
 @AUGMENTATIONS.register("translation")
 def translation(ratio: float = 0.125) -> Transform:
     """Shift each image by up to ratio x its size in x and y, zeros filling the border (DiffAugment)."""
 
     def fn(x, rng):
-        h, w = x.shape[1], x.shape[2]
-        sx, sy = int(h * ratio + 0.5), int(w * ratio + 0.5)
+        h, w, _, _, tx, ty = _window(x, rng, ratio, shift=True)
         b = _batch(x)
-        tx = rng.uniform([b, 1, 1], minval=-sx, maxval=sx + 1, dtype=tf.int32)
-        ty = rng.uniform([b, 1, 1], minval=-sy, maxval=sy + 1, dtype=tf.int32)
         gx = tf.clip_by_value(tf.range(h)[None, :, None] + tx + 1, 0, h + 1)
         gy = tf.clip_by_value(tf.range(w)[None, None, :] + ty + 1, 0, w + 1)
         padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]])
@@ -60,11 +68,7 @@ def cutout(ratio: float = 0.5) -> Transform:
     """Zero a square of ratio x the image size at a random place in each image (DiffAugment)."""
 
     def fn(x, rng):
-        h, w = x.shape[1], x.shape[2]
-        ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
-        b = _batch(x)
-        ox = rng.uniform([b, 1, 1], minval=0, maxval=h + (1 - ch % 2), dtype=tf.int32)
-        oy = rng.uniform([b, 1, 1], minval=0, maxval=w + (1 - cw % 2), dtype=tf.int32)
+        h, w, ch, cw, ox, oy = _window(x, rng, ratio, shift=False)
         rows = tf.range(h)[None, :, None] - ox + ch // 2
         cols = tf.range(w)[None, None, :] - oy + cw // 2
         inside = (rows >= 0) & (rows < ch) & (cols >= 0) & (cols < cw)
