@@ -168,11 +168,9 @@ def config_reference_markdown() -> str:
 
 
 def config_schema_json() -> str:
-    import json
+    from mpgan.config_reference import config_json_schema_text
 
-    from mpgan.config_reference import config_json_schema
-
-    return json.dumps(config_json_schema(), indent=1) + "\n"
+    return config_json_schema_text()
 
 
 GENERATED = {"reference/config.md": config_reference_markdown, "reference/cli.md": cli_reference_markdown,

@@ -34,8 +34,6 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from mpgan.config import load_config
-
     if args.resume:
         if args.config or args.set:
             raise _usage("--resume continues a run with its saved config; drop --config/--set")
@@ -51,11 +49,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(f"resuming {args.resume} at epoch {done}, step {int(trainer.step.numpy())}")
         table = trainer.fit(epochs=args.epochs)
     else:
-        from mpgan.training.from_config import check_new_run_dir, train
+        from mpgan.training.from_config import train
 
-        cfg = load_config(args.config, args.set)  # fails fast, before TensorFlow loads
-        check_new_run_dir(args.run_dir, cfg.output_dir)
-        trainer = train(cfg, run_dir=args.run_dir, epochs=args.epochs, progress=args.progress)
+        # the config and the run folder are checked before TensorFlow loads
+        trainer = train(args.config, args.set, run_dir=args.run_dir, epochs=args.epochs, progress=args.progress)
         table = trainer.epochs_table()
     print(f"run directory: {trainer.run_dir}")
     if len(table):
@@ -262,12 +259,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _checked_table(args: argparse.Namespace) -> Any:
-    """What ``mpgan synthesize`` trains on, checked before training: the run folder it will
-    write, and the class --condition/--balance ask for (read from the table, which is then
-    passed on as read)."""
-    from mpgan.training.from_config import check_new_run_dir
-
-    check_new_run_dir(args.run_dir, None if args.run_dir else "runs")
+    """What ``mpgan synthesize`` trains on, checked before training: the class
+    --condition/--balance ask for (read from the table, which is then passed on as read)."""
     if (args.condition is not None or args.balance) and not args.target:
         raise _usage(f"{'--condition' if args.condition is not None else '--balance'} needs --target, "
                      "the class column the generator is conditioned on")
@@ -275,7 +268,7 @@ def _checked_table(args: argparse.Namespace) -> Any:
         return args.data
     from mpgan.data.tabular import read_table
 
-    table = read_table(args.data, getattr(args, "sep", None))  # as the synthesizer reads it
+    table = read_table(args.data, args.sep)  # as the synthesizer reads it
     if args.target in table.columns:
         classes = list(dict.fromkeys(str(v) for v in table[args.target].dropna()))
         if str(args.condition) not in classes:
@@ -390,11 +383,9 @@ def _cmd_config(args: argparse.Namespace) -> int:
     if args.schema:
         if args.config or args.set:
             raise _usage("--schema describes every config; drop --config/--set")
-        import json
+        from mpgan.config_reference import config_json_schema_text
 
-        from mpgan.config_reference import config_json_schema
-
-        print(json.dumps(config_json_schema(), indent=1))
+        print(config_json_schema_text(), end="")
         return 0
     from mpgan.config import load_config
 

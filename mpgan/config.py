@@ -301,7 +301,11 @@ def _check_aggregate(t: TrainConfig) -> None:
     from .registry import AGGREGATORS  # each aggregator checks its own params, without TensorFlow
 
     _known(AGGREGATORS, t.aggregate, "train.aggregate")
-    AGGREGATORS.get(t.aggregate).check(t.aggregate_params)
+    check = getattr(AGGREGATORS.get(t.aggregate), "check", None)
+    if check is None:
+        raise ConfigError(f"train.aggregate '{t.aggregate}' is registered as {AGGREGATORS.get(t.aggregate)!r}, "
+                          "not an Aggregator subclass")
+    check(t.aggregate_params)
 
 
 def _check_swaps(swaps: list[Swap]) -> None:

@@ -231,3 +231,8 @@ def config_json_schema() -> dict[str, Any]:
             schema["$defs"][name] = {"anyOf": [node, {"type": "string", "description": "the registry name alone"}]}
     schema["title"] = "mpgan run config"
     return schema
+
+
+def config_json_schema_text() -> str:
+    """:func:`config_json_schema` as the JSON text ``mpgan config --schema`` prints and the site serves."""
+    return json.dumps(config_json_schema(), indent=1) + "\n"

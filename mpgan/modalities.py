@@ -40,8 +40,6 @@ class Modality:
     headline: tuple[str, str] | None = None
 
     def default_metrics(self) -> list[str]:
-        from .registry import METRICS
-
         return METRICS.for_kind(self.kind)
 
     def write_samples(self, dataset: Dataset, x: np.ndarray, path: Path, title: str | None = None,

@@ -151,9 +151,9 @@ class TabularSynthesizer:
             "path": str(table_path.resolve()), "target": self.target, "numeric": self.numeric,
             "holdout": self.holdout, "categorical": self.categorical, "seed": self.seed,
             **({"kinds": self.kinds} if self.kinds else {}), **({"sep": self.sep} if self.sep else {})}}}
-        if "batch_size" not in config_layers(user, self.overrides).get("train", {}):
-            table["train"] = {"batch_size": min(load_config(BASE_CONFIG).train.batch_size, n_rows - n_rows % 2)}
         cfg = load_config([BASE_CONFIG, *user, table], self.overrides)
+        if cfg.train.batch_size > n_rows and "batch_size" not in config_layers(user, self.overrides).get("train", {}):
+            cfg.train.batch_size = n_rows - n_rows % 2  # a small table: one batch is the whole table
         if not self.target and cfg.generator.params.get("conditional"):
             cfg.generator.params["conditional"] = False  # no target column to condition on
         return cfg
@@ -176,6 +176,7 @@ class TabularSynthesizer:
         from .training.run_dir import next_run_dir
 
         _refuse_data_keys(self.overrides)
+        check_new_run_dir(self.run_dir, None if self.run_dir else "runs")  # before the table is read
         df = read_table(data, self.sep) if isinstance(data, str | Path) else data
         check_table(df)
         if self.target is not None and self.target not in df.columns:
@@ -184,7 +185,6 @@ class TabularSynthesizer:
             raise DataError(f"the table has {len(df)} rows, fewer than one batch of {MIN_ROWS}; "
                             f"a GAN needs at least {MIN_ROWS} rows (and many more to learn anything)")
         ds = self._dataset(df)
-        check_new_run_dir(self.run_dir)
         quiet_tensorflow()
         run_dir = self.run_dir or next_run_dir(Path("runs") / "tabular")
         fresh = not run_dir.exists()

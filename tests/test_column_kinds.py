@@ -218,3 +218,15 @@ def test_the_command_line_lists_kinds_and_names_a_bad_kind_option(capsys, tmp_pa
     assert main(["synthesize", "--data", str(tmp_path / "p.csv"), "--out", str(tmp_path / "o.csv"),
                  "--kind", "age"]) == 2
     assert "--kind takes COLUMN=KIND (e.g. --kind age=integer), got 'age'" in capsys.readouterr().err
+
+
+def test_minmax_scales_a_kinds_encoded_values_into_minus_one_one():
+    """Min-max scaling works on what the kind's ``encode`` gives (logs for amounts), so the
+    encoded column spans exactly [-1, 1] and decodes back to the amounts."""
+    import tests.local_column_kind  # noqa: F401  (registers amount_test)
+
+    df = pd.DataFrame({"amount": [1.0, 10.0, 100.0, 1000.0]})
+    tr = TabularTransformer(numeric="minmax", kinds={"amount": "amount_test"}).fit(df)
+    x = tr.transform(df)
+    np.testing.assert_allclose(x[:, 0], [-1.0, -1 / 3, 1 / 3, 1.0], atol=1e-6)
+    np.testing.assert_allclose(tr.inverse_transform(x)["amount"], df["amount"], rtol=1e-6)

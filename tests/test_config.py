@@ -163,3 +163,15 @@ def test_mpgan_config_prints_the_resolved_config(capsys):
     assert resolved["train"]["n_critic"] == 1  # a default the file does not set
     assert main(["config", "--set", "privacy.max_grad_nrm=1"]) == 2
     assert "did you mean 'privacy.max_grad_norm'" in capsys.readouterr().err
+
+
+def test_an_aggregator_registered_as_a_function_is_a_config_error():
+    from mpgan.registry import AGGREGATORS
+
+    @AGGREGATORS.register("plain_function_test", override=True)
+    def plain(losses):
+        return losses[0]
+
+    with pytest.raises(ConfigError, match="train.aggregate 'plain_function_test' is registered as .*, not an "
+                                          "Aggregator subclass"):
+        load_config(None, ["train.aggregate=plain_function_test"])

@@ -289,3 +289,13 @@ template: "{d:+.3f}"
     a, b = np.array([9.74, 10.12, 11.79]), np.array([6.0412, 5.0786, 5.6487])
     ci = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
     assert f"{a.mean() - b.mean():+.3f} [{ci.low:+.3f}, {ci.high:+.3f}]" in page.read_text()
+
+
+def test_markdown_table_digits_apply_to_floats_not_counts():
+    import pandas as pd
+
+    """``digits`` rounds measured values; a count of seeds stays a whole number."""
+    from mpgan.report.markdown import markdown_table
+
+    table = markdown_table(pd.DataFrame({"seeds": [3, 5], "fid": [0.5, 1.25]}), digits=3)
+    assert table.splitlines()[2:] == ["| 3 | 0.500 |", "| 5 | 1.250 |"]

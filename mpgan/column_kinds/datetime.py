@@ -84,8 +84,9 @@ class DateTime(ColumnKind):
     def check(self, name: Any, present: pd.Series) -> None:
         bad = self._parse(present).isna().to_numpy()
         if bad.any():
-            raise DataError(f"column '{name}' is listed as datetime but row {first_bad(present, bad)[0]} holds "
-                            f"{first_bad(present, bad)[1]!r}, which is not a date; fix it or list another kind")
+            row, value = first_bad(present, bad)
+            raise DataError(f"column '{name}' is listed as datetime but row {row} holds {value!r}, which is "
+                            "not a date; fix it or list another kind")
 
     def numbers(self, s: pd.Series) -> np.ndarray:
         t = self._parse(s)

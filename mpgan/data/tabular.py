@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..column_kinds import ColumnKind, get_kind, infer_kind
+from ..column_kinds.base import first_bad
 from ..data_spec import Column, Dataset, DataSpec
 from ..errors import DataError
 from ..registry import DATASETS
@@ -65,12 +66,6 @@ def moments(v: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     u = v / m
     return float(u.mean()) * m, float(u.std()) * m
-
-
-def _row(series: pd.Series, mask: np.ndarray) -> tuple[Any, Any]:
-    """Index label and value of the first True in ``mask``."""
-    i = int(np.flatnonzero(mask)[0])
-    return series.index[i], series.iloc[i]
 
 
 # --------------------------------------------------------------------------- encoders
@@ -129,7 +124,7 @@ class NumericEncoder(ColumnEncoder):
     def _check_finite(self, s: pd.Series, v: np.ndarray) -> None:
         inf = np.isinf(v)
         if inf.any():
-            row, val = _row(s, inf)
+            row, val = first_bad(s, inf)
             raise DataError(
                 f"column '{self.name}' holds {val} at row {row}; replace infinite values "
                 "(e.g. with NaN, which is filled with the median) before training"
@@ -163,7 +158,8 @@ class NumericEncoder(ColumnEncoder):
 
     def _fit_values(self, ok: np.ndarray) -> None:
         if self.scaling == "minmax":
-            self.shift, self.scale = self.max / 2 + self.min / 2, self.max / 2 - self.min / 2  # no overflow
+            lo, hi = float(ok.min()), float(ok.max())  # in the kind's encoded units, as transform scales them
+            self.shift, self.scale = hi / 2 + lo / 2, hi / 2 - lo / 2  # halves: no overflow
         else:
             self.shift, self.scale = self.mean, self.std
         if not self.scale > 0:
@@ -302,7 +298,7 @@ class CategoricalEncoder(ColumnEncoder):
             codes[missing] = len(self.categories)
         bad = codes < 0
         if bad.any():
-            row, val = _row(s, bad)
+            row, val = first_bad(s, bad)
             what = "a missing value" if pd.isna(val) else f"the unseen category {val!r}"
             raise DataError(
                 f"column '{self.name}' holds {what} at row {row}; the transformer was fitted "

@@ -190,8 +190,8 @@ def correlation_difference(real: pd.DataFrame, fake: pd.DataFrame, numeric: str 
     fake = aligned(real, fake, "synthetic")
     by_column = column_kinds(real, numeric, categorical, max_categories, kinds)
     cols = [c for c in real.columns if _numbers_head(by_column, c)]
-    rn = real[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
-    fn = fake[cols].apply(pd.to_numeric, errors="coerce").astype("float64")
+    rn = pd.DataFrame({c: get_kind(by_column[c]).numbers(real[c]) for c in cols}, columns=cols)
+    fn = pd.DataFrame({c: get_kind(by_column[c]).numbers(fake[c]) for c in cols}, columns=cols)
     rc, fc = rn.corr(method="pearson"), fn.corr(method="pearson")
     iu = np.triu_indices(len(cols), k=1)
     diff = (fc.to_numpy() - rc.to_numpy())[iu]
@@ -231,8 +231,7 @@ def _classifier(spec: Any, seed: int) -> tuple[str, Any]:
 def _design(df: pd.DataFrame, features: list[Any], kinds: dict[Any, str]) -> pd.DataFrame:
     """Feature table for sklearn: columns of numbers as floats, label columns as canonical labels."""
     return pd.DataFrame({
-        str(c): (pd.to_numeric(df[c], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-                 if _numbers_head(kinds, c) else category_labels(df[c]))
+        str(c): get_kind(kinds[c]).numbers(df[c]) if _numbers_head(kinds, c) else category_labels(df[c])
         for c in features
     })
 
@@ -408,8 +407,8 @@ def tabular_report(real_train: pd.DataFrame, real_test: pd.DataFrame | None, syn
     labels = [target] if target is not None and target not in as_names(categorical) and target not in kinds else []
     cat = as_names(categorical) + labels
     num = [c for c in as_names(numeric) if c != target]
-    opts = {"numeric": num, "categorical": cat, "max_categories": max_categories, "kinds": kinds}
-    by_column = column_kinds(real_train, **opts)
+    by_column = column_kinds(real_train, numeric=num, categorical=cat, max_categories=max_categories, kinds=kinds)
+    opts = {"kinds": by_column}  # every column's kind, decided once for the whole report
 
     cols = column_report(real_train, synthetic, **opts)
     corr = correlation_difference(real_train, synthetic, **opts)

@@ -41,7 +41,8 @@ def markdown_table(df: pd.DataFrame, align: list[str] | None = None, digits: int
     column: ``l`` or ``r``; default: right for columns whose cells all read as numbers.
     """
     fmt = None if digits is None else f".{digits}f"
-    df = df.map(lambda v: format_value(v, fmt, na) if not isinstance(v, str) else v)
+    df = df.map(lambda v: v if isinstance(v, str) else  # ``digits`` is for floats: counts stay whole
+                format_value(v, fmt if isinstance(v, (float, np.floating)) else None, na))
     cols = [_cell(c) for c in df.columns]
     if align is None:
         align = []

@@ -41,11 +41,11 @@ def train(config: Any = None, overrides: Sequence[str] | None = None, *, run_dir
     """
     from ..console import quiet_tensorflow
 
+    cfg = load_config(config, overrides)  # a copy: the caller's Config is left as it was
+    check_new_run_dir(run_dir, cfg.output_dir)  # both before TensorFlow loads
     quiet_tensorflow()  # as quiet from Python as from the CLI: TensorFlow's start-up lines filtered
     from .trainer import Trainer
 
-    cfg = load_config(config, overrides)  # a copy: the caller's Config is left as it was
-    check_new_run_dir(run_dir, cfg.output_dir)
     if quiet:
         import tensorflow as tf
 

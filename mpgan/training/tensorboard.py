@@ -51,7 +51,7 @@ class TensorBoard(Callback):
 
     def on_train_begin(self, trainer: Trainer) -> None:
         folder = trainer.run_dir / self.subdir
-        if int(trainer.step.numpy()) > 0 and folder.is_dir():  # a resume: each step is shown once
+        if trainer.resumed and folder.is_dir():  # continuing from a checkpoint: each step is shown once
             trim_events(folder, int(trainer.step.numpy()))
         self.writer = tf.summary.create_file_writer(str(folder))
 

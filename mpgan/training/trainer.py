@@ -386,7 +386,9 @@ class Trainer:
             self.total_epochs = epochs
         self._prepare_run_dir()
         start = int(self.epoch.numpy())
-        if self._restored and self.is_chief:
+        #: whether this fit continues from a restored checkpoint (callbacks drop what was logged after it)
+        self.resumed = bool(self._restored and self.is_chief)
+        if self.resumed:
             # a run killed after its last checkpoint: drop what it wrote since
             self.run.truncate(int(self.step.numpy()), start)
             self._restored = False
