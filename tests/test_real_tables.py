@@ -300,3 +300,13 @@ def test_text_dates_are_scored_and_drawn_as_dates(tmp_path):
     assert rep.loc["d", "kind"] == "datetime"
     assert rep.loc["d", "ks"] == pytest.approx(stats.ks_2samp(seconds, seconds[:60].repeat(2)).statistic)
     plots.plot_column_histograms(real, fake, tmp_path / "h.png")  # the dates drawn as seconds: no error
+
+
+def test_text_dates_enter_the_correlations_as_seconds():
+    from mpgan.metrics.tabular import correlation_difference
+
+    days = pd.date_range("2020-01-01", periods=50, freq="D")
+    real = pd.DataFrame({"d": days.strftime("%Y-%m-%d"), "x": np.arange(50.0)})
+    fake = pd.DataFrame({"d": days.strftime("%Y-%m-%d"), "x": np.arange(50.0)[::-1].copy()})
+    corr = correlation_difference(real, fake)
+    assert corr["n_pairs"] == 1 and corr["max_abs_diff"] == pytest.approx(2.0)  # +1 real, -1 synthetic
