@@ -136,15 +136,65 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from mpgan.metrics.evaluate import evaluate, format_table
     from mpgan.modalities import modality_of
 
+    misplaced = [flag for flag, value, home in (
+        ("--data", args.data, args.samples), ("--labels", args.labels, args.samples),
+        ("--train", args.train, args.synthetic), ("--holdout", args.holdout, args.synthetic),
+        ("--target", args.target, args.synthetic), ("--kind", args.kind, args.synthetic),
+        ("--sep", args.sep, args.synthetic)) if value and not home]
+    if misplaced:
+        raise _usage(f"{misplaced[0]} goes with {'--samples' if misplaced[0] in ('--data', '--labels') else '--synthetic'}")
+    if args.n is not None and args.n < 2:
+        raise _usage(f"--n must be at least 2 samples, got {args.n}")
+    if args.synthetic:
+        return _evaluate_table(args)
+    if args.samples:
+        return _evaluate_samples(args)
     out = _writable(Path(args.out) if args.out else Path(args.run) / "eval", folder=True,
                     what="--out" if args.out else "evaluation folder")
     trainer = _open_run(args.run, progress=False)
-    result = evaluate(trainer, n=args.n, metrics=args.metrics, seed=args.seed, out_dir=out)
+    result = evaluate(trainer, n=args.n or 1000, metrics=args.metrics, seed=args.seed, out_dir=out)
     print(format_table(result))
     summary = modality_of(trainer.dataset).summary(result)
     if summary:
         print("\n" + "\n".join(summary))
     print(f"wrote {out / 'metrics.json'} and {out / 'metrics.csv'}")
+    return 0
+
+
+def _default_out(args: argparse.Namespace, path: str) -> Path:
+    if args.out:
+        return _writable(Path(args.out), folder=True, what="--out")
+    p = Path(path)
+    return _writable(p.parent / f"{p.stem}_eval", folder=True, what="evaluation folder")
+
+
+def _evaluate_samples(args: argparse.Namespace) -> int:
+    from mpgan.metrics.evaluate import format_table
+    from mpgan.metrics.samples import evaluate_samples
+    from mpgan.modalities import modality_of
+
+    if not args.data:
+        raise _usage("--samples needs --data NAME, the image dataset the samples imitate (e.g. mnist)")
+    out = _default_out(args, args.samples)
+    result = evaluate_samples(args.samples, args.data, args.labels, n=args.n, metrics=args.metrics,
+                              seed=args.seed, out_dir=out)
+    print(format_table(result))
+    print("\n" + "\n".join(modality_of(result["kind"]).summary(result)))
+    print(f"wrote {out / 'metrics.json'} and {out / 'metrics.csv'}")
+    return 0
+
+
+def _evaluate_table(args: argparse.Namespace) -> int:
+    from mpgan.metrics.tables import evaluate_tables, summary_lines
+
+    if not args.train or not args.holdout:
+        raise _usage("--synthetic needs --train (the rows the synthesizer was fitted on) and --holdout (real rows "
+                     "it never saw)")
+    out = _default_out(args, args.synthetic)
+    result = evaluate_tables(args.synthetic, args.train, args.holdout, args.target, kinds=_column_kinds(args.kind),
+                             seed=args.seed, out_dir=out, ladder=args.ladder, sep=args.sep)
+    print("\n".join(summary_lines(result)))
+    print(f"wrote {out / 'metrics.json'}, {out / 'metrics.csv'} and {out / 'report.md'}")
     return 0
 
 
@@ -419,14 +469,38 @@ def _add_sample(sub: Any) -> None:
 
 
 def _add_evaluate(sub: Any) -> None:
-    p = sub.add_parser("evaluate", help="score a trained run's samples against its real data",
-                       description="Score N generated samples against the run's real data with every "
-                                   "registered metric that applies to its kind of data (`mpgan list metrics` "
-                                   "shows them, their goal and range). Writes metrics.json, metrics.csv and "
-                                   "plots.")
-    _samples_options(p, 1000, "generated samples")
-    p.add_argument("--metrics", nargs="+", metavar="NAME", help="only these metrics")
-    p.add_argument("--out", help="output folder (default RUN/eval)")
+    p = sub.add_parser("evaluate", help="score a run's samples, any images, or any synthetic table",
+                       description="Score generated data against real data the generator never saw. --run: "
+                                   "N samples of a trained run, with every registered metric that applies to "
+                                   "its kind of data (`mpgan list metrics`). --samples: images from any "
+                                   "framework (.npy/.npz array or a folder of PNGs; 0..255, [0, 1] or [-1, 1], "
+                                   "detected) against --data's held-out split, with the same extractor, FID "
+                                   "ladder, class shares and (with --labels) label agreement. --synthetic: a "
+                                   "table from any synthesizer against --train and --holdout: fidelity, "
+                                   "utility, privacy, read against a ladder of known tables. Writes "
+                                   "metrics.json, metrics.csv and plots.")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--run", help="run directory written by `mpgan train`")
+    which.add_argument("--samples", metavar="PATH", help="generated images: .npy/.npz array (n, H, W[, 1]) or a "
+                                                         "folder of PNG files")
+    which.add_argument("--synthetic", metavar="CSV", help="a synthetic table (CSV, JSON or Parquet)")
+    p.add_argument("--n", type=int, help="number of samples scored (default: 1000 of a run; all given ones)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the samples, subsets and ladder (default 0)")
+    p.add_argument("--metrics", nargs="+", metavar="NAME", help="only these metrics (--run, --samples)")
+    p.add_argument("--out", help="output folder (default RUN/eval, or <samples or synthetic name>_eval beside it)")
+    images = p.add_argument_group("--samples")
+    images.add_argument("--data", help="the image dataset the samples imitate (e.g. mnist, fashion_mnist)")
+    images.add_argument("--labels", metavar="PATH", help="the class each sample was generated for (.npy, or a "
+                                                         "text file with one class per line): adds label agreement")
+    tables = p.add_argument_group("--synthetic")
+    tables.add_argument("--train", metavar="CSV", help="the real rows the synthesizer was fitted on")
+    tables.add_argument("--holdout", metavar="CSV", help="real rows it never saw (the privacy and utility baseline)")
+    tables.add_argument("--target", help="class column for utility (TSTR beside TRTR)")
+    tables.add_argument("--kind", action="append", default=[], metavar="COLUMN=KIND",
+                        help="force a column's kind (repeatable), e.g. --kind age=integer")
+    tables.add_argument("--sep", help="the table files' separator (default: sniffed)")
+    tables.add_argument("--no-ladder", dest="ladder", action="store_false",
+                        help="skip the ladder of known tables (faster)")
     p.set_defaults(func=_cmd_evaluate)
 
 

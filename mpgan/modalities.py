@@ -99,8 +99,9 @@ class GrayscaleImages(Modality):
         from . import plots
 
         trainer = ctx.trainer
+        when = f", step {result['step']}" if result.get("step") is not None else ""
         plots.save_image_grid(trainer.dataset.inverse_transform(ctx.fake[:64]), ctx.out_dir / "samples.png",
-                              title=f"{ctx.n} samples, step {int(trainer.step.numpy())}")
+                              title=f"{ctx.n} samples{when}")
         cov = result.get("mode_coverage")
         if cov and "histogram" in cov:
             plots.plot_class_histogram(cov["histogram"], ctx.out_dir / "mode_coverage.png",

@@ -1,10 +1,7 @@
 """Small configs shared by the trainer and CLI tests (tiny models, few steps)."""
 
-TINY = [
-    "name=tiny",
-    "data.params.size=8",
-    "data.params.limit=200",
-    "generator.params.latent_dim=8",
+#: Few steps, small batches, a checkpoint every epoch: what every small test run shares.
+SHORT = [
     "train.batch_size=16",
     "train.steps_per_epoch=3",
     "train.epochs=2",
@@ -12,6 +9,13 @@ TINY = [
     "train.checkpoint_every=1",
     "train.steps_per_call=2",
 ]
+
+TINY = ["name=tiny", "data.params.size=8", "data.params.limit=200", "generator.params.latent_dim=8", *SHORT]
+
+#: A 1-D toy run (small dense networks) for trainer mechanics that do not depend on the kind
+#: of data: swaps, resume, EMA, precision, objectives. It traces about 2.5× faster than TINY.
+TOY = ["name=toy", "data=gaussian_mixture", "data.params.n=256", "generator=toy_generator",
+       "discriminator=toy_discriminator", *SHORT]
 
 
 def square(x: float) -> float:

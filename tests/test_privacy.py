@@ -66,3 +66,40 @@ def test_bad_inputs_name_what_is_wrong(split):
         privacy_report(train, holdout.head(5), train)
     with pytest.raises(DataError, match="the synthetic table lacks the columns"):
         privacy_report(train, holdout, train.drop(columns=["target"]))
+
+
+@pytest.fixture(scope="module")
+def large_splits():
+    from mpgan.data.tabular import load_affairs, load_rand_hie
+
+    return {name: train_test_split(df, test_size=0.3, random_state=0)
+            for name, df in (("affairs", load_affairs()), ("rand_hie", load_rand_hie()))}
+
+
+def test_copies_are_caught_on_a_table_full_of_shared_rows(large_splits):
+    """rand_hie repeats many rows: copies of shared rows look like the data, so the distance
+    scores judge the rows unique in the real data, and the identity control draws every warning."""
+    train, holdout = large_splits["rand_hie"]
+    r = privacy_report(train, holdout, CopyRows().fit(train).sample(len(train), seed=0), categorical=["health"])
+    assert r["judged_on"] == "rows unique in the real data" and r["shared_rows_holdout"] > 0.1
+    assert all(v.startswith("warning:") for v in r["readings"].values()), r["readings"]
+    assert "judged on the rows unique in the real data" in r["readings"]["closer_to_train"]
+    noisy = privacy_report(train, holdout, CopyRows(noise=0.05).fit(train).sample(len(train), seed=0),
+                           categorical=["health"])
+    assert any(v.startswith("warning:") for v in noisy["readings"].values())
+    honest = privacy_report(train, holdout, GaussianCopula().fit(train).sample(len(train), seed=0),
+                            categorical=["health"])
+    assert not any(v.startswith("warning:") for v in honest["readings"].values()), honest["readings"]
+
+
+def test_the_noisy_copy_leaves_coded_categories_as_they_are(large_splits):
+    train, holdout = large_splits["affairs"]
+    copy = CopyRows(noise=0.05).fit(train)
+    assert copy.noisy == ["age", "yrs_married", "children"]  # the schema's numeric columns
+    rows = copy.sample(len(train), seed=0)
+    real = train.sort_index().reset_index(drop=True)
+    for c in ("rate_marriage", "religious", "educ", "occupation", "occupation_husb"):
+        assert set(rows[c]) <= set(real[c])  # codes copied, never moved between categories
+    assert not np.array_equal(np.sort(rows["age"]), np.sort(real["age"]))
+    r = privacy_report(train, holdout, rows, categorical=["affair"])
+    assert sum(v.startswith("warning:") for v in r["readings"].values()) >= 3

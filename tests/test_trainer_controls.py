@@ -10,7 +10,7 @@ from mpgan import OBJECTIVES, ModelError, Trainer, load_config
 from mpgan.data import load_dataset
 from mpgan.models import build_classifier
 from mpgan.training.aggregators import build_aggregator
-from tests.helpers import TINY
+from tests.helpers import TINY, TOY
 
 
 def weights(model):
@@ -21,8 +21,13 @@ def same(a, b):
     return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-def trainer(tmp_path, *sets, name="r"):
-    return Trainer.from_config(load_config(None, TINY + list(sets)), run_dir=tmp_path / name)
+def trainer(tmp_path, *sets, name="r", base=TINY):
+    return Trainer.from_config(load_config(None, base + list(sets)), run_dir=tmp_path / name)
+
+
+def toy(tmp_path, *sets, name="r"):
+    """A trainer on 1-D toy data: for mechanics that are the same whatever the data."""
+    return trainer(tmp_path, *sets, name=name, base=TOY)
 
 
 SGD_TO_ADAM = ["train.g_optimizer={name: sgd, learning_rate: 0.01, params: {momentum: 0.9}}",
@@ -31,7 +36,7 @@ SGD_TO_ADAM = ["train.g_optimizer={name: sgd, learning_rate: 0.01, params: {mome
 
 
 def test_swap_at_epoch_changes_optimizers_and_keeps_learning(tmp_path):
-    t = trainer(tmp_path, *SGD_TO_ADAM)
+    t = toy(tmp_path, *SGD_TO_ADAM)
     t.fit(epochs=1)
     g_mid = weights(t.generator)
     t.fit(epochs=2)
@@ -50,7 +55,7 @@ def test_swap_at_epoch_changes_optimizers_and_keeps_learning(tmp_path):
 
 
 def test_swap_at_step_splits_a_compiled_call(tmp_path):
-    t = trainer(tmp_path, "train.steps_per_call=50", "train.swaps=[{at_step: 2, g_optimizer: sgd}]")
+    t = toy(tmp_path, "train.steps_per_call=50", "train.swaps=[{at_step: 2, g_optimizer: sgd}]")
     t.fit()
     hist = pd.read_csv(tmp_path / "r" / "history.csv")
     assert hist["phase"].tolist() == [0, 0, 1, 1, 1, 1]
@@ -61,9 +66,9 @@ def test_resume_across_a_swap_is_exact(tmp_path):
     tf.config.experimental.enable_op_determinism()
     sets = [*SGD_TO_ADAM, "train.deterministic=true", "train.epochs=3",
             "train.swaps=[{at_epoch: 2, g_optimizer: adam, d_optimizer: adam}]", "train.ema=0.9"]
-    straight = trainer(tmp_path, *sets, name="a")
+    straight = toy(tmp_path, *sets, name="a")
     straight.fit()
-    part = trainer(tmp_path, *sets, name="b")
+    part = toy(tmp_path, *sets, name="b")
     part.fit(epochs=1)
     resumed = Trainer.from_run(tmp_path / "b")
     resumed.fit()
@@ -75,7 +80,7 @@ def test_resume_across_a_swap_is_exact(tmp_path):
 
 
 def test_frozen_discriminator_is_never_updated(tmp_path):
-    t = trainer(tmp_path, "train.freeze_discriminator=true")
+    t = toy(tmp_path, "train.freeze_discriminator=true")
     d0, g0 = weights(t.discriminators[0]), weights(t.generator)
     t.fit()
     assert same(d0, weights(t.discriminators[0]))
@@ -145,7 +150,7 @@ def test_aggregators_by_value():
 
 
 def test_ema_generator_is_used_for_sampling(tmp_path):
-    t = trainer(tmp_path, "train.ema=0.9")
+    t = toy(tmp_path, "train.ema=0.9")
     t.fit()
     assert not same(weights(t.generator), weights(t.ema_generator))
     z = np.random.default_rng(0).standard_normal((4, t.latent_dim)).astype(np.float32)
@@ -176,7 +181,7 @@ def test_tensorboard_events_read_back(tmp_path):
 
 
 def test_mixed_bfloat16(tmp_path):
-    t = trainer(tmp_path, "train.mixed_precision=mixed_bfloat16")
+    t = toy(tmp_path, "train.mixed_precision=mixed_bfloat16")
     assert t.generator.layers[1].compute_dtype == "bfloat16"
     t.fit(epochs=1)
     assert t.sample(3).dtype == np.float32
@@ -187,7 +192,7 @@ def test_mixed_bfloat16(tmp_path):
 def test_mixed_float16_uses_loss_scaling(tmp_path):
     import keras
 
-    t = trainer(tmp_path, "train.mixed_precision=mixed_float16", "train.epochs=1")
+    t = toy(tmp_path, "train.mixed_precision=mixed_float16", "train.epochs=1")
     assert isinstance(t.g_optimizer, keras.optimizers.LossScaleOptimizer)
     t.fit()
     assert np.isfinite(pd.read_csv(tmp_path / "r" / "history.csv")["g_loss"]).all()
@@ -195,14 +200,14 @@ def test_mixed_float16_uses_loss_scaling(tmp_path):
 
 @pytest.mark.parametrize("schedule", ["mpgan", "joint"])
 def test_wasserstein_gp_trains(tmp_path, schedule):
-    t = trainer(tmp_path, "objective=wasserstein_gp", f"train.schedule={schedule}", "train.n_critic=2",
+    t = toy(tmp_path, "objective=wasserstein_gp", f"train.schedule={schedule}", "train.n_critic=2",
                 "train.epochs=1")
     t.fit()
     assert int(t.d_optimizers[0].iterations.numpy()) == 3 * 2 * (1 if schedule == "joint" else 2)
 
 
 def test_feature_matching_combined_trains(tmp_path):
-    t = trainer(tmp_path, "objective={name: combined, params: {terms: [{name: non_saturating}, "
+    t = toy(tmp_path, "objective={name: combined, params: {terms: [{name: non_saturating}, "
                 "{name: feature_matching, weight: 0.5}]}}", "train.epochs=1")
     assert t.slots[0].features is not None
     g0 = weights(t.generator)
@@ -270,7 +275,7 @@ def test_callback_metrics_land_in_epochs_csv(tmp_path):
             self.calls.append("end")
 
     cb = Mean()
-    t = Trainer.from_config(load_config(None, TINY), run_dir=tmp_path / "r", callbacks=[cb])
+    t = Trainer.from_config(load_config(None, TOY), run_dir=tmp_path / "r", callbacks=[cb])
     t.fit()
     assert cb.calls == ["begin", 1, 2, "end"]
     epochs = pd.read_csv(tmp_path / "r" / "epochs.csv")

@@ -486,7 +486,7 @@ def _holdout_split(df: pd.DataFrame, holdout: float, target: str | None, seed: i
     return train.sort_index(), test.sort_index()
 
 
-def _check_target(df: pd.DataFrame, target: str, name: str, kinds: Mapping[Any, str],
+def check_class_target(df: pd.DataFrame, target: str, name: str, kinds: Mapping[Any, str],
                   categorical: Sequence[Any] = (), max_categories_int: int = 10) -> None:
     """A class column that exists, has no missing labels, at least two classes and a kind of
     labels (forced, or by the one rule: a continuous number column is not silently made
@@ -574,7 +574,7 @@ def table_dataset(
     df = df.drop(columns=drop_list)
     kinds = dict(kinds or {})
     if target is not None:
-        _check_target(df, target, name, kinds, as_names(categorical), max_categories_int)
+        check_class_target(df, target, name, kinds, as_names(categorical), max_categories_int)
     forced = (categorical,) if isinstance(categorical, str) else tuple(categorical)
     labels = (target,) if target is not None and target not in kinds and target not in forced else ()
     df, ids = _drop_ids(df, forced + labels + tuple(kinds), name)

@@ -108,7 +108,14 @@ def mode_coverage(ctx) -> dict[str, Any]:
             "real_confidence": float(p_real.max(axis=1).mean())}
 
 
-@METRICS.register("discriminator_accuracy", kinds=["image"], goal="info", range=(0, 1), cheap=True)
+def _has_discriminator(trainer: Any) -> str | None:
+    if getattr(trainer, "discriminators", None):
+        return None
+    return "needs a trained run's discriminator; these samples come without one"
+
+
+@METRICS.register("discriminator_accuracy", kinds=["image"], goal="info", range=(0, 1), cheap=True,
+                  requires=_has_discriminator)
 def discriminator_accuracy(ctx) -> dict[str, Any]:
     """The run's discriminator on held-out real vs generated samples."""
     from .images import discriminator_accuracy as accuracy
@@ -132,11 +139,11 @@ def _agreement_lines(agree: dict[str, Any], result: dict[str, Any]) -> list[str]
 def label_agreement(ctx) -> dict[str, Any]:
     """Conditional runs: the share of samples asked for class k that the classifier calls k."""
     k, n = ctx.trainer.condition_dim, ctx.n
-    asked = np.arange(n) % k
-    probs = ctx.extractor.probabilities(ctx.trainer.sample(n, seed=ctx.seed, labels=asked))
+    samples, asked = ctx.labelled_fake
+    probs = ctx.extractor.probabilities(samples)
     hit = probs.argmax(axis=1) == asked
-    per_class = [float(hit[asked == c].mean()) for c in range(k)]
-    out = {"value": float(hit.mean()), "per_class": per_class, "min_class": float(min(per_class)),
+    per_class = [float(hit[asked == c].mean()) if (asked == c).any() else float("nan") for c in range(k)]
+    out = {"value": float(hit.mean()), "per_class": per_class, "min_class": float(np.nanmin(per_class)),
            "mean_confidence": float(probs.max(axis=1).mean()), "n_fake": int(n)}
     real_y = ctx.reference["reference_y"]
     if real_y is not None:  # the judge's own accuracy on real images is the scale

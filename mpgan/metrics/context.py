@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 class Run(Protocol):
     """What metrics read from a trained run (a :class:`mpgan.Trainer` is one). Metrics type
-    against this, not the trainer, so that they never import the training package."""
+    against this, not the trainer, so that they never import the training package. Samples
+    that come with the class each was generated for (:class:`~.samples.SampleSet`) also
+    carry them as ``sample_labels``."""
 
     config: Config
     dataset: Dataset
@@ -87,6 +89,16 @@ class EvalContext:
     @cached_property
     def fake(self) -> np.ndarray:
         return self.trainer.sample(self.n, seed=self.seed)
+
+    @cached_property
+    def labelled_fake(self) -> tuple[np.ndarray, np.ndarray]:
+        """(samples, the class each was generated for): for a conditional run, ``n`` samples asked
+        for each class in turn; for images that came with labels, the first ``n`` and theirs."""
+        given = getattr(self.trainer, "sample_labels", None)
+        if given is not None:
+            return self.fake, given[:self.n]
+        asked = np.arange(self.n) % self.trainer.condition_dim
+        return self.trainer.sample(self.n, seed=self.seed, labels=asked), asked
 
     @cached_property
     def reference(self) -> dict[str, Any]:

@@ -47,13 +47,15 @@ def choose_metrics(trainer: Run, metrics: Sequence[str] | None) -> list[str]:
 
 
 def evaluate(trainer: Run, n: int = 1000, metrics: list[str] | None = None, seed: int = 0,
-             out_dir: str | Path | None = None, plots: bool = True, ladder: bool = True) -> dict[str, Any]:
+             out_dir: str | Path | None = None, plots: bool = True, ladder: bool = True,
+             header: dict[str, Any] | None = None) -> dict[str, Any]:
     """Score ``n`` generated samples of ``trainer`` against its real data.
 
     Returns a dict of metric dicts (each with its sample sizes); with ``out_dir``
     writes ``metrics.json``, ``metrics.csv`` (flattened) and the plots. For images,
     ``ladder`` adds the FID calibration ladder (:mod:`mpgan.metrics.calibration`).
-    Metrics come from the registry (``mpgan list metrics``).
+    Metrics come from the registry (``mpgan list metrics``). ``header``: what the samples are
+    when they are not a trained run's (:func:`~mpgan.metrics.samples.evaluate_samples`).
     """
     from ..registry import METRICS
     from .context import EvalContext
@@ -63,9 +65,10 @@ def evaluate(trainer: Run, n: int = 1000, metrics: list[str] | None = None, seed
     names = choose_metrics(trainer, metrics)
     out = Path(out_dir) if out_dir is not None else None
     ctx = EvalContext(trainer, n, seed, out, plots, ladder)
-    result: dict[str, Any] = {"run": str(trainer.run_dir) if trainer.run_dir else None,
-                              "step": int(trainer.step.numpy()), "epoch": int(trainer.epoch.numpy()),
-                              "kind": ctx.kind, "n_fake": int(n), "seed": seed}
+    if header is None:
+        header = {"run": str(trainer.run_dir) if trainer.run_dir else None,
+                  "step": int(trainer.step.numpy()), "epoch": int(trainer.epoch.numpy())}
+    result: dict[str, Any] = {**header, "kind": ctx.kind, "n_fake": int(n), "seed": seed}
     spent = getattr(trainer, "privacy_spent", lambda: None)()
     if spent is not None:  # differentially private training: the budget it spent
         result["dp"] = spent

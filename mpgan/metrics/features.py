@@ -226,7 +226,10 @@ def classifier_extractor(dataset_name: str, dataset_params: dict[str, Any] | Non
 
     ds = load_dataset(dataset_name, **params)
     y, num_classes = _labelled_images(ds, dataset_name)
-    key = {**request, "data": _data_fingerprint(ds.x, y), "input_shape": list(ds.spec.shape),
+    # Keyed by the source the dataset resolved to, so `source: auto` and the source it picked share
+    # one cached extractor.
+    resolved = _canonical({**params, **ds.info.get("resolved_params", {})})
+    key = {**request, "params": resolved, "data": _data_fingerprint(ds.x, y), "input_shape": list(ds.spec.shape),
            "num_classes": num_classes}
     digest = _digest(key)
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in dataset_name)

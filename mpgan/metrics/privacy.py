@@ -26,6 +26,13 @@ side is favoured by having more rows.
   of the rows, the reference density fitted on half of the holdout and the other half
   scored). 0.5 is ideal.
 
+Rows that occur more than once in train and holdout together (values several people share,
+common in tables of a few coded columns) single no one out, and their copies sit at distance 0
+from train and holdout alike. When the real data has such rows, the distance scores and both
+attacks are judged on the rows unique in the real data (``judged_on``; the holdout's share of
+shared rows is ``shared_rows_holdout``); exact copies are counted on all rows, beside the
+holdout's own rate.
+
 :data:`THRESHOLDS` holds where each one-line reading turns from "looks safe" to a warning.
 """
 
@@ -123,21 +130,30 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.Dat
     encode = RowEncoder(train, TableSchema.infer(train, numeric=numeric, categorical=categorical, kinds=kinds,
                                                  max_categories=max_categories).kinds)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
-    hold = subsample(holdout, int(n_max), rngs[0])
-    tr = subsample(train, len(hold), rngs[1])            # train at the holdout's size
-    syn = subsample(synthetic, int(n_max), rngs[2])
+    common = common_rows(train, holdout)
+    hold_all = subsample(holdout, int(n_max), rngs[0])
+    syn_all = subsample(synthetic, int(n_max), rngs[2])
+    # Rows many people share (duplicates across the real data) identify no one, and their
+    # copies sit at distance 0 from train and holdout alike; the distance scores and attacks
+    # judge the rows unique in the real data, when enough of them are left.
+    hold, syn = _unique(hold_all, common), _unique(syn_all, common)
+    judged_unique = bool(common) and len(hold) >= MIN_HOLDOUT and len(syn) >= 2
+    if not judged_unique:
+        hold, syn = hold_all, syn_all
+    members = _unique(train, common) if judged_unique else train
+    tr = subsample(members, len(hold), rngs[1])          # members at the holdout's size
     e_train, e_hold, e_syn = encode(train), encode(hold), encode(syn)
-    e_tr = encode(tr)  # members for the attacks, as many as the holdout rows
+    e_tr = encode(tr)
 
     d_syn, d_hold = nearest_k(e_train, e_syn, 2), nearest_k(e_train, e_hold, 2)
-    to_hold = nearest(e_hold, e_syn)
+    to_hold = nearest(encode(hold_all), e_syn)
     closer = float(np.mean((d_syn[:, 0] < to_hold) + 0.5 * (d_syn[:, 0] == to_hold)))
-    ideal = len(train) / (len(train) + len(hold))
+    ideal = len(train) / (len(train) + len(hold_all))
     nndr_syn = np.divide(d_syn[:, 0], d_syn[:, 1], out=np.zeros(len(d_syn)), where=d_syn[:, 1] > 0)
     nndr_hold = np.divide(d_hold[:, 0], d_hold[:, 1], out=np.zeros(len(d_hold)), where=d_hold[:, 1] > 0)
     train_keys = set(_row_keys(train))
-    copies_syn = float(_row_keys(syn).isin(train_keys).mean())
-    copies_hold = float(_row_keys(hold).isin(train_keys).mean())
+    copies_syn = float(_row_keys(syn_all).isin(train_keys).mean())
+    copies_hold = float(_row_keys(hold_all).isin(train_keys).mean())
 
     mia_distance = _auc(-nearest(e_syn, e_tr), -nearest(e_syn, e_hold))
     half = len(hold) // 2
@@ -152,6 +168,8 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.Dat
         "nndr_synthetic_median": float(np.median(nndr_syn)), "nndr_holdout_median": float(np.median(nndr_hold)),
         "exact_copies_synthetic": copies_syn, "exact_copies_holdout": copies_hold,
         "mia_distance_auc": mia_distance, "mia_density_auc": mia_density,
+        "shared_rows_holdout": float(_row_keys(hold_all).isin(common).mean()),
+        "judged_on": "rows unique in the real data" if judged_unique else "all rows",
     }
     out["readings"] = _readings(out)
     out.update(thresholds=dict(THRESHOLDS), distance=DISTANCE, n_train=int(len(train)), n_holdout=int(len(hold)),
@@ -159,24 +177,38 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.Dat
     return out
 
 
+def common_rows(train: pd.DataFrame, holdout: pd.DataFrame) -> set[str]:
+    """Keys (:func:`_row_keys`) of the rows that occur more than once in train and holdout
+    together: values several people share, which a copy does not single anyone out by."""
+    counts = pd.concat([_row_keys(train), _row_keys(holdout)], ignore_index=True).value_counts()
+    return set(counts.index[counts > 1])
+
+
+def _unique(df: pd.DataFrame, common: set[str]) -> pd.DataFrame:
+    if not common:
+        return df
+    return df[~_row_keys(df).isin(common).to_numpy()]
+
+
 def _readings(out: dict[str, Any]) -> dict[str, str]:
     """One line per privacy score: "looks safe" or a warning saying what was seen."""
     closer, ideal = out["closer_to_train"], out["closer_to_train_ideal"]
     copies_syn, copies_hold = out["exact_copies_synthetic"], out["exact_copies_holdout"]
     mia_distance, mia_density = out["mia_distance_auc"], out["mia_density_auc"]
+    among = "" if out.get("judged_on", "all rows") == "all rows" else f", judged on the {out['judged_on']}"
     dcr_ratio = out["dcr_synthetic_median"] / out["dcr_holdout_median"] if out["dcr_holdout_median"] > 0 else 1.0
     nndr_ratio = out["nndr_synthetic_median"] / out["nndr_holdout_median"] if out["nndr_holdout_median"] > 0 else 1.0
     return {
         "closer_to_train": _reading("closer_to_train", closer - ideal,
                                     f"{closer:.0%} of synthetic rows are nearer to training rows than to unseen ones "
-                                    f"(ideal {ideal:.0%}, the training rows' share)"),
+                                    f"(ideal {ideal:.0%}, the training rows' share{among})"),
         "dcr": _reading("dcr_ratio", dcr_ratio,
-                        f"synthetic rows sit {dcr_ratio:.2f}× as far from training rows as unseen real rows do"),
+                        f"synthetic rows sit {dcr_ratio:.2f}× as far from training rows as unseen real rows do{among}"),
         "nndr": _reading("nndr_ratio", nndr_ratio,
-                         f"synthetic rows sit on single training rows (NNDR {nndr_ratio:.2f}× the holdout's)"),
+                         f"synthetic rows sit on single training rows (NNDR {nndr_ratio:.2f}× the holdout's{among})"),
         "exact_copies": _reading("exact_copies_excess", copies_syn - copies_hold,
                                  f"{copies_syn:.1%} of synthetic rows copy a training row (holdout: {copies_hold:.1%})"),
         "membership_inference": _reading("mia_auc", max(mia_distance, mia_density),
                                          f"an attacker tells training rows from unseen ones with AUC "
-                                         f"{max(mia_distance, mia_density):.2f} (ideal 0.5)"),
+                                         f"{max(mia_distance, mia_density):.2f} (ideal 0.5{among})"),
     }
