@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mpgan.cli import main
-from tests.helpers import TINY
+from tests.helpers import TINY, TOY
 
 
 def sets(items):
@@ -96,12 +96,12 @@ START_UP = ("oneDNN custom operations", "cudart_stub", "absl::InitializeLog", "c
 
 def test_commands_hide_tensorflow_start_up_lines_unless_verbose(tmp_path):
     run = tmp_path / "run"
-    assert main(["train", *sets(TINY + ["train.epochs=1"]), "--run-dir", str(run)]) == 0
-    out = _run(["sample", "--run", str(run), "--out", str(tmp_path / "x.png")], tmp_path)
+    assert main(["train", *sets(TOY + ["train.epochs=1"]), "--run-dir", str(run)]) == 0
+    out = _run(["sample", "--run", str(run), "--out", str(tmp_path / "x.npy")], tmp_path)
     assert out.returncode == 0, out.stderr
     for line in START_UP:
         assert line not in out.stderr, out.stderr
-    verbose = _run(["-v", "sample", "--run", str(run), "--out", str(tmp_path / "y.png")], tmp_path)
+    verbose = _run(["-v", "sample", "--run", str(run), "--out", str(tmp_path / "y.npy")], tmp_path)
     # which start-up lines TensorFlow prints depends on the CPU; -v must show whichever it prints
     assert verbose.returncode == 0 and any(s in verbose.stderr for s in START_UP), verbose.stderr
 

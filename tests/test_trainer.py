@@ -11,7 +11,7 @@ import tensorflow as tf
 import mpgan
 from mpgan import OBJECTIVES, ConfigError, DivergenceError, ModelError, Trainer, load_config
 from mpgan.objectives import NonSaturating
-from tests.helpers import TINY
+from tests.helpers import TINY, TOY
 
 
 def weights(model):
@@ -44,7 +44,7 @@ def test_fit_writes_run_directory(tmp_path):
 
 
 def test_joint_schedule_and_n_critic(tmp_path):
-    cfg = load_config(None, TINY + ["train.schedule=joint", "train.n_critic=2", "train.epochs=1"])
+    cfg = load_config(None, TOY + ["train.schedule=joint", "train.n_critic=2", "train.epochs=1"])
     trainer = Trainer.from_config(cfg, run_dir=tmp_path / "r")
     trainer.fit()
     assert int(trainer.d_optimizers[0].iterations.numpy()) == 3 * 2
@@ -110,12 +110,12 @@ class _Exploding(NonSaturating):
 def test_divergence_stops_with_message_and_keeps_last_checkpoint(tmp_path):
     OBJECTIVES.register("exploding_test", override=True)(lambda: _Exploding())
     run = tmp_path / "r"
-    cfg = load_config(None, TINY + ["objective=exploding_test"])
+    cfg = load_config(None, TOY + ["objective=exploding_test"])
     with pytest.raises(DivergenceError, match=r"g_loss became nan at step 1 \(epoch 1\); no checkpoint"):
         Trainer.from_config(cfg, run_dir=run).fit()
     assert not run.exists()  # nothing half-written
     # with a good checkpoint first, the run stays and the checkpoint is intact
-    good = Trainer.from_config(load_config(None, TINY + ["train.epochs=1"]), run_dir=run)
+    good = Trainer.from_config(load_config(None, TOY + ["train.epochs=1"]), run_dir=run)
     good.fit()
     bad = Trainer.from_run(run)
     bad.plan = dataclasses.replace(bad.plan, objective=_Exploding())  # what its compiled loop will read
