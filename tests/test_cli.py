@@ -94,6 +94,7 @@ START_UP = ("oneDNN custom operations", "cudart_stub", "absl::InitializeLog", "c
             "To enable the following instructions")
 
 
+@pytest.mark.slow  # test_filter_passes_other_stderr_through runs the filter on a start-up line in a subprocess
 def test_commands_hide_tensorflow_start_up_lines_unless_verbose(tmp_path):
     run = tmp_path / "run"
     assert main(["train", *sets(TOY + ["train.epochs=1"]), "--run-dir", str(run)]) == 0

@@ -165,8 +165,10 @@ def test_mpgan_config_prints_the_resolved_config(capsys):
     assert "did you mean 'privacy.max_grad_norm'" in capsys.readouterr().err
 
 
-def test_an_aggregator_registered_as_a_function_is_a_config_error():
+def test_an_aggregator_registered_as_a_function_is_a_config_error(monkeypatch):
     from mpgan.registry import AGGREGATORS
+
+    monkeypatch.setattr(AGGREGATORS, "_entries", dict(AGGREGATORS._entries))  # unregistered after the test
 
     @AGGREGATORS.register("plain_function_test", override=True)
     def plain(losses):
