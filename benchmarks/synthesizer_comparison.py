@@ -42,6 +42,16 @@ SCORES = ("column_shapes", "pair_trends", "tstr_trtr_logistic_regression", "tstr
           "sdm_column_pair_trends")
 
 
+def fit_sample_apart(name: str, train: pd.DataFrame, target: str, seed: int, work: Path) -> pd.DataFrame:
+    """:func:`fit_sample` in a fresh process: PyTorch (CTGAN, SDV) and TensorFlow (mpgan) in one
+    process crash it once both have run."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fit_sample, name, train, target, seed, work).result()
+
+
 def fit_sample(name: str, train: pd.DataFrame, target: str, seed: int, work: Path) -> pd.DataFrame:
     """``len(train)`` rows from synthesizer ``name`` fitted on ``train``."""
     n = len(train)
@@ -100,7 +110,7 @@ def run_one(table: str, seed: int, synthesizers: tuple[str, ...], work: Path) ->
     rows = []
     for name in synthesizers:
         t0 = time.perf_counter()
-        fake = fit_sample(name, train, target, seed, work / f"{table}_{seed}_{name}")
+        fake = fit_sample_apart(name, train, target, seed, work / f"{table}_{seed}_{name}")
         fit_s = time.perf_counter() - t0
         scored = score_table(train, test, fake, target, kinds, seed)
         scores = scored["headline"]
