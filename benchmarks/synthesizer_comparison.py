@@ -2,7 +2,7 @@
 scored by mpgan's report and by SDMetrics' QualityReport (a scorer no one here wrote).
 
 Synthesizers: ``mpgan`` (``TabularSynthesizer`` defaults), ``ctgan`` (the ``ctgan`` package's
-CTGAN, its defaults), ``sdv_copula`` (SDV's ``GaussianCopulaSynthesizer``, its defaults) and
+CTGAN through SDV's ``CTGANSynthesizer``, which handles missing values; its defaults), ``sdv_copula`` (SDV's ``GaussianCopulaSynthesizer``, its defaults) and
 ``mpgan_copula`` (:class:`mpgan.baselines.GaussianCopula`). The heavy ones need the
 ``baselines`` extra (``pip install -e ".[baselines]"``, which pulls PyTorch).
 
@@ -66,15 +66,13 @@ def fit_sample(name: str, train: pd.DataFrame, target: str, seed: int, work: Pat
     import torch
 
     torch.manual_seed(seed)
-    if name == "ctgan":
-        from ctgan import CTGAN
+    if name == "ctgan":  # the ctgan package's CTGAN behind SDV's preprocessing (missing values, dtypes)
+        from sdv.single_table import CTGANSynthesizer
 
-        discrete = [c for c in train.columns if train[c].dtype == object or c == target
-                    or str(train[c].dtype) == "category"]
-        model = CTGAN(verbose=False)
-        model.set_random_state(seed)
-        model.fit(train, discrete_columns=discrete)
-        return model.sample(n)[list(train.columns)]
+        model = CTGANSynthesizer(_metadata(train))
+        model.fit({"table": train})
+        out = model.sample(n)
+        return (out["table"] if isinstance(out, dict) else out)[list(train.columns)]
     from sdv.single_table import GaussianCopulaSynthesizer
 
     model = GaussianCopulaSynthesizer(_metadata(train))
