@@ -131,17 +131,8 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.Dat
                                                  max_categories=max_categories).kinds)
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(4)]
     common = common_rows(train, holdout)
-    hold_all = subsample(holdout, int(n_max), rngs[0])
-    syn_all = subsample(synthetic, int(n_max), rngs[2])
-    # Rows many people share (duplicates across the real data) identify no one, and their
-    # copies sit at distance 0 from train and holdout alike; the distance scores and attacks
-    # judge the rows unique in the real data, when enough of them are left.
-    hold, syn = _unique(hold_all, common), _unique(syn_all, common)
-    judged_unique = bool(common) and len(hold) >= MIN_HOLDOUT and len(syn) >= 2
-    if not judged_unique:
-        hold, syn = hold_all, syn_all
-    members = _unique(train, common) if judged_unique else train
-    tr = subsample(members, len(hold), rngs[1])          # members at the holdout's size
+    hold_all, syn_all, hold, syn, tr = _judged_rows(train, holdout, synthetic, common, int(n_max), rngs)
+    judged_unique = hold is not hold_all
     e_train, e_hold, e_syn = encode(train), encode(hold), encode(syn)
     e_tr = encode(tr)
 
@@ -175,6 +166,20 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.Dat
     out.update(thresholds=dict(THRESHOLDS), distance=DISTANCE, n_train=int(len(train)), n_holdout=int(len(hold)),
                n_synthetic=int(len(syn)))
     return out
+
+
+def _judged_rows(train: pd.DataFrame, holdout: pd.DataFrame, synthetic: pd.DataFrame, common: set[str],
+                 n_max: int, rngs: list[np.random.Generator]) -> tuple[pd.DataFrame, ...]:
+    """(holdout and synthetic rows, subsampled; the holdout, synthetic and member rows the
+    distance scores and attacks judge). Rows many people share (duplicates across the real
+    data) identify no one, and their copies sit at distance 0 from train and holdout alike,
+    so the judged rows are those unique in the real data, when enough of them are left."""
+    hold_all = subsample(holdout, n_max, rngs[0])
+    syn_all = subsample(synthetic, n_max, rngs[2])
+    hold, syn, members = _unique(hold_all, common), _unique(syn_all, common), _unique(train, common)
+    if not common or len(hold) < MIN_HOLDOUT or len(syn) < 2:
+        hold, syn, members = hold_all, syn_all, train
+    return hold_all, syn_all, hold, syn, subsample(members, len(hold), rngs[1])  # members at the holdout's size
 
 
 def common_rows(train: pd.DataFrame, holdout: pd.DataFrame) -> set[str]:
