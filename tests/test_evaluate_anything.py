@@ -38,7 +38,8 @@ def test_pixel_scales_are_detected_and_mapped_to_model_space():
         x, got = to_model_space(raw, (2, 2, 1))
         assert got == scale and x.shape == (2, 2, 2, 1)
         np.testing.assert_allclose(x, expect, atol=1e-6)
-    with pytest.raises(DataError, match=r"sample values span -2\.\.1, which fits none of"):
+    with pytest.raises(DataError, match=r"--samples holds floats from -2 to 1; float images must lie in \[0, 1\], "
+                                        r"\[-1, 1\] or \[0, 255\]"):
         to_model_space(np.array([[[-2.0, 1.0]]] * 2), (1, 2, 1))
 
 

@@ -112,21 +112,54 @@ def as_pixels(arr: np.ndarray, where: str) -> np.ndarray:
         raise DataError(f"{where} has dtype {arr.dtype}; images must be numeric (uint8 0..255 or float)")
     if arr.size == 0:
         return arr.astype(np.float32)
+    return scaled_to_pixels(arr, pixel_scale(arr, where))
+
+
+def scaled_to_pixels(arr: np.ndarray, scale: str) -> np.ndarray:
+    """Images in ``scale`` (see :func:`pixel_scale`) -> float32 pixels in 0..255."""
+    arr = np.asarray(arr, dtype=np.float32)
+    return {"uint8": arr, "unit": arr * np.float32(255.0), "symmetric": (arr + np.float32(1.0)) * np.float32(127.5)}[scale]
+
+
+#: The value ranges :func:`pixel_scale` tells apart, as they read in reports.
+PIXEL_SCALES: dict[str, str] = {"uint8": "0..255", "unit": "[0, 1]", "symmetric": "[-1, 1]"}
+
+
+def pixel_scale(arr: np.ndarray, where: str) -> str:
+    """Which range a numeric image array holds: ``uint8`` (0..255), ``unit`` ([0, 1]) or
+    ``symmetric`` ([-1, 1], model space). Integers must lie in 0..255; floats in [0, 1] are
+    ``unit`` (it wins when no value is negative), with negatives in [-1, 1] ``symmetric``,
+    other floats within 0..255 pixels. Anything else is refused."""
     finite = arr[np.isfinite(arr)] if arr.dtype.kind == "f" else arr
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
     if arr.dtype.kind in "iu":
         if lo < 0 or hi > 255:
             raise DataError(f"{where} holds integers from {lo:g} to {hi:g}; integer images must be 0..255")
-        return arr.astype(np.float32)
+        return "uint8"
     if lo >= 0 and hi <= 1:
-        return arr.astype(np.float32) * np.float32(255.0)
+        return "unit"
     if lo >= -1 and hi <= 1:
-        return (arr.astype(np.float32) + np.float32(1.0)) * np.float32(127.5)
+        return "symmetric"
     if lo >= 0 and hi <= 255:
-        return arr.astype(np.float32)
+        return "uint8"
     raise DataError(
         f"{where} holds floats from {lo:g} to {hi:g}; float images must lie in [0, 1], [-1, 1] or [0, 255]"
     )
+
+
+def read_grey(files: list[Path]) -> list[np.ndarray]:
+    """Image files as 8-bit grayscale arrays (PIL's ``convert("L")``: RGB greys stay exact,
+    alpha is ignored), or a DataError naming the file that cannot be read."""
+    from PIL import Image, UnidentifiedImageError
+
+    images = []
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                images.append(np.asarray(im.convert("L"), dtype=np.uint8))
+        except (UnidentifiedImageError, OSError, ValueError) as exc:
+            raise DataError(f"image '{f}' could not be read ({exc}); fix or remove it") from None
+    return images
 
 
 # --------------------------------------------------------------------------- digits
@@ -172,8 +205,6 @@ def image_folder(path: str, size: int | list[int] | None = None, limit: int | No
     subfolder and ``labels`` is true, the sorted subfolder names are the classes.
     Images of different sizes need ``size``.
     """
-    from PIL import Image, UnidentifiedImageError
-
     root = resolve_path(path, "image folder")
     if not root.is_dir():
         raise DataError(f"image folder '{root}' is a file, not a folder; pass the folder that holds the images")
@@ -190,13 +221,7 @@ def image_folder(path: str, size: int | list[int] | None = None, limit: int | No
     idx = subset_indices(len(files), limit, seed, "image_folder")
     if idx is not None:
         files = [files[i] for i in idx]
-    images: list[np.ndarray] = []
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                images.append(np.asarray(im.convert("L"), dtype=np.uint8))
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise DataError(f"image '{f}' could not be read ({exc}); fix or remove it") from None
+    images = read_grey(files)
     shapes = {im.shape for im in images}
     if hw is None and len(shapes) > 1:
         first = images[0].shape
@@ -218,7 +243,7 @@ def image_folder(path: str, size: int | list[int] | None = None, limit: int | No
                          info={"source": str(root), "files": len(files)})
 
 
-_DEFAULT_KEYS = ("x", "x_train", "images")
+_DEFAULT_KEYS = ("x", "x_train", "images", "samples")
 _LABEL_PAIRS = {"x": "y", "x_train": "y_train", "x_test": "y_test", "images": "labels"}
 
 
@@ -233,13 +258,14 @@ def _choose_key(keys: list[str], key: str | None, path: Path) -> str:
     if len(keys) == 1:
         return keys[0]
     raise DataError(
-        f"array file '{path}' holds several arrays {keys} and none is named x, x_train or images; "
+        f"array file '{path}' holds several arrays {keys} and none is named x, x_train, images or samples; "
         "pass key= to choose one"
     )
 
 
-def _read_arrays(p: Path, key: str | None, labels_key: str | None
-                 ) -> tuple[np.ndarray, np.ndarray | None, str | None, str | None]:
+def read_image_arrays(p: Path, key: str | None = None, labels_key: str | None = None
+                      ) -> tuple[np.ndarray, np.ndarray | None, str | None, str | None]:
+    """(images, labels or None, their keys) from a .npy, .npz or .h5 file, as stored."""
     suffix = p.suffix.lower()
     if suffix == ".npy":
         if key is not None or labels_key is not None:
@@ -291,7 +317,7 @@ def image_array(path: str, key: str | None = None, labels_key: str | None = None
     (model space), or in [0, 255]; [0, 1] wins when no value is negative.
     """
     p = resolve_path(path, "image array file")
-    x, y, k, lk = _read_arrays(p, key, labels_key)
+    x, y, k, lk = read_image_arrays(p, key, labels_key)
     where = f"array '{k}' in '{p}'" if k else f"array file '{p}'"
     if x.ndim < 1 or len(x) == 0:
         raise DataError(f"{where} holds no images; check the file and key")

@@ -16,95 +16,41 @@ import numpy as np
 
 from ..errors import DataError, MpganError
 
-#: How pixel values are read, by what the array holds (detected by :func:`pixel_scale`).
-SCALES: dict[str, str] = {"uint8": "0..255", "unit": "[0, 1]", "symmetric": "[-1, 1]"}
-_ARRAY_KEYS = ("samples", "images", "x", "arr_0")
-
 
 def read_images(path: str | Path) -> np.ndarray:
-    """The images in ``path`` as stored: a ``.npy`` array, an ``.npz`` archive (its one array,
-    or the one named samples / images / x), or a folder of ``.png`` files read in name order."""
+    """The images in ``path`` as stored: a ``.npy`` array, an ``.npz`` / ``.h5`` file (its one
+    array, or the one named x, x_train, images or samples), or a folder of ``.png`` files read
+    in name order."""
+    from ..data.images import read_grey, read_image_arrays
+
     p = Path(path)
     if p.is_dir():
-        return _read_png_folder(p)
+        files = sorted(f for f in p.iterdir() if not f.name.startswith("."))
+        if not files:
+            raise DataError(f"--samples folder {p} is empty; it should hold the generated images as PNG files")
+        others = [f.name for f in files if f.suffix.lower() != ".png" or not f.is_file()]
+        if others:
+            raise DataError(f"--samples folder {p} holds {len(others)} file(s) that are not PNG images "
+                            f"({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); keep only the samples "
+                            "there")
+        images = read_grey(files)
+        shapes = sorted({a.shape for a in images})
+        if len(shapes) > 1:
+            raise DataError(f"--samples folder {p} mixes image sizes "
+                            f"{', '.join('×'.join(map(str, s)) for s in shapes)}; every sample must have the "
+                            "dataset's size")
+        return np.stack(images)
     if not p.is_file():
         raise DataError(f"--samples {p} does not exist; pass a .npy or .npz array or a folder of PNG files")
-    if p.suffix == ".npy":
-        try:
-            return np.load(p, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise DataError(f"--samples {p} is not a readable .npy array ({exc})") from None
-    if p.suffix == ".npz":
-        return _npz_array(p)
-    raise DataError(f"--samples {p} is a {p.suffix or 'suffix-less'} file; pass a .npy or .npz array or a "
-                    "folder of PNG files")
-
-
-def _npz_array(p: Path) -> np.ndarray:
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            keys = list(z.files)
-            if len(keys) == 1:
-                return z[keys[0]]
-            for key in _ARRAY_KEYS:
-                if key in keys:
-                    return z[key]
-    except (ValueError, OSError) as exc:
-        raise DataError(f"--samples {p} is not a readable .npz archive ({exc})") from None
-    raise DataError(f"--samples {p} holds the arrays {keys}; keep one, or name it one of {', '.join(_ARRAY_KEYS)}")
-
-
-def _read_png_folder(folder: Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
-
-    files = sorted(f for f in folder.iterdir() if not f.name.startswith("."))
-    if not files:
-        raise DataError(f"--samples folder {folder} is empty; it should hold the generated images as PNG files")
-    others = [f.name for f in files if f.suffix.lower() != ".png" or not f.is_file()]
-    if others:
-        raise DataError(f"--samples folder {folder} holds {len(others)} file(s) that are not PNG images "
-                        f"({', '.join(others[:3])}{', ...' if len(others) > 3 else ''}); keep only the samples there")
-    images = []
-    for f in files:
-        try:
-            with Image.open(f) as im:
-                # Grey images saved as RGB (torchvision's save_image does) convert exactly.
-                images.append(np.asarray(im.convert("L")))
-        except (UnidentifiedImageError, OSError) as exc:
-            raise DataError(f"--samples file {f} is not a readable PNG image ({exc})") from None
-    shapes = sorted({a.shape for a in images})
-    if len(shapes) > 1:
-        raise DataError(f"--samples folder {folder} mixes image sizes {', '.join('×'.join(map(str, s)) for s in shapes)}"
-                        "; every sample must have the dataset's size")
-    return np.stack(images)
-
-
-def pixel_scale(x: np.ndarray) -> str:
-    """``uint8`` (0..255), ``unit`` ([0, 1]) or ``symmetric`` ([-1, 1]): what the values hold.
-
-    Integer arrays are 0..255; float arrays with a negative value are [-1, 1], with a value
-    above 1 are 0..255, else [0, 1]. Values outside the detected range are an error.
-    """
-    lo, hi = float(x.min()), float(x.max())
-    if x.dtype.kind in "biu":
-        scale = "uint8"
-    elif lo < 0:
-        scale = "symmetric"
-    elif hi > 1:
-        scale = "uint8"
-    else:
-        scale = "unit"
-    bounds = {"uint8": (0, 255), "unit": (0, 1), "symmetric": (-1, 1)}[scale]
-    tol = 1e-3 * (bounds[1] - bounds[0])
-    if lo < bounds[0] - tol or hi > bounds[1] + tol:
-        raise DataError(f"sample values span {lo:g}..{hi:g}, which fits none of 0..255, [0, 1] or [-1, 1]; "
-                        "rescale the images to one of those")
-    return scale
+    return read_image_arrays(p)[0]
 
 
 def to_model_space(raw: Any, shape: Sequence[int], what: str = "--samples") -> tuple[np.ndarray, str]:
     """``raw`` images as mpgan's model space (float32 in [-1, 1], ``(n, *shape)``), and the scale
-    they were read in. ``raw`` is ``(n, H, W)`` or ``(n, H, W, 1)`` matching ``shape``."""
+    they were read in (:func:`mpgan.data.images.pixel_scale`). ``raw`` is ``(n, H, W)`` or
+    ``(n, H, W, 1)`` matching ``shape``."""
+    from ..data.images import pixel_scale, pixels_to_model, scaled_to_pixels
+
     x = np.asarray(raw)
     if x.dtype.kind not in "biuf":
         raise DataError(f"{what} must hold numbers, got an array of {x.dtype}")
@@ -120,10 +66,8 @@ def to_model_space(raw: Any, shape: Sequence[int], what: str = "--samples") -> t
         raise DataError(f"{what} holds {len(x)} image(s); scoring needs at least 2")
     if x.dtype.kind == "f" and not np.isfinite(x).all():
         raise DataError(f"{what} contains {int((~np.isfinite(x)).sum())} NaN/Inf values")
-    scale = pixel_scale(x)
-    x = x.astype(np.float32)
-    x = {"uint8": x / 127.5 - 1.0, "unit": x * 2.0 - 1.0, "symmetric": x}[scale]
-    return x[..., None], scale
+    scale = pixel_scale(x, what)
+    return pixels_to_model(scaled_to_pixels(x, scale))[..., None], scale
 
 
 def read_labels(path: str | Path, n: int, num_classes: int) -> np.ndarray:
@@ -131,8 +75,10 @@ def read_labels(path: str | Path, n: int, num_classes: int) -> np.ndarray:
     p = Path(path)
     if not p.is_file():
         raise DataError(f"--labels {p} does not exist; pass a .npy array or a text file with one class per line")
-    if p.suffix in (".npy", ".npz"):
-        y = np.load(p, allow_pickle=False) if p.suffix == ".npy" else _npz_array(p)
+    if p.suffix in (".npy", ".npz", ".h5", ".hdf5"):
+        from ..data.images import read_image_arrays
+
+        y = read_image_arrays(p)[0]
     else:
         try:
             y = np.loadtxt(p, dtype=np.float64, ndmin=1, delimiter=",")
@@ -224,11 +170,11 @@ def evaluate_samples(samples: Any, data: str = "mnist", labels: Any = None, *, p
     n = len(run) if n is None else int(n)
     if n > len(run):
         raise DataError(f"--n {n} is more than the {len(run)} samples given")
-    result = evaluate(run, n=n, metrics=metrics, seed=seed, out_dir=out_dir, plots=plots, ladder=ladder,
-                      header={"samples": run.source, "value_scale": SCALES[run.scale],
-                              "dataset": data, "data_source": run.dataset.info.get("source")})
-    return result
+    from ..data.images import PIXEL_SCALES
+
+    return evaluate(run, n=n, metrics=metrics, seed=seed, out_dir=out_dir, plots=plots, ladder=ladder,
+                    header={"samples": run.source, "value_scale": PIXEL_SCALES[run.scale],
+                            "dataset": data, "data_source": run.dataset.info.get("source")})
 
 
-__all__ = ["SCALES", "SampleSet", "evaluate_samples", "pixel_scale", "read_images", "read_labels", "sample_set",
-           "to_model_space"]
+__all__ = ["SampleSet", "evaluate_samples", "read_images", "read_labels", "sample_set", "to_model_space"]
