@@ -17,6 +17,7 @@ from mpgan.studies.verdicts import claim
 from mpgan.sweeps.backends import LocalBackend
 from mpgan.training import Trainer
 from tests.helpers import square
+from tests.tensorboard_read import read_hparams
 
 
 def test_study_list_and_errors(capsys):
@@ -187,6 +188,12 @@ def test_normal_toy_quick(tmp_path):
     after = res[(res.setting == "seed") & (res.stage == "after")].iloc[0]
     assert row["real_as_real"] == after["real_as_real"] and row["fake_as_real"] == after["fake_as_real"]
     assert trainer.config.train.latent_std == 2.0
+    # TensorBoard HParams: a session per cell, its numbers logged along the stages
+    experiment, sessions = read_hparams(out / "tensorboard")
+    assert experiment["hparams"] == {"setting": ["mlp", "seed"]}
+    assert sorted(sessions) == ["setting=mlp,seed=0", "setting=seed,seed=0"]
+    logged = [v for _, v in sessions["setting=seed,seed=0"]["scalars"]["fake_as_real"]]
+    assert logged == res[res.setting == "seed"]["fake_as_real"].astype(float).tolist()
 
 
 @pytest.mark.slow  # the default suite checks the pool (test_results_helpers) and backend-independence (test_sweeps)

@@ -17,6 +17,7 @@ import pytest
 from mpgan import OBJECTIVES
 from mpgan.cli import main
 from mpgan.objectives import NonSaturating
+from tests.tensorboard_read import read_hparams
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP = ["sweep", "--config", "gaussian_modes", "--grid", "train.g_optimizer.learning_rate=[1e-3,3e-3]",
@@ -75,6 +76,26 @@ def test_a_killed_sweep_resumes_without_rerunning_finished_cells(reference, tmp_
     assert {k: _mtimes(done[k]["run_dir"]) for k in done} == before  # finished cells were not run again
     assert len(_done(out)) == 4
     pd.testing.assert_frame_equal(_table(out), _table(reference))  # exactly the uninterrupted table
+    _, sessions = read_hparams(out / "tensorboard")  # rewritten whole: each cell once, as in the reference
+    assert sessions == read_hparams(reference / "tensorboard")[1]
+
+
+def test_a_sweep_is_a_tensorboard_hparams_experiment(reference):
+    """Read back with TensorBoard's reader: the grid key's values and the metric, one
+    session per cell holding the cell's final metric, the seeds of a setting in one group."""
+    experiment, sessions = read_hparams(reference / "tensorboard")
+    results = _table(reference)
+    key = "train.g_optimizer.learning_rate"
+    assert experiment["hparams"] == {key: [1e-3, 3e-3]}
+    assert {"value", "metric.distribution.w1_dist.w1", "step"} <= set(experiment["metrics"])
+    assert "setting" not in experiment["metrics"] and "seed" not in experiment["metrics"]
+    assert len(sessions) == len(results) == 4
+    for _, row in results.iterrows():
+        session = sessions[f"{key}={row[key]},seed={row['seed']}"]
+        assert session["hparams"] == {key: row[key]}
+        assert session["group"] == f"{key}={row[key]}"
+        (step, value), = session["scalars"]["value"]
+        assert value == pytest.approx(row["value"], rel=1e-6)
 
 
 class _Exploding(NonSaturating):

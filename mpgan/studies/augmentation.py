@@ -328,7 +328,7 @@ def figures(run: StudyRun) -> None:
 
 STUDY = register(Study(
     name=NAME, doc=__doc__, title="Does a conditional GAN help a classifier trained on few digits?",
-    run_one=run_k, summarize=summarize, figures=figures, cells=cells, rows=rows, prepare=prepare, configs=[BASE],
+    run_one=run_k, summarize=summarize, figures=figures, cells=cells, rows=rows, prepare=prepare, configs=[BASE], hparams=("k", "arm"),
     defaults={"data": "mnist", "ks": K, "budget": None, "synthetic": None, "gan_steps": None},
     quick_defaults={"ks": QUICK_K},
     options=[option("--data", help="a labelled image dataset with a train/test split (default mnist)"),

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from ..registry import STUDIES
+from ..sweeps.hparams import write_hparams
 from .common import (
     DEFAULT_ROOT,
     Execution,
@@ -99,7 +100,10 @@ class Study:
     ``--quick`` changes of them, ``options`` their command-line form, and ``prepare(options,
     quick)`` checks and completes them before the output folder opens. ``quick`` lists the
     config overrides a quick run adds (for ``--help``); ``configs`` the study configs whose
-    text is part of each cell's identity.
+    text is part of each cell's identity. In the TensorBoard HParams view (``tensorboard/``)
+    a session is the rows sharing ``setting``, ``seed`` and the ``hparams`` columns, logged
+    along ``progress`` (default: a ``step`` or ``iteration`` column), and grouped over seeds;
+    every other number in results.csv is a metric.
     """
 
     name: str
@@ -120,6 +124,8 @@ class Study:
     rows: Callable[[Any], pd.DataFrame] = rows_of
     configs: Sequence[str] = ()
     digits: int = 4
+    hparams: Sequence[str] = ()
+    progress: str | None = None
 
     def __post_init__(self) -> None:
         # what the registry reads: the listing line, and the package that registered it
@@ -168,13 +174,15 @@ class Study:
         return self.prepare(opts, quick) if self.prepare is not None else opts
 
     def finish(self, run: StudyRun) -> Path:
-        """results.csv, results.md (the summary table and notes), machine.json and figures
-        from the cells' ``run.outputs``."""
+        """results.csv, results.md (the summary table and notes), machine.json, figures and
+        the TensorBoard HParams view from the cells' ``run.outputs``."""
         run.results = self.rows(run.outputs)
         table, notes = self.summarize(run)
         if self.figures is not None:
             self.figures(run)
         write_results(run.path, run.results, table, title=self.title, notes=notes, digits=self.digits)
+        write_hparams(run.path, run.results, ["setting", *self.hparams],
+                      self.progress or next((c for c in ("step", "iteration") if c in run.results), None))
         return run.path
 
     def parser(self) -> argparse.ArgumentParser:

@@ -231,7 +231,7 @@ def rows(outputs: list[dict[str, Any]]) -> pd.DataFrame:
 
 STUDY = register(Study(
     name=NAME, doc=__doc__, title="Multi-modal Gaussians (seed 001)", run_one=run_one, summarize=summarize,
-    figures=figures, cells=cells, rows=rows, configs=[NAME], digits=3,
+    figures=figures, cells=cells, rows=rows, configs=[NAME], digits=3, hparams=("modes", "width"),
     defaults={"modes": MODES, "widths": WIDTHS, "max_steps": MAX_STEPS},
     quick_defaults={"modes": (1, 2), "widths": (8,), "max_steps": 200},
     options=[option("--modes", type=int, nargs="+", help=f"numbers of modes (default {MODES})"),

@@ -207,7 +207,7 @@ def summarize(run: StudyRun) -> tuple[pd.DataFrame, str]:
 STUDY = register(Study(
     name=NAME, doc=__doc__, title="Latent trajectories (MP-GAN experiment 3)", run_one=run_one,
     summarize=summarize, figures=figures, cells=cells, settings=SETTINGS, quick=digits.QUICK,
-    defaults={**digits.DEFAULTS, "run": None}, prepare=digits.prepare, configs=[digits.BASE], digits=3,
+    defaults={**digits.DEFAULTS, "run": None}, prepare=digits.prepare, configs=[digits.BASE], digits=3, progress="radius",
     options=[*digits.OPTIONS, option("--run", help="analyse this trained run instead of training new ones")]))
 run, main = STUDY.run, STUDY.main
 

@@ -111,5 +111,5 @@ def figures(run: StudyRun) -> None:
 
 STUDY = register(Study(
     name=NAME, doc=__doc__, title="Normal toy (seed 003)", run_one=run_one, summarize=summarize,
-    figures=figures, settings=tuple(SETTINGS), quick=QUICK, configs=[NAME], digits=3))
+    figures=figures, settings=tuple(SETTINGS), quick=QUICK, configs=[NAME], digits=3, progress="stage"))
 run, main = STUDY.run, STUDY.main

@@ -197,13 +197,19 @@ def summary_text(spec: SweepSpec, table: pd.DataFrame, target: tuple[str, str, s
     return "\n".join(lines) + "\n"
 
 
+def _keys(settings: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(k for s in settings for k in s))
+
+
 def run_sweep(spec: SweepSpec, out: str | Path, execution: Any, search: str = "grid",
               asha: dict[str, Any] | None = None) -> Path:
     """Run the sweep into ``out`` (resuming what an earlier run of it finished) and write
-    ``results.csv``, ``summary.csv``, ``summary.md`` and ``figures/sweep.png``."""
+    ``results.csv``, ``summary.csv``, ``summary.md``, ``figures/sweep.png`` and the
+    TensorBoard HParams view of the cells (``tensorboard/``)."""
     from .. import plots
     from ..io import atomic_save, atomic_write_text
     from .execution import output_dir
+    from .hparams import write_hparams
 
     if search not in ("grid", "asha"):
         raise ConfigError(f"--search must be grid or asha, got {search!r}")
@@ -228,5 +234,6 @@ def run_sweep(spec: SweepSpec, out: str | Path, execution: Any, search: str = "g
         atomic_save(st.path / "summary.csv", lambda p: table.to_csv(p, index=False))
         atomic_write_text(st.path / "summary.md", summary_text(spec, table, target, extra))
         write_machine_record(st.path)
+        write_hparams(st.path, results, _keys(settings), exclude=["setting"])
         plots.plot_sweep(results, table, st.path / "figures" / "sweep.png", ylabel=target[1])
     return st.path
