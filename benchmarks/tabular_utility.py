@@ -48,7 +48,7 @@ def load_table(name: str) -> tuple[pd.DataFrame, str]:
     from mpgan.data import tabular
 
     packaged = {"penguins": (tabular.load_penguins, "species"), "affairs": (tabular.load_affairs, "affair"),
-                "rand_hie": (tabular.load_rand_hie, "health")}
+                "rand_hie": (tabular.load_rand_hie, "health"), "diamonds": (tabular.load_diamonds, "cut")}
     if name in packaged:
         loader, target = packaged[name]
         return loader(), target

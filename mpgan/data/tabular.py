@@ -37,6 +37,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -700,6 +701,29 @@ def rand_hie(seed: int = 0, limit: int | None = None, numeric: str = "standard",
     categorical, six numeric), bundled with statsmodels."""
     return table_dataset(load_rand_hie(), "rand_hie", target="health", numeric=numeric, seed=seed, limit=limit,
                          holdout=holdout, info={"source": "statsmodels.datasets.randhie"})
+
+
+def load_diamonds() -> pd.DataFrame:
+    """ggplot2's diamonds (53,940 x 10: cut, color and clarity categorical; carat, price and
+    five measurements numeric, price and carat right-skewed), from the CSV the ``plotnine``
+    package bundles. The file is read without importing plotnine (no plotting stack)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotnine")
+    path = Path(spec.submodule_search_locations[0]) / "data" / "diamonds.csv" if spec else None
+    if path is None or not path.is_file():
+        raise DataError("the diamonds table comes from the plotnine package's bundled data; "
+                        "install it with `pip install plotnine` (or mpgan's `baselines` extra)")
+    return pd.read_csv(path)
+
+
+@DATASETS.register("diamonds")
+def diamonds(seed: int = 0, limit: int | None = None, numeric: str = "standard", holdout: float = 0.0,
+             target: str | None = "cut") -> Dataset:
+    """ggplot2's diamonds (53,940 x 10, mixed types, skewed price and carat), bundled with
+    plotnine. ``target`` (default ``cut``, five grades) is a categorical block and ``y``."""
+    return table_dataset(load_diamonds(), "diamonds", target=target, numeric=numeric, seed=seed, limit=limit,
+                         holdout=holdout, info={"source": "plotnine's data/diamonds.csv (ggplot2)"})
 
 
 #: Table file suffixes :func:`read_table` understands.
