@@ -38,8 +38,8 @@ from mpgan.report import write_machine_record  # noqa: E402
 OUT = Path(__file__).resolve().parent / "results" / "synthesizer_comparison"
 SYNTHESIZERS = ("mpgan", "ctgan", "sdv_copula", "mpgan_copula")
 #: Tables used through a fixed random sample of their rows (the same for every seed), so CTGAN
-#: fits in about a quarter of an hour per seed on 2 cores; still over 10,000 rows.
-ROWS = {"diamonds": 20_000}
+#: fits in minutes per seed on 2 cores; still 10,000 rows.
+ROWS = {"diamonds": 10_000}
 SCORES = ("column_shapes", "pair_trends", "tstr_trtr_logistic_regression", "tstr_trtr_random_forest",
           "closer_to_train", "exact_copies", "mia_auc", "privacy_warnings", "sdm_column_shapes",
           "sdm_column_pair_trends")

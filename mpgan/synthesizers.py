@@ -35,8 +35,22 @@ CHUNK_ROWS = 100_000
 GENERATE_BATCH = 4096  # rows per generator call when sampling (rows are independent at inference)
 #: Fewest rows a table may have: below this no batch gives the discriminator a signal.
 MIN_ROWS = 8
+#: The training budget of a table smaller than the shipped config's budget covers: this many
+#: passes over its rows, at least MIN_UPDATES updates. More passes over a small table make the
+#: generator reproduce its rows (benchmarks/table_budget.py, rendered in docs/tables.md).
+PASSES = 200
+MIN_UPDATES = 800
 TABLE_FILE = "table.json"  # pandas table-schema JSON: exact dtypes, no pickle
 OLD_TABLE_FILE = "table.pkl"
+
+
+def training_epochs(n_rows: int, batch_size: int, steps_per_epoch: int, epochs: int) -> int:
+    """The synthesizer's default epochs for a table of ``n_rows``: enough for :data:`PASSES`
+    passes over it and at least :data:`MIN_UPDATES` updates, never more than ``epochs`` (the
+    config's budget, which large tables get). A DP run keeps the config's budget, since its
+    noise is calibrated to the number of steps."""
+    updates = max(MIN_UPDATES, PASSES * n_rows / batch_size)
+    return int(min(epochs, max(1, np.ceil(updates / steps_per_epoch))))
 
 
 def _restore_ids(out: pd.DataFrame, original: pd.DataFrame, ids: Mapping[str, str],
@@ -153,8 +167,12 @@ class TabularSynthesizer:
             "holdout": self.holdout, "categorical": self.categorical, "seed": self.seed,
             **({"kinds": self.kinds} if self.kinds else {}), **({"sep": self.sep} if self.sep else {})}}}
         cfg = load_config([BASE_CONFIG, *user, table], self.overrides)
-        if cfg.train.batch_size > n_rows and "batch_size" not in config_layers(user, self.overrides).get("train", {}):
+        chosen = config_layers(user, self.overrides).get("train", {})
+        if cfg.train.batch_size > n_rows and "batch_size" not in chosen:
             cfg.train.batch_size = n_rows - n_rows % 2  # a small table: one batch is the whole table
+        if self.privacy is None and cfg.privacy is None and not {"epochs", "steps_per_epoch"} & set(chosen):
+            cfg.train.epochs = training_epochs(n_rows, cfg.train.batch_size, cfg.train.steps_per_epoch,
+                                               cfg.train.epochs)
         if not self.target and cfg.generator.params.get("conditional"):
             cfg.generator.params["conditional"] = False  # no target column to condition on
         return cfg
