@@ -310,3 +310,24 @@ def test_text_dates_enter_the_correlations_as_seconds():
     fake = pd.DataFrame({"d": days.strftime("%Y-%m-%d"), "x": np.arange(50.0)[::-1].copy()})
     corr = correlation_difference(real, fake)
     assert corr["n_pairs"] == 1 and corr["max_abs_diff"] == pytest.approx(2.0)  # +1 real, -1 synthetic
+
+
+def test_diamonds_reads_plotnines_csv_or_says_how_to_get_it(monkeypatch):
+    """With plotnine installed: ggplot2's 53,940 x 10 table, cut the 5-class target. Without
+    it: one sentence naming the package to install."""
+    import importlib.util
+
+    from mpgan.data import load_dataset
+    from mpgan.data.tabular import load_diamonds
+    from mpgan.errors import DataError
+
+    if importlib.util.find_spec("plotnine") is not None:
+        df = load_diamonds()
+        assert df.shape == (53940, 10) and sorted(df["cut"].unique()) == ["Fair", "Good", "Ideal", "Premium",
+                                                                         "Very Good"]
+        ds = load_dataset("diamonds", limit=500)
+        assert len(ds) == 500 and len(ds.class_names) == 5
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "plotnine" else real(name, *a))
+    with pytest.raises(DataError, match=r"pip install plotnine"):
+        load_diamonds()

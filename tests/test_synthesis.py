@@ -331,3 +331,21 @@ def test_larger_real_tables_ship_with_a_package(name, rows, target, classes, cat
     assert ds.info["rows"] + ds.info["holdout_rows"] == rows and ds.class_names == classes
     assert {k for k, v in kinds.items() if v == "categorical"} == categorical and target in kinds
     assert len(kinds) - len(categorical) >= 3  # numeric columns too: a mixed table
+
+
+def test_small_tables_train_for_a_budget_of_passes_unless_the_user_sets_epochs(tmp_path):
+    """200 passes at batch 64, at least 800 updates, at most the config's 3,000: a
+    124-row table gets 8 epochs of 100, 398 rows get 13, 4,456 rows the full 30. Setting
+    epochs (or steps per epoch) yourself, or training under DP, keeps the config's."""
+    from mpgan.synthesizers import training_epochs
+
+    assert [training_epochs(n, 64, 100, 30) for n in (124, 398, 4456)] == [8, 13, 30]
+    table = tmp_path / "t.json"
+
+    def epochs(n, **kw):
+        return TabularSynthesizer(target="y", **kw)._config(n, table).train.epochs
+
+    assert epochs(398) == 13
+    assert epochs(398, overrides=["train.epochs=3"]) == 3
+    assert epochs(398, overrides=["train.steps_per_epoch=10"]) == 30
+    assert epochs(398, privacy={"noise_multiplier": 1.0, "max_grad_norm": 1.0}) == 30
