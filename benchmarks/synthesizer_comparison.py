@@ -1,7 +1,8 @@
 """mpgan's table GAN beside the synthesizers a user would pick instead, on the same splits,
 scored by mpgan's report and by SDMetrics' QualityReport (a scorer no one here wrote).
 
-Synthesizers: ``mpgan`` (``TabularSynthesizer`` defaults), ``ctgan`` (the ``ctgan`` package's
+Synthesizers: ``mpgan`` (``TabularSynthesizer`` defaults), ``mpgan_mode`` (the same with
+CTGAN's mode-specific normalisation, ``numeric="mode"``), ``ctgan`` (the ``ctgan`` package's
 CTGAN through SDV's ``CTGANSynthesizer``, which handles missing values; its defaults), ``sdv_copula`` (SDV's ``GaussianCopulaSynthesizer``, its defaults) and
 ``mpgan_copula`` (:class:`mpgan.baselines.GaussianCopula`). The heavy ones need the
 ``baselines`` extra (``pip install -e ".[baselines]"``, which pulls PyTorch).
@@ -36,7 +37,7 @@ from tabular_utility import load_table  # noqa: E402
 from mpgan.report import write_machine_record  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results" / "synthesizer_comparison"
-SYNTHESIZERS = ("mpgan", "ctgan", "sdv_copula", "mpgan_copula")
+SYNTHESIZERS = ("mpgan", "ctgan", "sdv_copula", "mpgan_copula", "mpgan_mode")
 #: Tables used through a fixed random sample of their rows (the same for every seed), so CTGAN
 #: fits in minutes per seed on 2 cores; still 10,000 rows.
 ROWS = {"diamonds": 10_000}
@@ -58,10 +59,12 @@ def fit_sample_apart(name: str, train: pd.DataFrame, target: str, seed: int, wor
 def fit_sample(name: str, train: pd.DataFrame, target: str, seed: int, work: Path) -> pd.DataFrame:
     """``len(train)`` rows from synthesizer ``name`` fitted on ``train``."""
     n = len(train)
-    if name == "mpgan":
+    if name in ("mpgan", "mpgan_mode"):
         from mpgan.synthesizers import TabularSynthesizer
 
-        return TabularSynthesizer(target=target, seed=seed, run_dir=work / "mpgan").fit(train).sample(n, seed=seed)
+        numeric = "mode" if name == "mpgan_mode" else "standard"
+        return TabularSynthesizer(target=target, seed=seed, numeric=numeric,
+                                  run_dir=work / name).fit(train).sample(n, seed=seed)
     if name == "mpgan_copula":
         from mpgan.baselines import GaussianCopula
 
