@@ -43,6 +43,7 @@ from .training.from_config import train  # noqa: E402
 from .version import __version__  # noqa: E402
 
 if _TYPE_CHECKING:
+    from .audit import audit_synthesizer
     from .sweeps.execution import Execution
     from .sweeps.sweep import SweepSpec, run_sweep
     from .synthesizers import GaussianCopula, IndependentMarginals, TabularSynthesizer
@@ -51,7 +52,7 @@ if _TYPE_CHECKING:
 # Names that load TensorFlow come on first use, so `import mpgan` (and `mpgan list`) stay fast.
 _LAZY = {"Trainer": ".training", "TabularSynthesizer": ".synthesizers",
          "GaussianCopula": ".synthesizers", "IndependentMarginals": ".synthesizers",
-         "SweepSpec": ".sweeps.sweep", "run_sweep": ".sweeps.sweep", "Execution": ".sweeps.execution"}
+         "audit_synthesizer": ".audit", "SweepSpec": ".sweeps.sweep", "run_sweep": ".sweeps.sweep", "Execution": ".sweeps.execution"}
 
 
 def __getattr__(name: str):
@@ -65,7 +66,7 @@ def __getattr__(name: str):
 __all__ = [
     "__version__",
     "Config", "load_config", "load_dataset", "Objective", "Callback", "Trainer", "train",
-    "TabularSynthesizer", "TabularTransformer", "GaussianCopula", "IndependentMarginals",
+    "TabularSynthesizer", "TabularTransformer", "GaussianCopula", "IndependentMarginals", "audit_synthesizer",
     "data", "latent", "metrics", "modalities", "models", "objectives", "report", "studies", "STUDIES", "run_study",
     "SweepSpec", "run_sweep", "Execution",
     "Column", "Dataset", "DataSpec",

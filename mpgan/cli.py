@@ -1,4 +1,4 @@
-"""Command line: ``mpgan list | train | sample | evaluate | synthesize | experiment | sweep``.
+"""Command line: ``mpgan list | train | sample | evaluate | synthesize | audit | experiment | sweep``.
 
 User mistakes (:class:`MpganError`) print one line, ``error: ...``, and exit 2;
 nothing is left half-written.
@@ -279,6 +279,44 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    import json
+    import shutil
+    import tempfile
+
+    from mpgan.audit import audit_synthesizer, check_canaries
+    from mpgan.data.tabular import read_table
+    from mpgan.io import atomic_write_text
+    from mpgan.synthesizers import TabularSynthesizer
+
+    if not 0 < args.confidence < 1:
+        raise _usage(f"--confidence must be between 0 and 1, got {args.confidence}")
+    check_canaries(args.canaries, 1e-5, args.confidence)  # before any training
+    out = _writable(Path(args.out), folder=False, what="--out") if args.out else None
+    table = read_table(args.data, args.sep)
+    if args.target is not None and args.target not in table.columns:
+        raise _usage(f"--target {args.target!r} is not a column of {args.data}; the columns are "
+                     f"{', '.join(map(str, table.columns))}")
+    privacy = {"target_epsilon": args.epsilon, "max_grad_norm": args.max_grad_norm} if args.epsilon else None
+    work = Path(tempfile.mkdtemp(prefix="mpgan-audit-"))
+    try:
+        syn = TabularSynthesizer(target=args.target, config=args.config, overrides=list(args.set), seed=args.seed,
+                                 run_dir=work / "run", progress=args.progress, privacy=privacy, sep=args.sep)
+        result = audit_synthesizer(table, syn, target=args.target, canaries=args.canaries,
+                                   confidence=args.confidence, seed=args.seed)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{result.canaries} canaries, {result.included} included; best guess: {result.correct} of "
+          f"{result.guesses} right (membership AUC {result.auc:.3f})")
+    print(f"epsilon lower bound: {result.epsilon_lower:.3g} at {result.confidence:.0%} confidence (these canaries "
+          f"could show at most {result.best_possible:.3g})")
+    print(result.verdict)
+    if out is not None:
+        atomic_write_text(out, json.dumps(result.to_dict(), indent=2) + "\n")
+        print(f"wrote {out}")
+    return 0
+
+
 def _cmd_experiment(args: argparse.Namespace) -> int:
     from mpgan.studies import STUDIES, run_study
 
@@ -384,8 +422,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show TensorFlow's C++ start-up and optimizer log lines (hidden by default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_list, _add_config, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_experiment,
-                _add_sweep, _add_report):
+    for add in (_add_list, _add_config, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_audit,
+                _add_experiment, _add_sweep, _add_report):
         add(sub)
     return parser
 
@@ -543,6 +581,29 @@ def _add_synthesize(sub: Any) -> None:
                    help="with --epsilon: the per-row gradient clipping norm (default 1.0)")
     _progress_option(p)
     p.set_defaults(func=_cmd_synthesize)
+
+
+def _add_audit(sub: Any) -> None:
+    p = sub.add_parser("audit", help="audit a table synthesizer's privacy with canaries in one training run",
+                       description="Train the table synthesizer once on --data plus canary rows (each included "
+                                   "with probability 1/2), guess from its synthetic rows which canaries it saw, "
+                                   "and turn the right guesses into a lower bound on epsilon (Steinke, Nasr & "
+                                   "Jagielski 2023), printed beside the accountant's epsilon. A bound above it "
+                                   "means a leak; one far below is expected (one run is a weak attacker).")
+    p.add_argument("--data", required=True, help="table file to train on (.csv, .tsv, .json, .parquet)")
+    p.add_argument("--sep", help="the table file's separator (default: sniffed)")
+    p.add_argument("--target", help="class column the generator is conditioned on")
+    p.add_argument("--canaries", type=int, default=200, help="canary rows (default 200)")
+    p.add_argument("--confidence", type=float, default=0.95, help="confidence of the lower bound (default 0.95)")
+    _config_options(p, "YAML config layered over the shipped tabular config",
+                    set_help="override a config value, e.g. --set train.epochs=50 (repeatable)")
+    p.add_argument("--epsilon", type=float, help="train with differential privacy to this epsilon")
+    p.add_argument("--max-grad-norm", type=float, default=1.0,
+                   help="with --epsilon: the per-row gradient clipping norm (default 1.0)")
+    p.add_argument("--seed", type=int, default=0, help="canaries, training and sampling seed (default 0)")
+    p.add_argument("--out", help="write the result as JSON here")
+    _progress_option(p)
+    p.set_defaults(func=_cmd_audit)
 
 
 def _add_experiment(sub: Any) -> None:
