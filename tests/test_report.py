@@ -109,6 +109,24 @@ aggregate: {by: setting, stat: "mean [95% CI]", count: seeds}
     assert expected in page.read_text()
 
 
+def test_a_column_can_aggregate_by_its_own_stat(tmp_path):
+    root = make_repo(tmp_path)
+    page = root / "docs" / "page.md"
+    page.write_text("""<!-- render table
+source: benchmarks/results/demo/results.csv
+columns: [setting, {column: fid, label: FID, format: ".2f"}, {column: fid, label: total, format: ".2f", stat: sum}]
+aggregate: {by: setting, stat: "mean"}
+-->
+<!-- end render -->
+""")
+    render_pages(root)
+    b = np.array([9.74, 10.12, 11.79])
+    assert f"| b | {b.mean():.2f} | {b.sum():.2f} |" in page.read_text()
+    page.write_text(page.read_text().replace("stat: sum", "stat: median"))
+    with pytest.raises(Exception, match="stat 'median' is not one of"):
+        render_pages(root)
+
+
 def test_text_values_aggregate_and_calc(tmp_path):
     root = make_repo(tmp_path)
     page = root / "docs" / "page.md"

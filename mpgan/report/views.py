@@ -142,9 +142,11 @@ def _column_specs(ctx: Context, columns: Any, df: pd.DataFrame) -> list[dict[str
         if isinstance(item, str):
             specs.append({"column": item, "label": item})
         elif isinstance(item, dict) and ("column" in item or "expr" in item):
-            unknown = set(item) - {"column", "expr", "label", "format"}
+            unknown = set(item) - {"column", "expr", "label", "format", "stat"}
             if unknown:
                 raise ctx.error(f"column entry {item} has unknown key(s) {', '.join(sorted(unknown))}")
+            if item.get("stat", STATS[0]) not in STATS:
+                raise ctx.error(f"column entry {item}: stat '{item['stat']}' is not one of: {', '.join(STATS)}")
             specs.append({"label": item.get("label", item.get("column", item.get("expr"))), **item})
         elif isinstance(item, dict) and len(item) == 1:
             (name, label), = item.items()
@@ -155,7 +157,7 @@ def _column_specs(ctx: Context, columns: Any, df: pd.DataFrame) -> list[dict[str
     return specs
 
 
-STATS = ("mean", "mean ± sd", "mean [95% CI]", "min–max")
+STATS = ("mean", "mean ± sd", "mean [95% CI]", "min–max", "sum")
 
 
 def _aggregate(ctx: Context, frame: pd.DataFrame, specs: list[dict[str, Any]], spec: Any,
@@ -179,23 +181,27 @@ def _aggregate(ctx: Context, frame: pd.DataFrame, specs: list[dict[str, Any]], s
         for s in specs:
             if s["label"] in by:
                 continue
-            fmt = s.get("format", default_fmt)
-            v = pd.to_numeric(group[s["label"]], errors="coerce").to_numpy(dtype=float)
-            v = v[np.isfinite(v)]
-            if len(v) == 0:
-                row[s["label"]] = na
-            elif stat == "mean":
-                row[s["label"]] = format_value(v.mean(), fmt)
-            elif stat == "mean ± sd":
-                sd = v.std(ddof=1) if len(v) > 1 else float("nan")
-                row[s["label"]] = format_value(v.mean(), fmt) + (f" ± {format_value(sd, fmt)}" if len(v) > 1 else "")
-            elif stat == "min–max":
-                row[s["label"]] = f"{format_value(v.min(), fmt)}–{format_value(v.max(), fmt)}"
-            else:
-                iv = mean_interval(v)
-                row[s["label"]] = f"{format_value(iv.mean, fmt)} [{format_value(iv.low, fmt)}, {format_value(iv.high, fmt)}]"
+            row[s["label"]] = _statistic(group[s["label"]], s.get("stat", stat), s.get("format", default_fmt), na)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _statistic(values: pd.Series, stat: str, fmt: str, na: str) -> str:
+    """One aggregated cell: ``stat`` of the finite ``values``."""
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return na
+    if stat == "sum":
+        return format_value(v.sum(), fmt)
+    if stat == "mean":
+        return format_value(v.mean(), fmt)
+    if stat == "mean ± sd":
+        return format_value(v.mean(), fmt) + (f" ± {format_value(v.std(ddof=1), fmt)}" if len(v) > 1 else "")
+    if stat == "min–max":
+        return f"{format_value(v.min(), fmt)}–{format_value(v.max(), fmt)}"
+    iv = mean_interval(v)
+    return f"{format_value(iv.mean, fmt)} [{format_value(iv.low, fmt)}, {format_value(iv.high, fmt)}]"
 
 
 @view("table", ("source", "where", "columns", "sort", "descending", "format", "aggregate",
