@@ -96,8 +96,10 @@ def main(argv: list[str] | None = None) -> None:
     summary = results.groupby(["table", "run"], sort=False).agg(
         seeds=("seed", "count"), epsilon_lower_mean=("epsilon_lower", "mean"), epsilon_lower_max=("epsilon_lower", "max"),
         claimed=("claimed_epsilon", "first"), auc=("auc", "mean"), flagged=("flagged", "sum")).reset_index()
+    from mpgan.report.markdown import markdown_table
+
     (out / "results.md").write_text("# Canary audit\n\n`python benchmarks/privacy_audit.py " + " ".join(argv)
-                                    + "`\n\n" + summary.to_markdown(index=False, floatfmt=".3f") + "\n")
+                                    + "`\n\n" + markdown_table(summary, digits=3) + "\n")
     write_machine_record(out, command=["python", "benchmarks/privacy_audit.py", *argv])
     print((out / "results.md").read_text())
 
