@@ -234,3 +234,19 @@ def test_cli_synthesize_with_epsilon_reports_it(tmp_path, capsys):
     assert 4.9 < eps <= 5.0 + 1e-3 and epsilon(0.98 * sigma) > 5.0
     assert main(["synthesize", "--run", str(tmp_path / "r"), "--epsilon", "1", "--out", str(tmp_path / "o.csv")]) == 2
     assert "--epsilon" in capsys.readouterr().err
+
+
+def test_a_target_epsilon_out_of_reach_names_what_to_change():
+    """Calibration always finds some noise; when it would be many times a batch's clipped
+    sum the run is refused, naming the settings to change. A reachable target passes."""
+    from mpgan.training.privacy import check_reachable
+
+    budget = PrivacyBudget(32 / 398, 1.0, 1e-5).calibrated(0.02, 3000)
+    with pytest.raises(ConfigError, match=r"target_epsilon 0.02 is out of reach with 3000 steps of 32 expected real "
+                                          r"rows: .* train fewer steps \(train.epochs\), use larger batches "
+                                          r"\(train.batch_size\) or ask for a larger epsilon"):
+        check_reachable(0.02, budget.noise_multiplier, 32, 3000)
+    check_reachable(3.0, PrivacyBudget(32 / 398, 1.0, 1e-5).calibrated(3.0, 3000).noise_multiplier, 32, 3000)
+    cfg = load_config("breast_cancer_mlp", [*SMALL[:5], "privacy.target_epsilon=0.0001", "privacy.max_grad_norm=1"])
+    with pytest.raises(ConfigError, match="is out of reach"):
+        Trainer.from_config(cfg, progress=False)

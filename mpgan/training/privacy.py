@@ -156,6 +156,7 @@ class DPSGD:
                                settings.accountant)
         if settings.target_epsilon is not None:
             budget = budget.calibrated(settings.target_epsilon, total_steps)
+            check_reachable(settings.target_epsilon, budget.noise_multiplier, d_batch, total_steps)
         return cls(budget, settings.max_grad_norm, d_batch, total_steps, settings.target_epsilon)
 
     def real_batch(self, rng: Any, x: Any, y: Any) -> tuple[Any, Any]:
@@ -187,6 +188,23 @@ class DPSGD:
                 "max_grad_norm": self.max_grad_norm, "sample_rate": b.sample_rate, "steps": int(steps),
                 "updates_per_step": b.updates_per_step, "accountant": b.accountant,
                 "target_epsilon": self.target_epsilon, "mechanism": "DP-SGD on the discriminators (Poisson sampling)"}
+
+
+#: The most noise a calibrated run may carry, as a multiple of the largest clipped sum of
+#: an expected batch (``d_batch * max_grad_norm``): beyond it no update carries signal.
+MAX_NOISE_OVER_BATCH = 10.0
+
+
+def check_reachable(target_epsilon: float, noise_multiplier: float, d_batch: int, total_steps: int) -> None:
+    """Refuse a target ε that these steps and batches reach only with noise that drowns every
+    update, naming what to change."""
+    ratio = noise_multiplier / max(d_batch, 1)
+    if ratio > MAX_NOISE_OVER_BATCH:
+        raise ConfigError(
+            f"privacy.target_epsilon {target_epsilon:g} is out of reach with {total_steps} steps of {d_batch} "
+            f"expected real rows: it needs noise {noise_multiplier:.3g} x max_grad_norm per update, {ratio:.0f} times "
+            f"the largest clipped sum of a batch, so no update would carry signal; train fewer steps "
+            f"(train.epochs), use larger batches (train.batch_size) or ask for a larger epsilon")
 
 
 def _layers(model: Any) -> list[Any]:
@@ -227,4 +245,4 @@ def _check_private_slot(where: str, slot: DiscriminatorSlot) -> None:
                               "(or an average of D's outputs on them) outside the clipped, noised gradients")
 
 
-__all__ = ["DPSGD", "PrivacyBudget", "PrivacySettings", "check_private_training", "clip_and_noise", "per_example_norms"]
+__all__ = ["DPSGD", "MAX_NOISE_OVER_BATCH", "PrivacyBudget", "PrivacySettings", "check_private_training", "check_reachable", "clip_and_noise", "per_example_norms"]
