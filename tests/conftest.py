@@ -15,7 +15,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # longest files (measured: a minute or more each) start first and the short ones fill in at
 # the end, instead of one worker finishing alone on the alphabetically last, longest files.
 LONGEST_FIRST = ["test_trainer_controls.py", "test_sweeps.py", "test_stabilizers.py", "test_studies_mpgan.py",
-                 "test_configs.py", "test_study_augmentation.py", "test_evaluate.py", "test_dp.py",
+                 "test_configs.py", "test_study_augmentation.py", "test_audit.py", "test_evaluate.py", "test_dp.py",
                  "test_studies_toy.py", "test_synthesis.py", "test_run_files.py", "test_studies_latent.py",
                  "test_cli.py", "test_trainer.py", "test_evaluate_anything.py", "test_notebooks.py",
                  "test_distribute.py", "test_real_tables.py", "test_privacy.py", "test_run_dir.py",
