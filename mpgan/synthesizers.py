@@ -119,8 +119,9 @@ class TabularSynthesizer:
     ``config`` is a YAML path or a dict layered over the shipped ``tabular`` config (:data:`BASE_CONFIG`);
     ``overrides`` are ``"key=value"`` strings as for ``mpgan train --set``. ``numeric``
     picks the numeric encoding: ``"standard"`` (z-scores, the default), ``"minmax"``, or
-    ``"mode"`` (CTGAN's mode-specific normalisation, for multi-modal columns; on the
-    utility benchmark it was worse on breast_cancer and twice as slow, see the README). ``holdout`` keeps a stratified fraction of the rows out
+    ``"mode"`` (CTGAN's mode-specific normalisation, for multi-modal columns; beside the
+    default on six tables it was worse where the difference was decided, see docs/tables.md).
+    ``holdout`` keeps a stratified fraction of the rows out
     of training so ``mpgan evaluate`` can score train-on-synthetic/test-on-real honestly.
     Without ``run_dir`` the run goes to a numbered folder under ``runs/``. ``privacy``
     trains the discriminator with DP-SGD, e.g. ``{"target_epsilon": 3, "max_grad_norm": 1}``
