@@ -87,6 +87,22 @@ def test_too_few_canaries_say_how_many_are_needed(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_the_cli_trains_once_with_the_seeded_canaries_and_writes_the_result(tmp_path, capsys):
+    """A one-epoch run through `mpgan audit`: the canaries included are the ones the seed
+    draws, the run's training table is the real rows plus them, and the JSON is written."""
+    SMALL.to_csv(tmp_path / "small.csv", index=False)
+    out = tmp_path / "audit.json"
+    assert main(["audit", "--data", str(tmp_path / "small.csv"), "--target", "target", "--canaries", "40",
+                 "--set", "train.epochs=1", "--seed", "3", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    rng = np.random.default_rng(3)
+    kinds = {c: "numeric" for c in SMALL.columns} | {"target": "categorical"}
+    make_canaries(SMALL, kinds, 40, rng)
+    assert result["canaries"] == 40 and result["included"] == int((rng.random(40) < 0.5).sum())
+    assert result["claimed_epsilon"] is None and "no privacy claimed" in capsys.readouterr().out
+
+
+@pytest.mark.slow  # the full budget; the default suite trains through the same path above and below
 def test_a_non_private_run_that_overfits_a_small_table_shows_a_bound(tmp_path, capsys):
     SMALL.to_csv(tmp_path / "small.csv", index=False)
     out = tmp_path / "audit.json"
