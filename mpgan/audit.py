@@ -71,7 +71,7 @@ def epsilon_lower_bound(guesses: int, correct: int, canaries: int, delta: float 
 
 def guess_counts(canaries: int) -> list[int]:
     """How many canaries each guess of :data:`GUESS_FRACTIONS` covers (at least 2, distinct)."""
-    return sorted({max(2, round(f * canaries)) for f in GUESS_FRACTIONS if max(2, round(f * canaries)) <= canaries})
+    return sorted({k for k in (max(2, round(f * canaries)) for f in GUESS_FRACTIONS) if k <= canaries})
 
 
 def best_possible_bound(canaries: int, delta: float, confidence: float) -> float:
@@ -189,9 +189,11 @@ def audit_synthesizer(table: pd.DataFrame, synthesizer: Any, *, target: str | No
     given; without a claim the bound is reported alone."""
     from .metrics.tables import table_kinds
 
-    _check_audit(table, canaries, confidence, delta)
+    check_settings(canaries, confidence, delta)
+    if len(table) < 2:
+        raise DataError(f"the audit needs a table of at least 2 rows, got {len(table)}")
     rng = np.random.default_rng(seed)
-    kinds = table_kinds(table, target)
+    kinds = table_kinds(table, target, name="audited")
     canary_rows = make_canaries(table, kinds, canaries, rng)
     included = rng.random(canaries) < 0.5
     training = pd.concat([table, canary_rows[included]], ignore_index=True)
@@ -206,22 +208,18 @@ def audit_synthesizer(table: pd.DataFrame, synthesizer: Any, *, target: str | No
     return judge(scores, included, delta, confidence, claimed_epsilon)
 
 
-def _check_audit(table: pd.DataFrame, canaries: int, confidence: float, delta: float | None) -> None:
+def check_settings(canaries: int, confidence: float, delta: float | None = None) -> None:
+    """Refuse a confidence outside (0, 1), and a number of canaries too small for any outcome
+    to bound ε above 0 (saying how many are needed)."""
     if not 0 < confidence < 1:
         raise ConfigError(f"confidence must be between 0 and 1, got {confidence}")
-    if len(table) < 2:
-        raise DataError(f"the audit needs a table of at least 2 rows, got {len(table)}")
-    check_canaries(canaries, delta if delta is not None else 1e-5, confidence)
-
-
-def check_canaries(canaries: int, delta: float, confidence: float) -> None:
-    """Refuse a number of canaries too small for any outcome to bound ε above 0."""
+    delta = 1e-5 if delta is None else delta
     if canaries < 2 or best_possible_bound(canaries, delta, confidence) <= 0:
         need = canaries_needed(0.0, delta, confidence)
         raise ConfigError(f"{canaries} canaries cannot bound epsilon above 0 at {confidence:.0%} confidence even "
                           f"if every guess is right; use at least {need} (a few hundred to bound epsilon near 1)")
 
 
-__all__ = ["AuditResult", "audit_synthesizer", "best_possible_bound", "canaries_needed", "canary_scores", "check_canaries",
+__all__ = ["AuditResult", "audit_synthesizer", "best_possible_bound", "canaries_needed", "canary_scores", "check_settings",
            "epsilon_lower_bound", "judge", "make_canaries", "p_value"]
 

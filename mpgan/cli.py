@@ -284,24 +284,19 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
-    from mpgan.audit import audit_synthesizer, check_canaries
+    from mpgan.audit import audit_synthesizer, check_settings
     from mpgan.data.tabular import read_table
     from mpgan.io import atomic_write_text
     from mpgan.synthesizers import TabularSynthesizer
 
-    if not 0 < args.confidence < 1:
-        raise _usage(f"--confidence must be between 0 and 1, got {args.confidence}")
-    check_canaries(args.canaries, 1e-5, args.confidence)  # before any training
+    check_settings(args.canaries, args.confidence)  # before the table is read
     out = _writable(Path(args.out), folder=False, what="--out") if args.out else None
     table = read_table(args.data, args.sep)
-    if args.target is not None and args.target not in table.columns:
-        raise _usage(f"--target {args.target!r} is not a column of {args.data}; the columns are "
-                     f"{', '.join(map(str, table.columns))}")
     privacy = {"target_epsilon": args.epsilon, "max_grad_norm": args.max_grad_norm} if args.epsilon else None
     work = Path(tempfile.mkdtemp(prefix="mpgan-audit-"))
     try:
         syn = TabularSynthesizer(target=args.target, config=args.config, overrides=list(args.set), seed=args.seed,
-                                 run_dir=work / "run", progress=args.progress, privacy=privacy, sep=args.sep)
+                                 run_dir=work / "run", progress=args.progress, privacy=privacy)
         result = audit_synthesizer(table, syn, target=args.target, canaries=args.canaries,
                                    confidence=args.confidence, seed=args.seed)
     finally:
@@ -445,6 +440,14 @@ def _config_options(p: argparse.ArgumentParser, config_help: str, required: bool
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE", help=set_help)
 
 
+def _privacy_options(p: argparse.ArgumentParser) -> None:
+    """--epsilon and --max-grad-norm, as the commands that train a table synthesizer take them."""
+    p.add_argument("--epsilon", type=float, help="train with differential privacy (DP-SGD on the discriminator) "
+                                                  "to this epsilon (shortcut for --set privacy.target_epsilon=E)")
+    p.add_argument("--max-grad-norm", type=float, default=1.0,
+                   help="with --epsilon: the per-row gradient clipping norm (default 1.0)")
+
+
 def _progress_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="show a progress bar (default: only on a terminal)")
@@ -575,10 +578,7 @@ def _add_synthesize(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="training and sampling seed (default 0)")
     p.add_argument("--run-dir", help="run directory to create (default: runs/tabular, numbered)")
     p.add_argument("--run", help="reuse this trained run instead of training")
-    p.add_argument("--epsilon", type=float, help="train with differential privacy (DP-SGD on the discriminator) "
-                                                  "to this epsilon (shortcut for --set privacy.target_epsilon=E)")
-    p.add_argument("--max-grad-norm", type=float, default=1.0,
-                   help="with --epsilon: the per-row gradient clipping norm (default 1.0)")
+    _privacy_options(p)
     _progress_option(p)
     p.set_defaults(func=_cmd_synthesize)
 
@@ -597,9 +597,7 @@ def _add_audit(sub: Any) -> None:
     p.add_argument("--confidence", type=float, default=0.95, help="confidence of the lower bound (default 0.95)")
     _config_options(p, "YAML config layered over the shipped tabular config",
                     set_help="override a config value, e.g. --set train.epochs=50 (repeatable)")
-    p.add_argument("--epsilon", type=float, help="train with differential privacy to this epsilon")
-    p.add_argument("--max-grad-norm", type=float, default=1.0,
-                   help="with --epsilon: the per-row gradient clipping norm (default 1.0)")
+    _privacy_options(p)
     p.add_argument("--seed", type=int, default=0, help="canaries, training and sampling seed (default 0)")
     p.add_argument("--out", help="write the result as JSON here")
     _progress_option(p)

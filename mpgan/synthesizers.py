@@ -171,7 +171,7 @@ class TabularSynthesizer:
         chosen = config_layers(user, self.overrides).get("train", {})
         if cfg.train.batch_size > n_rows and "batch_size" not in chosen:
             cfg.train.batch_size = n_rows - n_rows % 2  # a small table: one batch is the whole table
-        if self.privacy is None and cfg.privacy is None and not {"epochs", "steps_per_epoch"} & set(chosen):
+        if cfg.privacy is None and not {"epochs", "steps_per_epoch"} & set(chosen):
             cfg.train.epochs = training_epochs(n_rows, cfg.train.batch_size, cfg.train.steps_per_epoch,
                                                cfg.train.epochs)
         if not self.target and cfg.generator.params.get("conditional"):

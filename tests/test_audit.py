@@ -16,7 +16,7 @@ from mpgan.audit import (
     audit_synthesizer,
     best_possible_bound,
     canaries_needed,
-    check_canaries,
+    check_settings,
     epsilon_lower_bound,
     judge,
     make_canaries,
@@ -79,12 +79,17 @@ def test_too_few_canaries_say_how_many_are_needed(tmp_path, capsys):
     need = canaries_needed(0.0, 1e-5, 0.95)
     assert best_possible_bound(need, 1e-5, 0.95) > 0 >= best_possible_bound(need - 1, 1e-5, 0.95)
     with pytest.raises(ConfigError, match=f"use at least {need}"):
-        check_canaries(need - 1, 1e-5, 0.95)
+        check_settings(need - 1, 0.95, 1e-5)
     out = tmp_path / "audit.json"
     argv = ["audit", "--data", str(tmp_path / "t.csv"), "--canaries", "3", "--out", str(out)]
     assert main(argv) == 2
     assert "3 canaries cannot bound epsilon above 0 at 95% confidence" in capsys.readouterr().err
     assert not out.exists()
+    SMALL.to_csv(tmp_path / "small.csv", index=False)
+    for bad, message in ((["--target", "species"], "target column 'species' does not exist"),
+                         (["--confidence", "1.5"], "confidence must be between 0 and 1, got 1.5")):
+        assert main(["audit", "--data", str(tmp_path / "small.csv"), *bad, "--out", str(out)]) == 2
+        assert message in capsys.readouterr().err and not out.exists()
 
 
 def test_the_cli_trains_once_with_the_seeded_canaries_and_writes_the_result(tmp_path, capsys):

@@ -27,9 +27,7 @@ FOLDER = "tensorboard"
 
 def _hparam_value(value: Any, numeric: bool) -> Any:
     # HParams domains hold one type per column: floats for numbers, text for the rest
-    if numeric:
-        return float(value)
-    return str(value)
+    return float(value) if numeric else str(value)
 
 
 def _numeric(col: pd.Series) -> bool:
@@ -41,8 +39,7 @@ def metric_columns(results: pd.DataFrame, hparams: Sequence[str], progress: str 
     """The columns logged as metrics: numeric or true/false, and not a hyperparameter,
     the progress column or excluded."""
     skip = {*hparams, *exclude, *([progress] if progress else [])}
-    return [c for c in results.columns if c not in skip
-            and (pd.api.types.is_numeric_dtype(results[c]) or pd.api.types.is_bool_dtype(results[c]))]
+    return [c for c in results.columns if c not in skip and pd.api.types.is_numeric_dtype(results[c])]
 
 
 def _steps(group: pd.DataFrame, progress: str | None) -> list[int]:
