@@ -250,14 +250,16 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
             raise _usage("--run reuses a trained synthesizer as it is; drop --data/--sep/--target/--kind/"
                          "--categorical/--numeric/--scaling/--config/--set/--run-dir/--epsilon")
         syn = TabularSynthesizer.load(args.run, progress=args.progress)
-        print(f"loaded {args.run} (epoch {int(syn.trainer.epoch.numpy())})")
+        if syn.shared is not None:
+            print(f"loaded the exported synthesizer {args.run} (epsilon {syn.shared['privacy']['epsilon']:.3g})")
+        else:
+            print(f"loaded {args.run} (epoch {int(syn.trainer.epoch.numpy())})")
     else:
         if not args.data:
             raise _usage("pass --data TABLE to train a synthesizer, or --run RUN_DIR to reuse one")
         data = _checked_table(args)
         overrides = list(args.set) + ([f"train.epochs={args.epochs}"] if args.epochs is not None else [])
-        privacy = ({"target_epsilon": args.epsilon, "max_grad_norm": args.max_grad_norm}
-                   if args.epsilon is not None else None)
+        privacy = _privacy_settings(args)
         scaling, categorical, kinds = _synthesize_columns(args)
         syn = TabularSynthesizer(target=args.target, config=args.config, overrides=overrides,
                                  numeric=scaling, holdout=args.holdout, seed=args.seed,
@@ -270,12 +272,33 @@ def _cmd_synthesize(args: argparse.Namespace) -> int:
         print(f"trained {syn.trainer.total_epochs} epochs in {syn.run_dir}")
         spent = syn.trainer.privacy_spent()
         if spent is not None:
-            print(f"differential privacy: epsilon {spent['epsilon']:.3g} at delta {spent['delta']:.2g}")
-    rows = args.rows if args.rows is not None else int(syn.dataset.info["rows"])
+            print(_privacy_line(spent))
+    rows = args.rows if args.rows is not None else syn.rows
     chunks = syn.sample_chunks(rows, seed=args.seed, condition=args.condition, balance=args.balance)
     width, counts = _write_rows(chunks, out, writers, syn.target)
     summary = " (" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")" if counts else ""
     print(f"wrote {rows} rows x {width} columns to {out}{summary}")
+    return 0
+
+
+def _privacy_line(spent: dict[str, Any]) -> str:
+    """The total epsilon and delta, and their split."""
+    sgd, stats = spent["split"]["dp_sgd"], spent["split"]["statistics"]
+    return (f"differential privacy: epsilon {spent['epsilon']:.3g} at delta {spent['delta']:.2g} "
+            f"(DP-SGD {sgd['epsilon']:.3g}, table statistics {stats['epsilon']:.3g})")
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from mpgan.synthesizers import TabularSynthesizer
+
+    out = Path(args.out)
+    if out.exists():
+        raise _usage(f"{out} already exists; export to a new folder")
+    syn = TabularSynthesizer.load(args.run)
+    syn.export(out)
+    print(f"wrote {out}: the generator and its private encoding, no training row")
+    print(_privacy_line(syn.trainer.privacy_spent()))
+    print(f"sample from it with: mpgan synthesize --run {out} --out synthetic.csv")
     return 0
 
 
@@ -292,7 +315,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     check_settings(args.canaries, args.confidence)  # before the table is read
     out = _writable(Path(args.out), folder=False, what="--out") if args.out else None
     table = read_table(args.data, args.sep)
-    privacy = {"target_epsilon": args.epsilon, "max_grad_norm": args.max_grad_norm} if args.epsilon else None
+    privacy = _privacy_settings(args)
     work = Path(tempfile.mkdtemp(prefix="mpgan-audit-"))
     try:
         syn = TabularSynthesizer(target=args.target, config=args.config, overrides=list(args.set), seed=args.seed,
@@ -417,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show TensorFlow's C++ start-up and optimizer log lines (hidden by default)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for add in (_add_list, _add_config, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_audit,
+    for add in (_add_list, _add_config, _add_train, _add_sample, _add_evaluate, _add_synthesize, _add_export, _add_audit,
                 _add_experiment, _add_sweep, _add_report):
         add(sub)
     return parser
@@ -441,11 +464,40 @@ def _config_options(p: argparse.ArgumentParser, config_help: str, required: bool
 
 
 def _privacy_options(p: argparse.ArgumentParser) -> None:
-    """--epsilon and --max-grad-norm, as the commands that train a table synthesizer take them."""
-    p.add_argument("--epsilon", type=float, help="train with differential privacy (DP-SGD on the discriminator) "
-                                                  "to this epsilon (shortcut for --set privacy.target_epsilon=E)")
+    """--epsilon, --max-grad-norm, --public and --statistics-epsilon, as the commands that
+    train a table synthesizer take them."""
+    p.add_argument("--epsilon", type=float, help="train with differential privacy to this total epsilon: the "
+                                                  "table's statistics and DP-SGD on the discriminator together "
+                                                  "(shortcut for --set privacy.target_epsilon=E)")
     p.add_argument("--max-grad-norm", type=float, default=1.0,
                    help="with --epsilon: the per-row gradient clipping norm (default 1.0)")
+    p.add_argument("--public", metavar="YAML",
+                   help="with --epsilon: a YAML file of statistics declared public (bounds, categories, "
+                        "missing; published as given, not protected); the rest are estimated under DP")
+    p.add_argument("--statistics-epsilon", type=float,
+                   help="with --epsilon: the part of it for the statistics not declared public (default: a tenth)")
+
+
+def _privacy_settings(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The ``privacy`` block the privacy options ask for (None without --epsilon)."""
+    if args.epsilon is None:
+        if args.public or args.statistics_epsilon is not None:
+            raise _usage("--public and --statistics-epsilon need --epsilon")
+        return None
+    out: dict[str, Any] = {"target_epsilon": args.epsilon, "max_grad_norm": args.max_grad_norm}
+    if args.statistics_epsilon is not None:
+        out["statistics_epsilon"] = args.statistics_epsilon
+    if args.public:
+        import yaml
+
+        path = Path(args.public)
+        if not path.is_file():
+            raise _usage(f"--public {args.public}: no such file")
+        public = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(public, dict):
+            raise _usage(f"--public {args.public} must hold a mapping with bounds:, categories: and missing:")
+        out["public"] = public
+    return out
 
 
 def _progress_option(p: argparse.ArgumentParser) -> None:
@@ -581,6 +633,18 @@ def _add_synthesize(sub: Any) -> None:
     _privacy_options(p)
     _progress_option(p)
     p.set_defaults(func=_cmd_synthesize)
+
+
+def _add_export(sub: Any) -> None:
+    p = sub.add_parser("export", help="write a private table synthesizer's shareable folder",
+                       description="Write the generator's weights and its private encoding (bounds and "
+                                   "categories that are public or estimated under DP, the class frequencies, the "
+                                   "privacy record) to a new folder, with no training row: everything in it is "
+                                   "covered by the run's total epsilon. `mpgan synthesize --run OUT` and "
+                                   "TabularSynthesizer.load sample from it. Only private runs export.")
+    p.add_argument("run", help="a private synthesizer's run folder (`mpgan synthesize --epsilon`)")
+    p.add_argument("out", help="the new folder to write")
+    p.set_defaults(func=_cmd_export)
 
 
 def _add_audit(sub: Any) -> None:

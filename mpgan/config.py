@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import difflib
 import functools
+import math
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import field
@@ -128,6 +129,16 @@ class DistributeConfig:
 
 
 @section
+class PublicConfig:
+    """Table statistics declared public (known without the data, published as given, not
+    protected): rows outside them are refused. See ``data/private.py``."""
+
+    bounds: dict[str, list[float]] = field(default_factory=dict)  # {column: [low, high]} of number columns
+    categories: dict[str, list[Any]] = field(default_factory=dict)  # {column: [labels]} of label columns
+    missing: list[str] = field(default_factory=list)  # number columns with public bounds that may be missing
+
+
+@section
 class PrivacyConfig:
     """Differentially private discriminator training (DP-SGD; see ``training/privacy.py``).
 
@@ -142,6 +153,8 @@ class PrivacyConfig:
     max_grad_norm: float | None = None  # each real row's gradient is clipped to this norm
     delta: float | None = None  # default: min(1e-5, 1 / (10 n)) for n training rows
     accountant: str = "rdp"  # rdp | pld (Google's dp-accounting)
+    public: PublicConfig = field(default_factory=PublicConfig)  # statistics declared public (not protected)
+    statistics_epsilon: float | None = None  # ε for the statistics not declared public (default: target/10, or 0.1)
 
 
 @section
@@ -378,6 +391,20 @@ def _check_privacy(cfg: Config) -> None:
         raise ConfigError(f"privacy.max_grad_norm must be > 0, got {p.max_grad_norm}")
     if p.delta is not None and not 0 < p.delta < 1:
         raise ConfigError(f"privacy.delta must be in (0, 1), got {p.delta}")
+    if p.statistics_epsilon is not None and not p.statistics_epsilon > 0:
+        raise ConfigError(f"privacy.statistics_epsilon must be > 0, got {p.statistics_epsilon}")
+    if p.statistics_epsilon is not None and p.target_epsilon is not None and p.statistics_epsilon >= p.target_epsilon:
+        raise ConfigError(f"privacy.statistics_epsilon ({p.statistics_epsilon:g}) must be below "
+                          f"privacy.target_epsilon ({p.target_epsilon:g}), which covers it and DP-SGD together")
+    for col, b in p.public.bounds.items():
+        if len(b) != 2 or not (math.isfinite(b[0]) and math.isfinite(b[1]) and b[0] <= b[1]):
+            raise ConfigError(f"privacy.public.bounds.{col} must be [low, high] with finite low <= high, got {b}")
+    for col, c in p.public.categories.items():
+        if not c:
+            raise ConfigError(f"privacy.public.categories.{col} is empty; list the column's labels")
+    if cfg.data.params.get("numeric") == "mode":
+        raise ConfigError("the mode scaling (data.params.numeric: mode, --scaling mode) cannot be used with "
+                          "privacy: its mixture is fitted to the rows outside the budget; use standard or minmax")
     if p.accountant not in ACCOUNTANTS:
         raise ConfigError(f"privacy.accountant must be one of {', '.join(ACCOUNTANTS)}, got {p.accountant!r}")
     for i, d in enumerate(discriminator_configs(cfg)):

@@ -42,6 +42,16 @@ PASSES = 200
 MIN_UPDATES = 800
 TABLE_FILE = "table.json"  # pandas table-schema JSON: exact dtypes, no pickle
 OLD_TABLE_FILE = "table.pkl"
+#: What ``export`` writes beside ``generator.weights.h5``: the private encoding, latent prior and ε.
+SHARED_FILE = "synthesizer.json"
+SHARED_FORMAT = "mpgan-shareable-synthesizer/1"
+#: The note a synthesizer's run folder gets: it holds the training rows.
+NOT_SHAREABLE = "NOT_SHAREABLE.txt"
+NOT_SHAREABLE_TEXT = (
+    "This run folder is not for sharing: it holds the training table ({table}), the discriminator, and a\n"
+    "history of losses on real rows, none of which a privacy budget covers.\n"
+    "Share synthetic rows, or the folder `mpgan export {run} OUT` writes (a private run's generator and\n"
+    "its private encoding, under the run's total epsilon).\n")
 
 
 def training_epochs(n_rows: int, batch_size: int, steps_per_epoch: int, epochs: int) -> int:
@@ -53,18 +63,49 @@ def training_epochs(n_rows: int, batch_size: int, steps_per_epoch: int, epochs: 
     return int(min(epochs, max(1, np.ceil(updates / steps_per_epoch))))
 
 
-def _restore_ids(out: pd.DataFrame, original: pd.DataFrame, ids: Mapping[str, str],
-                 columns: Sequence[Any], offset: int = 0) -> pd.DataFrame:
+def _id_layout(table: pd.DataFrame, ids: Mapping[str, str], private: bool) -> dict[str, dict[str, Any]]:
+    """How to give synthetic rows fresh IDs: per ID column its kind, dtype and first number
+    (after the largest real one; 0 in a private run, whose samples must not show it)."""
+    out = {}
+    for name, kind in ids.items():
+        col = next(c for c in table.columns if str(c) == name)
+        start = int(table[col].max()) + 1 if kind == "integer" and not private else 0
+        out[name] = {"kind": kind, "dtype": str(table[col].dtype), "start": start}
+    return out
+
+
+def _restore_ids(out: pd.DataFrame, ids: Mapping[str, Mapping[str, Any]], columns: Sequence[Any],
+                 offset: int = 0) -> pd.DataFrame:
     """Put fresh ID columns back (numbered from ``offset``), in the original order and dtypes."""
     n = len(out)
-    for name, kind in ids.items():
+    for name, layout in ids.items():
         col = next(c for c in columns if str(c) == name)
-        if kind == "integer":
-            start = int(original[col].max()) + 1 + offset
-            out[col] = pd.Series(np.arange(start, start + n), dtype=original[col].dtype, index=out.index)
+        if layout["kind"] == "integer":
+            start = layout["start"] + offset
+            out[col] = pd.Series(np.arange(start, start + n), dtype=layout["dtype"], index=out.index)
         else:
-            out[col] = pd.Series([f"synthetic-{i}" for i in range(offset, offset + n)], dtype=original[col].dtype, index=out.index)
+            out[col] = pd.Series([f"synthetic-{i}" for i in range(offset, offset + n)], dtype=layout["dtype"],
+                                 index=out.index)
     return out[list(columns)]
+
+
+class SharedGenerator:
+    """An exported synthesizer's generator and latent prior: samples as the run's trainer does."""
+
+    def __init__(self, model: Any, prior: Any):
+        self.model, self.prior = model, prior
+
+    @property
+    def condition_dim(self) -> int:
+        return int(self.prior.num_classes)
+
+    def sample(self, n: int, seed: int = 0, labels: Any = None, batch_size: int = 256) -> np.ndarray:
+        z = self.prior.sample(n, seed, labels)
+        return np.concatenate([np.asarray(self.model(z[i:i + batch_size], training=False), dtype=np.float32)
+                               for i in range(0, len(z), batch_size)])
+
+    def privacy_spent(self) -> dict[str, Any] | None:
+        return None  # the export's record is in TabularSynthesizer.shared
 
 
 #: What to use instead of a ``data.params.<key>`` override, which the synthesizer cannot
@@ -151,7 +192,13 @@ class TabularSynthesizer:
         self.progress = progress
         self.trainer = None
         self.dataset = None
+        self.shared: dict[str, Any] | None = None  # an exported synthesizer's record (load of an export)
         self._table: pd.DataFrame | None = None
+        self._columns: list[Any] = []
+        self._ids: dict[str, dict[str, Any]] = {}
+        self._classes: list[Any] = []
+        self._inverse: Any = None
+        self.rows = 0  # training rows
 
     # ------------------------------------------------------------------ config
     def _config(self, n_rows: int, table_path: Path):
@@ -219,12 +266,24 @@ class TabularSynthesizer:
 
                 shutil.rmtree(run_dir, ignore_errors=True)  # nothing half-written left behind
             raise
-        self.run_dir, self.dataset, self._table = run_dir, ds, df
+        atomic_save(run_dir / NOT_SHAREABLE, lambda p: p.write_text(NOT_SHAREABLE_TEXT.format(
+            table=TABLE_FILE, run=run_dir)), suffix=".txt")
+        self.run_dir, self._table = run_dir, df
+        self._attach(self.trainer.dataset)  # a private run's is re-encoded from its private statistics
         return self
+
+    def _attach(self, dataset: Any) -> None:
+        """Take the trained dataset's decoding, classes and ID layout (the table is ``_table``)."""
+        self.dataset, self._inverse = dataset, dataset.inverse_transform
+        self._classes, self.rows = list(dataset.info.get("classes") or []), int(dataset.info["rows"])
+        self._columns = list(self._table.columns)
+        self._ids = _id_layout(self._table, dataset.info.get("ids", {}),
+                               dataset.info.get("private_statistics") is not None)
 
     @classmethod
     def load(cls, run_dir: str | Path, progress: bool | None = False) -> TabularSynthesizer:
-        """A synthesizer from a run directory written by :meth:`fit` or ``mpgan synthesize``."""
+        """A synthesizer from a run directory written by :meth:`fit` or ``mpgan synthesize``,
+        or from a folder :meth:`export` wrote (it samples; it cannot train or :meth:`report`)."""
         from .config import load_config
         from .console import quiet_tensorflow
 
@@ -232,6 +291,8 @@ class TabularSynthesizer:
         from .training import Trainer
 
         run_dir = Path(run_dir)
+        if (run_dir / SHARED_FILE).is_file():
+            return _load_shared(cls, run_dir)
         table_path = run_dir / TABLE_FILE
         if (run_dir / OLD_TABLE_FILE).is_file() and not table_path.is_file():
             old = run_dir / OLD_TABLE_FILE
@@ -249,10 +310,59 @@ class TabularSynthesizer:
                   categorical=p.get("categorical", ()), seed=cfg.seed, run_dir=run_dir, progress=progress,
                   kinds=p.get("kinds"), sep=p.get("sep"))
         df = pd.read_json(table_path, orient="table")
-        syn.dataset, syn._table = syn._dataset(df, quiet=True), df  # warned at fit time
-        _check_same_layout(run_dir, syn.dataset)
-        syn.trainer = Trainer.from_run(run_dir, dataset=syn.dataset, progress=progress)
+        syn._table = df
+        ds = syn._dataset(df, quiet=True)  # warned at fit time
+        syn.trainer = Trainer.from_run(run_dir, dataset=ds, progress=progress)
+        _check_same_layout(run_dir, syn.trainer.dataset)
+        syn._attach(syn.trainer.dataset)
         return syn
+
+    def export(self, path: str | Path) -> Path:
+        """Write a shareable synthesizer to the new folder ``path``: the generator's weights and
+        ``synthesizer.json`` (the private encoding, latent prior, classes and the privacy
+        record: total ε and δ with their split). It holds no row and no statistic outside the
+        run's ε, and :meth:`load` samples from it without the run folder. Only private runs
+        export: without privacy nothing bounds what the generator gives away."""
+        import json
+        import shutil
+
+        from .io import atomic_save
+        from .version import __version__
+
+        self._check_fitted()
+        if self.shared is not None:
+            raise MpganError("this synthesizer was loaded from an export; share that folder as it is")
+        record = self.trainer.privacy_spent()
+        if record is None:
+            raise MpganError(f"{self.run_dir} was trained without privacy, so nothing bounds what its generator "
+                             "gives away; train with privacy (--epsilon E, or privacy= in Python) to export")
+        out = Path(path)
+        if out.exists():
+            raise MpganError(f"{out} already exists; export to a new folder")
+        from .data.schema import TableSchema
+        from .data.tabular import TabularTransformer
+
+        schema = TableSchema.from_dict(self.dataset.info["schema"])
+        transformer = TabularTransformer(numeric="minmax").fit(self.dataset.frame, schema=schema)
+        prior, cfg = self.trainer.plan.prior, self.trainer.config
+        doc = {"format": SHARED_FORMAT, "mpgan_version": __version__,
+               "generator": {"name": cfg.generator.name, "params": cfg.generator.params},
+               "latent": {"latent_dim": prior.latent_dim, "std": prior.std, "num_classes": prior.num_classes,
+                          "class_prior": list(prior.class_prior)},
+               "transformer": transformer.to_dict(), "target": self.target, "rows": self.rows,
+               "classes": [c.item() if isinstance(c, np.generic) else c for c in self._classes],
+               "columns": [c.item() if isinstance(c, np.generic) else c if isinstance(c, int | str) else str(c)
+                           for c in self._columns], "ids": self._ids, "privacy": record}
+        tmp = out.with_name(f".{out.name}.partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            tmp.mkdir(parents=True)
+            self.trainer.sampling_generator.save_weights(str(tmp / "generator.weights.h5"))
+            atomic_save(tmp / SHARED_FILE, lambda p: p.write_text(json.dumps(doc, indent=1)), suffix=".json")
+            tmp.rename(out)  # nothing half-written is left at ``path``
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return out
 
     # ------------------------------------------------------------------ sampling
     def _check_fitted(self) -> None:
@@ -263,10 +373,10 @@ class TabularSynthesizer:
     def classes(self) -> list[Any]:
         """The target's classes, in the order of the model's class indices."""
         self._check_fitted()
-        return list(self.dataset.info.get("classes") or [])
+        return list(self._classes)
 
     def _decode(self, x: np.ndarray) -> pd.DataFrame:
-        return self.dataset.inverse_transform(x)
+        return self._inverse(x)
 
     def report(self, n: int | None = None, seed: int = 0, out_dir: str | Path | None = None,
                metrics: Sequence[str] | None = None) -> dict[str, Any]:
@@ -276,6 +386,9 @@ class TabularSynthesizer:
         from .metrics.evaluate import evaluate
 
         self._check_fitted()
+        if self.shared is not None:
+            raise MpganError("an exported synthesizer holds no real rows to compare with; score its samples "
+                             "against your table with `mpgan evaluate --real TABLE --synthetic SAMPLES`")
         n = int(n) if n is not None else len(self.dataset.x)
         return evaluate(self.trainer, n=n, metrics=list(metrics) if metrics else None, seed=seed, out_dir=out_dir)
 
@@ -301,9 +414,9 @@ class TabularSynthesizer:
         if (condition is not None or balance) and self.target is None:
             raise MpganError("condition=/balance= need a synthesizer fitted with a target column")
         counts = _counts(int(n), self.classes, condition, balance) if self.target is not None else None
-        t, ids, columns = self.trainer, self.dataset.info.get("ids", {}), list(self._table.columns)
+        t, ids, columns = self.trainer, self._ids, self._columns
         if counts is not None and not t.condition_dim:  # rejection sampling: one piece
-            yield _restore_ids(self._rejection(counts, seed).reset_index(drop=True), self._table, ids, columns)
+            yield _restore_ids(self._rejection(counts, seed).reset_index(drop=True), ids, columns)
             return
         labels = None
         if counts is not None:
@@ -317,7 +430,7 @@ class TabularSynthesizer:
             z_labels = None if labels is None else labels[start:start + size]
             x = t.sample(size, seed=chunk_seed, labels=z_labels, batch_size=GENERATE_BATCH)
             out = self._decode(x).reset_index(drop=True)
-            out = _restore_ids(out, self._table, ids, columns, offset=done)
+            out = _restore_ids(out, ids, columns, offset=done)
             out.index = pd.RangeIndex(done, done + size)
             done += size
             yield out
@@ -340,6 +453,35 @@ class TabularSynthesizer:
         raise MpganError(f"the generator rarely produces the classes {list(short)} (still {short} rows short "
                          f"after {max_draws} draws); train a conditional generator "
                          "(generator.params.conditional: true)")
+
+
+def _load_shared(cls: type[TabularSynthesizer], folder: Path) -> TabularSynthesizer:
+    """A sampling-only synthesizer from a folder :meth:`TabularSynthesizer.export` wrote."""
+    import json
+
+    from . import models  # noqa: F401  (registers the generators)
+    from .data.tabular import TabularTransformer
+    from .data_spec import DataSpec
+    from .registry import GENERATORS
+    from .training.priors import LatentPrior
+
+    doc = json.loads((folder / SHARED_FILE).read_text())
+    if doc.get("format") != SHARED_FORMAT:
+        raise MpganError(f"{folder / SHARED_FILE} is not an mpgan export (format {doc.get('format')!r}, expected "
+                         f"{SHARED_FORMAT!r})")
+    tr = TabularTransformer.from_dict(doc["transformer"])
+    classes = list(doc["classes"])
+    spec = DataSpec(kind="tabular", shape=(tr.output_dim,), value_range=None, columns=tr.columns,
+                    num_classes=len(classes) or None, name="table", target=doc["target"])
+    model = GENERATORS.build(doc["generator"]["name"], spec, **doc["generator"]["params"])
+    model.load_weights(str(folder / "generator.weights.h5"))
+    latent = doc["latent"]
+    prior = LatentPrior(int(latent["latent_dim"]), float(latent["std"]), int(latent["num_classes"]),
+                        tuple(float(c) for c in latent["class_prior"]))
+    syn = cls(target=doc["target"])
+    syn.trainer, syn.shared, syn._inverse = SharedGenerator(model, prior), doc, tr.inverse_transform
+    syn._classes, syn._columns, syn._ids, syn.rows = classes, list(doc["columns"]), doc["ids"], int(doc["rows"])
+    return syn
 
 
 def _check_same_layout(run_dir: Path, dataset: Any) -> None:

@@ -122,7 +122,11 @@ def test_a_non_private_run_that_overfits_a_small_table_shows_a_bound(tmp_path, c
 
 
 def _dp_audit(tmp_path, epsilon):
-    syn = TabularSynthesizer(target="target", privacy={"target_epsilon": epsilon, "max_grad_norm": 1.0},
+    from mpgan.data.private import public_draft
+
+    public = public_draft(SMALL)  # the canaries are drawn inside these ranges and labels
+    syn = TabularSynthesizer(target="target", privacy={"target_epsilon": epsilon, "max_grad_norm": 1.0,
+                                                       "public": public},
                              overrides=FULL_BUDGET, run_dir=tmp_path / "run")
     return audit_synthesizer(SMALL, syn, target="target")
 

@@ -19,6 +19,19 @@ SMALL = ["train.epochs=2", "train.steps_per_epoch=5", "train.steps_per_call=5", 
 PRIVATE = ["privacy.noise_multiplier=1.0", "privacy.max_grad_norm=1.0"]
 
 
+def _bc_public() -> dict:
+    """Breast cancer's ranges and labels declared public, so runs on it spend ε on DP-SGD and the
+    class counts only (the default statistics ε with a noise multiplier is 0.1)."""
+    from sklearn.datasets import load_breast_cancer
+
+    from mpgan.data.private import public_draft
+
+    return {"privacy": {"public": public_draft(load_breast_cancer(as_frame=True).frame)}}
+
+
+BC = ["breast_cancer_mlp", _bc_public()]
+
+
 def test_clipped_sum_matches_the_definition_row_by_row():
     rng = np.random.default_rng(0)
     grads = [rng.normal(size=(7, 3, 2)).astype("float32"), rng.normal(size=(7, 4)).astype("float32")]
@@ -97,7 +110,7 @@ def test_target_epsilon_calibrates_the_noise():
 def test_private_training_reports_epsilon_in_history_manifest_and_report(tmp_path):
     from mpgan.metrics.evaluate import evaluate
 
-    cfg = load_config("breast_cancer_mlp", SMALL + PRIVATE + ["data.params.holdout=0.3"])
+    cfg = load_config(BC, SMALL + PRIVATE + ["data.params.holdout=0.3"])
     trainer = Trainer.from_config(cfg, run_dir=tmp_path / "run", progress=False)
     before = [w.numpy().copy() for w in trainer.discriminators[0].weights]
     epochs = trainer.fit()
@@ -106,7 +119,9 @@ def test_private_training_reports_epsilon_in_history_manifest_and_report(tmp_pat
     spent = json.loads((tmp_path / "run" / "manifest.json").read_text())["privacy"]
     n = trainer.n_real
     expected = PrivacyBudget(32 / n, 1.0, 1e-5).epsilon(10)  # mpgan schedule: half of batch 64
-    assert spent["epsilon"] == pytest.approx(expected, abs=1e-3) == pytest.approx(epochs["epsilon"].iloc[-1], abs=1e-3)
+    assert spent["split"]["dp_sgd"]["epsilon"] == pytest.approx(expected, abs=1e-3)
+    assert spent["epsilon"] == pytest.approx(expected + 0.1, abs=1e-3) == pytest.approx(epochs["epsilon"].iloc[-1],
+                                                                                         abs=1e-3)
     report = evaluate(trainer, n=50, metrics=["privacy"], plots=False)
     assert report["dp"]["epsilon"] == spent["epsilon"]
 
@@ -115,7 +130,7 @@ def test_private_training_resumes_exactly(tmp_path):
     """The Poisson batches and the noise come from the checkpointed generator: a run stopped
     and resumed ends with the same weights and the same ε as one run straight through."""
     tf.config.experimental.enable_op_determinism()
-    cfg = load_config("breast_cancer_mlp", SMALL + PRIVATE + ["train.deterministic=true", "train.checkpoint_every=1"])
+    cfg = load_config(BC, SMALL + PRIVATE + ["train.deterministic=true", "train.checkpoint_every=1"])
     straight = Trainer.from_config(cfg, run_dir=tmp_path / "a", progress=False)
     straight.fit()
     Trainer.from_config(cfg, run_dir=tmp_path / "b", progress=False).fit(epochs=1)
@@ -132,12 +147,15 @@ def test_synthesizer_trains_privately_to_a_target_epsilon(tmp_path):
 
     from mpgan.synthesizers import TabularSynthesizer
 
+    from mpgan.data.private import public_draft
+
     df = load_breast_cancer(as_frame=True).frame.iloc[:, -6:]
     syn = TabularSynthesizer(target="target", run_dir=tmp_path / "syn",
                              overrides=["train.epochs=2", "train.steps_per_epoch=10", "train.steps_per_call=10"],
-                             privacy={"target_epsilon": 2.0, "max_grad_norm": 1.0}).fit(df)
+                             privacy={"target_epsilon": 2.0, "max_grad_norm": 1.0, "public": public_draft(df)}).fit(df)
     spent = syn.trainer.privacy_spent()
     assert 1.9 <= spent["epsilon"] <= 2.0 and spent["target_epsilon"] == 2.0
+    assert spent["split"]["statistics"]["epsilon"] == pytest.approx(0.2)
     assert len(syn.sample(20)) == 20
 
 
@@ -162,7 +180,7 @@ def test_bad_privacy_settings_are_refused_when_the_config_loads(overrides, messa
     ("breast_cancer_mlp", ["objective=feature_matching"], "objective feature_matching cannot be used"),
 ])
 def test_settings_that_break_the_guarantee_are_refused_when_the_run_is_built(config, overrides, message):
-    cfg = load_config(config, SMALL[:5] + PRIVATE + overrides)
+    cfg = load_config(BC if config == "breast_cancer_mlp" else config, SMALL[:5] + PRIVATE + overrides)
     with pytest.raises(ConfigError, match=message):
         Trainer.from_config(cfg, progress=False)
 
@@ -203,17 +221,22 @@ def test_cli_synthesize_with_epsilon_reports_it(tmp_path, capsys):
 
     from mpgan.cli import main
 
+    import yaml
+
+    from mpgan.data.private import public_draft
+
     table = tmp_path / "wine.csv"
     load_wine(as_frame=True).frame.to_csv(table, index=False)
+    (tmp_path / "public.yaml").write_text(yaml.safe_dump(public_draft(load_wine(as_frame=True).frame)))
     args = ["synthesize", "--data", str(table), "--target", "target", "--out", str(tmp_path / "out.csv"),
-            "--epsilon", "5", "--epochs", "1", "--set", "train.steps_per_epoch=5", "--run-dir", str(tmp_path / "r")]
+            "--epsilon", "5", "--epochs", "1", "--set", "train.steps_per_epoch=5", "--run-dir", str(tmp_path / "r"),
+            "--public", str(tmp_path / "public.yaml")]
     assert main(args) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("differential privacy"))
     reported = float(line.split()[3])
     # recompute ε with dp-accounting from the mechanism itself: 5 steps of one Poisson-subsampled
     # Gaussian D update, q = batch / 178 wine rows, δ = min(1e-5, 1 / 10n), at the noise the run recorded
     import dp_accounting as dpa
-    import yaml
     from dp_accounting.rdp import RdpAccountant
 
     rec = json.loads((tmp_path / "r" / "manifest.json").read_text())["privacy"]
@@ -228,10 +251,11 @@ def test_cli_synthesize_with_epsilon_reports_it(tmp_path, capsys):
 
     sigma = rec["noise_multiplier"]
     eps = epsilon(sigma)
-    assert reported == pytest.approx(eps, abs=0.006)  # printed to 3 digits
-    assert rec["epsilon"] == pytest.approx(eps, abs=1e-3)
-    # the noise was calibrated to the target: it spends (almost) all of ε = 5, and 2% less noise overspends
-    assert 4.9 < eps <= 5.0 + 1e-3 and epsilon(0.98 * sigma) > 5.0
+    assert rec["split"]["dp_sgd"]["epsilon"] == pytest.approx(eps, abs=1e-3)
+    assert rec["split"]["statistics"]["epsilon"] == pytest.approx(0.5)  # the class counts: a tenth of the target
+    assert reported == pytest.approx(eps + 0.5, abs=0.006)  # the total, printed to 3 digits
+    # DP-SGD's noise was calibrated to the rest: it spends (almost) all of ε = 4.5, and 2% less noise overspends
+    assert 4.4 < eps <= 4.5 + 1e-3 and epsilon(0.98 * sigma) > 4.5
     assert main(["synthesize", "--run", str(tmp_path / "r"), "--epsilon", "1", "--out", str(tmp_path / "o.csv")]) == 2
     assert "--epsilon" in capsys.readouterr().err
 
@@ -247,6 +271,6 @@ def test_a_target_epsilon_out_of_reach_names_what_to_change():
                                           r"\(train.batch_size\) or ask for a larger epsilon"):
         check_reachable(0.02, budget.noise_multiplier, 32, 3000)
     check_reachable(3.0, PrivacyBudget(32 / 398, 1.0, 1e-5).calibrated(3.0, 3000).noise_multiplier, 32, 3000)
-    cfg = load_config("breast_cancer_mlp", [*SMALL[:5], "privacy.target_epsilon=0.0001", "privacy.max_grad_norm=1"])
+    cfg = load_config(BC, [*SMALL[:5], "privacy.target_epsilon=0.0001", "privacy.max_grad_norm=1"])
     with pytest.raises(ConfigError, match="is out of reach"):
         Trainer.from_config(cfg, progress=False)

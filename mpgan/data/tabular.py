@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..column_kinds import ColumnKind, get_kind, infer_kind
+from ..column_kinds import ColumnKind, category_labels, get_kind, infer_kind, is_number_dtype
 from ..column_kinds.base import first_bad
 from ..data_spec import Column, Dataset, DataSpec
 from ..errors import DataError
@@ -155,6 +155,27 @@ class NumericEncoder(ColumnEncoder):
         self._fit_values(ok)
         self.value_width = self.width
         self.width = self.value_width + (2 if self.missing else 0)
+        return self
+
+    def fit_schema(self, col: ColumnSchema, s: pd.Series) -> NumericEncoder:
+        """Fit from the schema's bounds alone, no statistic of the rows (private tables):
+        [-1, 1] between the bounds (in the kind's encoded units), a missing block when the
+        schema's column has missing values, missing values at the middle. Only the
+        column's form (e.g. a date format) is read from ``s``."""
+        if type(self)._fit_values is not NumericEncoder._fit_values:
+            raise DataError(f"column '{self.name}': the {self.scaling!r} scaling fits a model to the rows, "
+                            "so it cannot be fitted from bounds alone; use standard or minmax")
+        lo, hi = col.bounds
+        self.is_integer = pd.api.types.is_integer_dtype(self.dtype)
+        self.min, self.max, self.median = float(lo), float(hi), float(lo) / 2 + float(hi) / 2
+        e = self._kind_encode(s, np.array([self.min, self.max]))
+        self.scaling, self.shift, self.scale = "minmax", e[1] / 2 + e[0] / 2, e[1] / 2 - e[0] / 2
+        if not self.scale > 0:
+            self.scale = 1.0
+        self.mean, self.std = self.shift, self.scale
+        self.missing = int(col.missing)
+        self.layout = self.column_kind.layout(s)
+        self.value_width, self.width = 1, 1 + (2 if self.missing else 0)
         return self
 
     def _fit_values(self, ok: np.ndarray) -> None:
@@ -290,6 +311,27 @@ class CategoricalEncoder(ColumnEncoder):
         self.width = len(self.categories) + int(self.has_na)
         return self
 
+    def fit_schema(self, col: ColumnSchema, s: pd.Series) -> CategoricalEncoder:
+        """Fit from the schema's category labels alone (private tables): the values of ``s``
+        give each label its value and type; a label no row holds is read as a number in a
+        number column, else kept as text."""
+        missing = s.isna().to_numpy()
+        self.na_value = s[missing].iloc[0] if missing.any() else None
+        labels = [c for c in col.categories if c != NA_LABEL]
+        present = s[~missing]
+        by_label = dict(zip(category_labels(present), (_plain(v) for v in present.to_numpy(dtype=object)),
+                            strict=True))
+        number = is_number_dtype(self.dtype)
+        values = [by_label[c] if c in by_label else (float(c) if number else c) for c in labels]
+        try:
+            self.categories = sorted(values)
+        except TypeError:
+            self.categories = sorted(values, key=lambda c: (type(c).__name__, str(c)))
+        self.has_na = NA_LABEL in col.categories
+        self._index = pd.Index(self.categories, dtype=object)
+        self.width = len(self.categories) + int(self.has_na)
+        return self
+
     def codes(self, s: pd.Series) -> np.ndarray:
         """Category index per row (the ``"<NA>"`` slot is the last one)."""
         missing = s.isna().to_numpy()
@@ -364,14 +406,17 @@ class TabularTransformer:
             return CategoricalEncoder(col.name, dtype, kind)
         return NUMERIC_ENCODERS[self.numeric](col.name, dtype, kind)
 
-    def fit(self, df: pd.DataFrame) -> TabularTransformer:
-        """Choose and fit one encoder per column of ``df``, by the column's kind."""
-        self.schema_ = TableSchema.infer(df, categorical=self.categorical, kinds=self.kinds,
-                                         max_categories=self.max_categories_int)
+    def fit(self, df: pd.DataFrame, schema: TableSchema | None = None) -> TabularTransformer:
+        """Choose and fit one encoder per column of ``df``, by the column's kind. With
+        ``schema`` (a private table's: bounds and categories that are public or estimated
+        under differential privacy) the encoders are fitted from it, not from the rows."""
+        self.schema_ = schema or TableSchema.infer(df, categorical=self.categorical, kinds=self.kinds,
+                                                   max_categories=self.max_categories_int)
         encoders = []
         for col in self.schema_:
             name = col.name
-            enc = self._encoder_for(col, df[name].dtype).fit(df[name])
+            enc = self._encoder_for(col, df[name].dtype)
+            enc = enc.fit_schema(col, df[name]) if schema is not None else enc.fit(df[name])
             if enc.width > self.max_categories:
                 raise DataError(
                     f"column '{name}' has {enc.width} distinct values, too many for a one-hot block "
@@ -434,9 +479,60 @@ class TabularTransformer:
             start += e.width
         return pd.DataFrame(out, columns=self.feature_names_in_)
 
+    # -- saving: JSON, so a shared synthesizer needs no pickle and no rows
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted encoders as JSON-ready values (standard and minmax scalings)."""
+        self._check_fitted()
+        return {"numeric": self.numeric, "columns": [_encoder_state(e) for e in self.encoders],
+                "schema": self.schema_.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TabularTransformer:
+        """The transformer :meth:`to_dict` saved, ready to ``inverse_transform``."""
+        tr = cls(numeric=d["numeric"])
+        tr.encoders = [_encoder_from_state(c) for c in d["columns"]]
+        tr.schema_ = TableSchema.from_dict(d["schema"])
+        tr.feature_names_in_ = [e.name for e in tr.encoders]
+        return tr
+
     def __repr__(self) -> str:
         fitted = f", {len(self.encoders)} columns -> {self.output_dim} features" if self.encoders else ""
         return f"TabularTransformer(numeric={self.numeric!r}{fitted})"
+
+
+_NUMERIC_STATE = ("scaling", "min", "max", "median", "shift", "scale", "mean", "std", "is_integer", "missing",
+                  "layout", "value_width", "width")
+
+
+def _dtype_name(dtype: Any) -> str:
+    return "category" if isinstance(dtype, pd.CategoricalDtype) else str(dtype)
+
+
+def _encoder_state(e: ColumnEncoder) -> dict[str, Any]:
+    base = {"name": _plain(e.name), "dtype": _dtype_name(e.dtype), "kind": e.kind}
+    if isinstance(e, CategoricalEncoder):
+        na = None if e.na_value is None or pd.isna(e.na_value) else _plain(e.na_value)
+        return {**base, "type": "categorical", "categories": [_plain(c) for c in e.categories],
+                "has_na": e.has_na, "na_value": na}
+    if type(e) is not NumericEncoder:
+        raise DataError(f"column '{e.name}' uses the {getattr(e, 'scaling', type(e).__name__)!r} encoding, "
+                        "which cannot be saved without its fitted model; use the standard or minmax scaling")
+    return {**base, "type": "numeric", **{k: _plain(getattr(e, k)) for k in _NUMERIC_STATE}}
+
+
+def _encoder_from_state(c: Mapping[str, Any]) -> ColumnEncoder:
+    cats = c.get("categories") or []
+    dtype = pd.CategoricalDtype(cats) if c["dtype"] == "category" else pd.api.types.pandas_dtype(c["dtype"])
+    if c["type"] == "categorical":
+        e: ColumnEncoder = CategoricalEncoder(c["name"], dtype, c["kind"])
+        e.categories, e.has_na, e.na_value = list(cats), bool(c["has_na"]), c["na_value"]
+        e._index = pd.Index(e.categories, dtype=object)
+        e.width = len(cats) + int(e.has_na)
+        return e
+    e = NumericEncoder(c["name"], dtype, c["kind"], c["scaling"])
+    for k in _NUMERIC_STATE:
+        setattr(e, k, c[k])
+    return e
 
 
 # --------------------------------------------------------------------------- datasets
@@ -585,7 +681,16 @@ def table_dataset(
     df, held = _holdout_split(df, float(holdout or 0.0), target, seed, name)
     tr = TabularTransformer(numeric=numeric, max_categories_int=max_categories_int, categorical=forced + labels,
                             max_categories=max_categories, kinds=kinds)
-    x = tr.fit_transform(df)
+    meta = {"dropped": drop_list, "ids": {str(k): v for k, v in ids.items()}, **(info or {})}
+    return encoded_dataset(df, tr.fit(df), name, target, class_names, meta, held)
+
+
+def encoded_dataset(df: pd.DataFrame, tr: TabularTransformer, name: str, target: Any,
+                    class_names: Sequence[str] | None, info: Mapping[str, Any], held: pd.DataFrame | None
+                    ) -> Dataset:
+    """The Dataset of the training rows ``df`` encoded by the fitted ``tr`` (``held``: the
+    held-out rows, or None); ``info`` adds to what the dataset records about itself."""
+    x = tr.transform(df)
     y = names = num_classes = classes = None
     if target is not None:
         y, classes = _labels(tr, df, target)
@@ -593,9 +698,8 @@ def table_dataset(
         names = tuple(class_names) if class_names is not None else tuple(str(c) for c in classes)
     spec = DataSpec(kind="tabular", shape=(x.shape[1],), value_range=None, columns=tr.columns,
                     num_classes=num_classes, name=name, target=None if target is None else str(target))
-    meta = {"rows": len(df), "target": target, "dropped": drop_list,
-            "classes": classes, "ids": {str(k): v for k, v in ids.items()},
-            "holdout_rows": 0 if held is None else len(held), "schema": tr.schema_.to_dict(), **(info or {})}
+    meta = {"rows": len(df), "target": target, "classes": classes,
+            "holdout_rows": 0 if held is None else len(held), **info, "schema": tr.schema_.to_dict()}
     return Dataset(x=x, spec=spec, y=y, class_names=names, inverse=tr.inverse_transform, info=meta,
                    frame=df, holdout=held)
 

@@ -8,6 +8,7 @@ Training draws classes with the data's frequencies; sampling may ask for given o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,8 +30,10 @@ class LatentPrior:
     class_prior: tuple[float, ...] = ()
 
     @classmethod
-    def for_generator(cls, generator, std: float, labels: np.ndarray | None) -> LatentPrior:
-        """The prior a generator needs: its input width minus its condition width."""
+    def for_generator(cls, generator, std: float, labels: np.ndarray | None,
+                      class_prior: Sequence[float] | None = None) -> LatentPrior:
+        """The prior a generator needs: its input width minus its condition width; classes
+        drawn by ``class_prior`` (a private table's noisy frequencies) or the labels' own."""
         k = int(getattr(generator, "condition_dim", 0) or 0)
         latent = int(generator.input_shape[-1]) - k
         if not k:
@@ -39,6 +42,8 @@ class LatentPrior:
             raise MpganError("a conditional generator needs a dataset with class labels (for images, a "
                              "labelled dataset such as mnist or an image_folder with subfolders; for tables, "
                              "data.params.target)")
+        if class_prior is not None:
+            return cls(latent, float(std), k, tuple(float(c) for c in class_prior))
         counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=k)[:k]
         return cls(latent, float(std), k, tuple(float(c) for c in counts / counts.sum()))
 

@@ -11,12 +11,12 @@ noise of std ``noise_multiplier * max_grad_norm`` and is divided by the expected
 ``d_batch``. Updates on generated rows only need no noise. Google's ``dp-accounting``
 (RDP or PLD) turns the number of such updates into ε at δ.
 
-What ε does not cover (stated in the README): the table's preprocessing statistics
-(column bounds, category lists, z-score means) and the class frequencies a conditional
-generator samples with are read from the data without noise; the history's
-``d_loss_real``/``d_acc_real`` are computed on real rows. Share the generator and its
-samples, not the run directory. Rows of one batch may share a dropout mask (the per-row
-gradients are vectorised). The noise comes from TensorFlow's seeded Philox
+The table's statistics (bounds, category lists, class frequencies) are declared public or
+estimated under DP first (:mod:`mpgan.data.private`); the run's ε and δ are DP-SGD's plus
+theirs, and :meth:`DPSGD.record` reports the split. The run directory itself is not
+covered (the history's ``d_loss_real``/``d_acc_real`` are computed on real rows, a
+synthesizer's folder holds its table): share what ``mpgan export`` writes. Rows of one
+batch may share a dropout mask (the per-row gradients are vectorised). The noise comes from TensorFlow's seeded Philox
 generator, fine for research, not a cryptographically secure source.
 """
 
@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..data.private import default_delta
 from ..errors import ConfigError
 from ..lazy import lazy_module
 from .plan import DiscriminatorSlot, StepPlan
@@ -134,30 +136,35 @@ class DPSGD:
     """The trainer's private part: Poisson batches of real rows and the private gradient."""
 
     def __init__(self, budget: PrivacyBudget, max_grad_norm: float, d_batch: int, total_steps: int,
-                 target_epsilon: float | None = None):
+                 target_epsilon: float | None = None, statistics: Mapping[str, Any] | None = None):
         self.budget, self.max_grad_norm, self.d_batch = budget, float(max_grad_norm), int(d_batch)
         self.total_steps, self.target_epsilon = int(total_steps), target_epsilon
+        self.statistics = dict(statistics or {"epsilon": 0.0, "delta": 0.0})
 
     @classmethod
     def from_plan(cls, plan: StepPlan, settings: PrivacySettings | None, n_rows: int,
-                  total_steps: int, kind: str) -> DPSGD | None:
+                  total_steps: int, kind: str, statistics: Mapping[str, Any] | None = None) -> DPSGD | None:
         """The run's DP-SGD from ``config.privacy`` (None without one), after refusing
         settings that would void the guarantee; the batches and the number of private
-        updates per step are the plan's."""
+        updates per step are the plan's. ``statistics`` is what the table's private
+        statistics spent (:mod:`mpgan.data.private`): DP-SGD gets the rest of ε and δ."""
         if settings is None:
             return None
         check_private_training(plan, kind)
-        delta = settings.delta if settings.delta is not None else min(1e-5, 1.0 / (10 * n_rows))
+        delta = settings.delta if settings.delta is not None else default_delta(n_rows)
         if delta >= 1.0 / n_rows:
             raise ConfigError(f"privacy.delta ({delta:g}) must be below 1/n = {1.0 / n_rows:g} for the {n_rows} "
                               "training rows: a larger delta allows publishing a row outright")
+        statistics = dict(statistics or {"epsilon": 0.0, "delta": 0.0})
         d_batch = plan.batches.real
-        budget = PrivacyBudget(d_batch / n_rows, settings.noise_multiplier or 1.0, delta, plan.d_updates_per_step,
-                               settings.accountant)
+        budget = PrivacyBudget(d_batch / n_rows, settings.noise_multiplier or 1.0, delta - statistics["delta"],
+                               plan.d_updates_per_step, settings.accountant)
+        target = None
         if settings.target_epsilon is not None:
-            budget = budget.calibrated(settings.target_epsilon, total_steps)
+            target = settings.target_epsilon - statistics["epsilon"]
+            budget = budget.calibrated(target, total_steps)
             check_reachable(settings.target_epsilon, budget.noise_multiplier, d_batch, total_steps)
-        return cls(budget, settings.max_grad_norm, d_batch, total_steps, settings.target_epsilon)
+        return cls(budget, settings.max_grad_norm, d_batch, total_steps, settings.target_epsilon, statistics)
 
     def real_batch(self, rng: Any, x: Any, y: Any) -> tuple[Any, Any]:
         """A Poisson sample of the real rows: each in with probability ``q``."""
@@ -181,10 +188,20 @@ class DPSGD:
         return clip_and_noise(per_example, self.max_grad_norm, std, float(self.d_batch),
                               lambda shape: rng.normal(shape))
 
+    def epsilon(self, steps: int) -> float:
+        """The run's total ε after ``steps`` steps: DP-SGD's and the table statistics'."""
+        return self.budget.epsilon(steps) + self.statistics["epsilon"]
+
     def record(self, steps: int) -> dict[str, Any]:
-        """What the manifest and the report say about the budget after ``steps`` steps."""
-        b = self.budget
-        return {"epsilon": round(b.epsilon(steps), 4), "delta": b.delta, "noise_multiplier": round(b.noise_multiplier, 4),
+        """What the manifest and the report say about the budget after ``steps`` steps:
+        ``epsilon`` and ``delta`` are the totals (DP-SGD's and the table statistics', by
+        basic composition), ``split`` what each part spent."""
+        b, s = self.budget, self.statistics
+        sgd = b.epsilon(steps)
+        return {"epsilon": round(sgd + s["epsilon"], 4), "delta": b.delta + s["delta"],
+                "split": {"dp_sgd": {"epsilon": round(sgd, 4), "delta": b.delta},
+                          "statistics": {k: v for k, v in s.items() if k != "rows_left_out"}},
+                "noise_multiplier": round(b.noise_multiplier, 4),
                 "max_grad_norm": self.max_grad_norm, "sample_rate": b.sample_rate, "steps": int(steps),
                 "updates_per_step": b.updates_per_step, "accountant": b.accountant,
                 "target_epsilon": self.target_epsilon, "mechanism": "DP-SGD on the discriminators (Poisson sampling)"}

@@ -124,7 +124,8 @@ class Trainer:
     def _build_plan(self, models: list[keras.Model], schedule: Schedule, batches: Batches) -> None:
         """Build every part of the step into ``self.plan`` (and DP-SGD from it)."""
         t = self.train_config
-        prior = LatentPrior.for_generator(self.generator, t.latent_std, self.dataset.y)
+        prior = LatentPrior.for_generator(self.generator, t.latent_std, self.dataset.y,
+                                          self.dataset.info.get("class_prior"))
         self.steps_per_epoch = t.steps_per_epoch or max(1, len(self.dataset) // t.batch_size)
         self.total_epochs = t.epochs
         augment = build_augment(t.augment)
@@ -155,7 +156,8 @@ class Trainer:
                              build_aggregator(t.aggregate, t.aggregate_params), schedule, augment, prior,
                              float(t.label_smoothing), None if t.ema is None else float(t.ema))
         self.dp = DPSGD.from_plan(self.plan, self.config.privacy, len(self.dataset),  # None without privacy
-                                  t.epochs * self.steps_per_epoch, modality_of(self.dataset).kind)
+                                  t.epochs * self.steps_per_epoch, modality_of(self.dataset).kind,
+                                  self.dataset.info.get("private_statistics"))
 
     def _slot(self, k: int, model: keras.Model, dc: DiscriminatorConfig, d_phase: list) -> DiscriminatorSlot:
         t = self.train_config
@@ -279,6 +281,7 @@ class Trainer:
         """Build dataset, models and objective from registry names in ``config``
         (models under ``strategy.scope()`` when a strategy is given)."""
         from ..data import load_dataset
+        from ..data.private import private_dataset
         from ..models import check_pair
 
         if not isinstance(config, Config):
@@ -290,6 +293,8 @@ class Trainer:
             dataset = load_dataset(config.data.name, **config.data.params)
             # e.g. MNIST's source: auto -> subset, so a resume reads the same data
             config.data.params.update(dataset.info.get("resolved_params", {}))
+        if config.privacy is not None and dataset.spec.kind == "tabular":
+            dataset = private_dataset(dataset, config.privacy, config.seed)  # no statistic outside the budget
         spec = dataset.spec
         objective = OBJECTIVES.build(config.objective.name, **config.objective.params)
         previous = keras.config.dtype_policy()
@@ -477,7 +482,7 @@ class Trainer:
         logs["phase"] = phase
         logs["g_optimizer"], logs["d_optimizer"] = self.phase_optimizer_names[phase]
         if self.dp is not None:
-            logs["epsilon"] = self.dp.budget.epsilon(last)
+            logs["epsilon"] = self.dp.epsilon(last)
         return logs
 
     def _check_finite(self, values: np.ndarray, first_step: int, epoch: int) -> None:
