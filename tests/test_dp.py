@@ -145,9 +145,8 @@ def test_private_training_resumes_exactly(tmp_path):
 def test_synthesizer_trains_privately_to_a_target_epsilon(tmp_path):
     from sklearn.datasets import load_breast_cancer
 
-    from mpgan.synthesizers import TabularSynthesizer
-
     from mpgan.data.private import public_draft
+    from mpgan.synthesizers import TabularSynthesizer
 
     df = load_breast_cancer(as_frame=True).frame.iloc[:, -6:]
     syn = TabularSynthesizer(target="target", run_dir=tmp_path / "syn",
@@ -217,12 +216,10 @@ def test_dp_benchmark_smoke(tmp_path):
 
 
 def test_cli_synthesize_with_epsilon_reports_it(tmp_path, capsys):
+    import yaml
     from sklearn.datasets import load_wine
 
     from mpgan.cli import main
-
-    import yaml
-
     from mpgan.data.private import public_draft
 
     table = tmp_path / "wine.csv"
