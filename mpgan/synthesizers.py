@@ -104,9 +104,6 @@ class SharedGenerator:
         return np.concatenate([np.asarray(self.model(z[i:i + batch_size], training=False), dtype=np.float32)
                                for i in range(0, len(z), batch_size)])
 
-    def privacy_spent(self) -> dict[str, Any] | None:
-        return None  # the export's record is in TabularSynthesizer.shared
-
 
 #: What to use instead of a ``data.params.<key>`` override, which the synthesizer cannot
 #: honour (it reads the table itself): the command-line option, then the Python argument.
@@ -165,8 +162,11 @@ class TabularSynthesizer:
     ``holdout`` keeps a stratified fraction of the rows out
     of training so ``mpgan evaluate`` can score train-on-synthetic/test-on-real honestly.
     Without ``run_dir`` the run goes to a numbered folder under ``runs/``. ``privacy``
-    trains the discriminator with DP-SGD, e.g. ``{"target_epsilon": 3, "max_grad_norm": 1}``
-    (the config's ``privacy:`` block; ε is in :meth:`report` and the run's manifest).
+    trains privately, e.g. ``{"target_epsilon": 3, "max_grad_norm": 1, "public": {...}}``
+    (the config's ``privacy:`` block): the table's bounds, labels and class counts are
+    declared public or estimated under DP (:mod:`mpgan.data.private`), the discriminator
+    trains with DP-SGD, and ε (the total, with its split) is in :meth:`report` and the run's
+    manifest. :meth:`export` writes a private run's shareable folder.
     ``kinds={"age": "integer"}`` forces columns' kinds (:mod:`mpgan.column_kinds`), as
     ``categorical=`` does for categorical. ``sep`` is a table file's separator (default:
     sniffed from its first lines). The synthesizer reads the table itself, so config
