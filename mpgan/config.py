@@ -155,6 +155,7 @@ class PrivacyConfig:
     accountant: str = "rdp"  # rdp | pld (Google's dp-accounting)
     public: PublicConfig = field(default_factory=PublicConfig)  # statistics declared public (not protected)
     statistics_epsilon: float | None = None  # ε for the statistics not declared public (default: target/10, or 0.1)
+    statistics_seed: int | None = None  # the statistics' noise seed; null: fresh entropy (a known seed removes it)
 
 
 @section

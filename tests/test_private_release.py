@@ -40,9 +40,10 @@ PUBLIC = {"bounds": {"age": [18, 90], "income": [0, 500]},
 class Settings:
     """A privacy block as the config gives it."""
 
-    def __init__(self, public=None, target_epsilon=3.0, statistics_epsilon=None, delta=1e-5):
+    def __init__(self, public=None, target_epsilon=3.0, statistics_epsilon=None, delta=1e-5, statistics_seed=0):
         self.public, self.target_epsilon, self.statistics_epsilon, self.delta = public, target_epsilon, \
             statistics_epsilon, delta
+        self.statistics_seed = statistics_seed
 
 
 # -- the mechanisms ---------------------------------------------------------------------
@@ -80,7 +81,7 @@ def test_dp_categories_show_a_one_row_label_with_chance_delta():
 
 # -- the private table ------------------------------------------------------------------
 
-def _stats(df, public, epsilon=1.0, seed=0):
+def _stats(df, public, epsilon=1.0, seed=None):
     schema = TableSchema.infer(df, categorical=["label"])
     return private_statistics(df, schema, "label", PublicInfo.of(public), StatisticsBudget(epsilon, 5e-6, seed))
 
@@ -116,7 +117,7 @@ def test_the_private_encoding_reads_no_statistic_of_the_rows():
     a = _table()
     b = a.copy()
     b.loc[0, ["age", "income", "city"]] = [90, 499.0, "east"]
-    ta, tb = (private_dataset(table_dataset(t, "t", target="label"), Settings(PUBLIC), seed=0) for t in (a, b))
+    ta, tb = (private_dataset(table_dataset(t, "t", target="label"), Settings(PUBLIC)) for t in (a, b))
     assert TabularTransformer(numeric="minmax").fit(ta.frame, schema=TableSchema.from_dict(ta.info["schema"])) \
         .to_dict() == TabularTransformer(numeric="minmax").fit(tb.frame, schema=TableSchema.from_dict(
             tb.info["schema"])).to_dict()
@@ -128,13 +129,30 @@ def test_the_private_encoding_reads_no_statistic_of_the_rows():
 def test_estimated_statistics_split_the_budget_and_leave_out_rare_labels():
     df = _table(4000)
     df.loc[:2, "city"] = "lost"  # three rows: far under the threshold
-    ds = private_dataset(table_dataset(df, "t", target="label"), Settings(None, statistics_epsilon=2.0), seed=0)
+    ds = private_dataset(table_dataset(df, "t", target="label"), Settings(None, statistics_epsilon=2.0))
     rec = ds.info["private_statistics"]
     assert rec["statistics"] == 4 and rec["epsilon"] == pytest.approx(2.0)
     assert rec["columns"]["age"] == "DP bounds (ε 0.5)" and rec["delta"] == pytest.approx(5e-6)
     assert rec["rows_left_out"] == 3 and len(ds) == 3997
+    assert ds.info["rows"] == 4000  # the public count: how many rows were left out is not released
     schema = TableSchema.from_dict(ds.info["schema"])
     assert schema["age"].bounds == (16.0, 128.0) and set(schema["city"].categories) == {"north", "south", "east"}
+
+
+def test_the_noise_is_fresh_unless_a_seed_is_pinned():
+    """A known seed would let anyone regenerate the noise and subtract it from the counts."""
+    df = _table()
+    fresh = [_stats(df, PUBLIC).class_counts["yes"] for _ in range(3)]
+    assert len(set(fresh)) == 3
+    assert _stats(df, PUBLIC, seed=7).class_counts == _stats(df, PUBLIC, seed=7).class_counts
+
+
+def test_class_frequencies_follow_the_noisy_counts_for_number_classes():
+    df = pd.DataFrame({"x": np.linspace(0, 1, 1000), "y": np.r_[np.zeros(900), np.ones(100)]})
+    ds = private_dataset(table_dataset(df, "t", target="y"),
+                         Settings({"bounds": {"x": [0, 1]}, "categories": {"y": [0.0, 1.0]}}, statistics_epsilon=50.0))
+    assert ds.info["class_prior"] == pytest.approx([0.9, 0.1], abs=0.01)
+    assert ds.info["classes"] == [0.0, 1.0]
 
 
 def test_transformer_round_trips_through_json():
@@ -186,6 +204,17 @@ def test_the_total_epsilon_is_split_between_statistics_and_dp_sgd(private_run):
     manifest = json.loads((syn.run_dir / "manifest.json").read_text())
     assert manifest["privacy"]["split"]["statistics"]["columns"]["label"].startswith("public, DP class counts")
     assert "table.json" in (syn.run_dir / "NOT_SHAREABLE.txt").read_text()
+
+
+def test_a_reloaded_run_reuses_its_statistics(private_run):
+    """The noise is fresh, so a reload that drew it again would give other class frequencies
+    (and spend ε again)."""
+    from mpgan.synthesizers import TabularSynthesizer
+
+    syn, _ = private_run
+    again = TabularSynthesizer.load(syn.run_dir)
+    assert again.dataset.info["class_prior"] == syn.dataset.info["class_prior"]
+    pd.testing.assert_frame_equal(again.sample(50, seed=2), syn.sample(50, seed=2))
 
 
 def test_the_export_samples_the_same_rows_without_the_run_folder(private_run, tmp_path):

@@ -22,10 +22,14 @@ as-is. Each is either
   - *class frequencies* of the target: its noisy counts (over the public classes when
     they are declared, pure ε).
 
-The schema (column names, kinds, dtypes, date formats) and the number of rows are
-treated as public, as DP-SGD's sampling rate assumes. The statistics' ε adds to DP-SGD's
-(basic composition), and their δ (half the run's δ when a category list is estimated)
-is taken from DP-SGD's; :func:`private_dataset` records the split.
+The schema (column names, kinds, dtypes, date formats and steps, which columns are row
+IDs) and the number of rows are treated as public, as DP-SGD's sampling rate assumes:
+force kinds (``kinds=``, ``categorical=``) rather than let them be read from the values
+where that matters. The statistics' ε adds to DP-SGD's (basic composition), and their δ
+(half the run's δ when a category list is estimated) is taken from DP-SGD's;
+:func:`private_dataset` records the split. The noise is drawn from fresh entropy unless
+``privacy.statistics_seed`` pins it (for tests; a known seed lets anyone remove it), and
+the run saves the statistics, so a resumed or reloaded run reuses them.
 """
 
 from __future__ import annotations
@@ -150,17 +154,23 @@ def public_draft(df: pd.DataFrame, **schema: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class StatisticsBudget:
-    """The ε and δ the statistics may spend (ε is split evenly over those estimated)."""
+    """The ε and δ the statistics may spend (ε is split evenly over those estimated).
+    ``seed`` None draws the noise from the operating system's entropy: a known seed would
+    let anyone regenerate the noise and subtract it from the released counts."""
 
     epsilon: float
     delta: float
-    seed: int = 0
+    seed: int | None = None
 
 
 # -- the table ----------------------------------------------------------------------------
 
 def _check_names(schema: TableSchema, public: PublicInfo) -> None:
     names = {str(c.name): c for c in schema}
+    for c in public.missing:
+        if c not in public.bounds:
+            raise DataError(f"privacy.public.missing lists '{c}', which has no public bounds; give its bounds in "
+                            "privacy.public.bounds too (an estimated column's missing share is estimated with them)")
     for what, cols in (("bounds", public.bounds), ("categories", public.categories), ("missing", public.missing)):
         for c in cols:
             if c not in names:
@@ -200,11 +210,19 @@ def _public_categories(col: ColumnSchema, labels: np.ndarray, public: PublicInfo
 
 @dataclass
 class PrivateStatistics:
-    """A private table's schema, class frequencies and what each statistic cost."""
+    """A private table's schema, class frequencies and what each statistic cost (``record``;
+    its ``rows`` is the table's public row count, before any row is left out)."""
 
     schema: TableSchema
     class_counts: dict[str, float] | None
     record: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema": self.schema.to_dict(), "class_counts": self.class_counts, "record": self.record}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> PrivateStatistics:
+        return cls(TableSchema.from_dict(d["schema"]), d["class_counts"], dict(d["record"]))
 
 
 def private_statistics(frame: pd.DataFrame, schema: TableSchema, target: Any, public: PublicInfo,
@@ -221,7 +239,7 @@ def private_statistics(frame: pd.DataFrame, schema: TableSchema, target: Any, pu
     items = len(estimate_bounds) + len(estimate_cats) + int(count_target)
     eps = budget.epsilon / items if items else 0.0
     delta = budget.delta / len(estimate_cats) if estimate_cats else 0.0
-    rng = np.random.default_rng(np.random.SeedSequence([budget.seed, 0xD9]))
+    rng = np.random.default_rng(np.random.SeedSequence() if budget.seed is None else [budget.seed, 0xD9])
     cols, counts, how = [], None, {}
     for col in schema:
         name, s = str(col.name), frame[col.name]
@@ -237,6 +255,8 @@ def private_statistics(frame: pd.DataFrame, schema: TableSchema, target: Any, pu
                                 f"({len(values)} rows); declare its bounds in privacy.public.bounds, or give "
                                 "privacy.statistics_epsilon more")
             lo, hi, missing = found
+            if get_kind(col.kind).name == "integer" or pd.api.types.is_integer_dtype(s.dtype):
+                lo, hi = float(np.floor(lo)), float(np.ceil(hi))  # whole-number bounds for whole numbers
             cols.append(replace(col, bounds=(lo, hi), missing=int(missing)))
             how[name] = f"DP bounds (ε {eps:.3g})"
             continue
@@ -256,7 +276,8 @@ def private_statistics(frame: pd.DataFrame, schema: TableSchema, target: Any, pu
             how[name] = f"DP categories (ε {eps:.3g}, δ {delta:.3g})"
         cols.append(col)
     spent_delta = budget.delta if estimate_cats else 0.0
-    record = {"epsilon": round(eps * items, 6), "delta": spent_delta, "statistics": items, "columns": how}
+    record = {"epsilon": round(eps * items, 6), "delta": spent_delta, "statistics": items, "columns": how,
+              "rows": len(frame)}
     if len(cols) != len(names):
         raise AssertionError("every column gets one statistic")
     return PrivateStatistics(TableSchema(cols), counts, record)
@@ -275,53 +296,87 @@ def _fit_rows(frame: pd.DataFrame, schema: TableSchema) -> tuple[pd.DataFrame, i
             lo, hi = col.bounds
             clip = ~np.isnan(v) & ((v < lo) | (v > hi))
             if clip.any() and pd.api.types.is_numeric_dtype(s.dtype):
-                out[col.name] = s.where(~clip, pd.Series(np.clip(v, lo, hi), index=s.index)).astype(s.dtype)
+                clipped = pd.Series(np.clip(v, lo, hi), index=s.index)
+                out[col.name] = s.astype("float64").where(~clip, clipped).astype(s.dtype)
             elif clip.any():
                 keep &= ~clip  # dates and other kinds in their own form: leave out rather than rewrite
+            if not col.missing:
+                keep &= ~np.isnan(v)  # missing values too rare to show: leave the rows out, as rare labels
         else:
             keep &= np.isin(category_labels(s), col.categories)
     return out[keep], int((~keep).sum())
 
 
-def statistics_budget(settings: Any, n_rows: int, seed: int = 0) -> StatisticsBudget:
+def statistics_budget(settings: Any, n_rows: int) -> StatisticsBudget:
     """The statistics' share of a run's privacy settings (the config's ``privacy`` block):
     ``statistics_epsilon``, else a tenth of ``target_epsilon``, else :data:`STATISTICS_EPSILON`;
-    half of δ (used only when a category list is estimated)."""
+    half of δ (used only when a category list is estimated); the noise seed
+    ``statistics_seed`` (None: fresh entropy)."""
     eps = settings.statistics_epsilon
     if eps is None:
         eps = settings.target_epsilon / 10 if settings.target_epsilon is not None else STATISTICS_EPSILON
     delta = settings.delta if settings.delta is not None else default_delta(n_rows)
-    return StatisticsBudget(float(eps), delta / 2, seed)
+    return StatisticsBudget(float(eps), delta / 2, getattr(settings, "statistics_seed", None))
 
 
-def private_dataset(ds: Dataset, settings: Any, seed: int = 0) -> Dataset:
-    """``ds`` (a table dataset) re-encoded from private statistics (:func:`private_statistics`
-    under the ``privacy`` settings' :func:`statistics_budget` and ``public`` block); its
-    ``info`` records the split under ``"private_statistics"`` and the class frequencies
-    under ``"class_prior"``. A dataset already private is returned as it is."""
+#: Left-out rows above this share of the table are warned about, naming the columns.
+LEFT_OUT_WARNING = 0.05
+
+
+def private_dataset(ds: Dataset, settings: Any, saved: Mapping[str, Any] | None = None) -> Dataset:
+    """``ds`` (a table dataset) re-encoded from private statistics: ``saved`` ones (a resumed
+    or reloaded run's, :meth:`PrivateStatistics.to_dict`), or new ones (:func:`private_statistics`
+    under the ``privacy`` settings' :func:`statistics_budget` and ``public`` block). Its
+    ``info`` records the split under ``"private_statistics"``, the statistics themselves
+    under ``"private_state"`` and the class frequencies under ``"class_prior"``. A dataset
+    already private is returned as it is."""
     if ds.info.get("private_statistics") is not None:
         return ds
     if ds.frame is None or "schema" not in ds.info:
         raise DataError("privacy needs a table dataset (one with its rows), not "
                         f"{ds.info.get('dataset', 'this dataset')!r}")
     target = ds.info.get("target")
-    stats = private_statistics(ds.frame, TableSchema.from_dict(ds.info["schema"]), target,
-                               PublicInfo.of(settings.public), statistics_budget(settings, len(ds), seed))
+    stats = PrivateStatistics.from_dict(saved) if saved is not None else private_statistics(
+        ds.frame, TableSchema.from_dict(ds.info["schema"]), target, PublicInfo.of(settings.public),
+        statistics_budget(settings, len(ds)))
     frame, left_out = _fit_rows(ds.frame, stats.schema)
-    if len(frame) < 2:
-        raise DataError(f"only {len(frame)} rows keep labels common enough to show under DP; declare the "
-                        "columns' labels in privacy.public.categories")
+    _check_left_out(ds.frame, frame, stats.schema, target)
     tr = TabularTransformer(numeric="minmax").fit(frame, schema=stats.schema)
     info = {k: v for k, v in ds.info.items() if k not in ("rows", "target", "classes", "holdout_rows", "schema")}
-    out = encoded_dataset(frame, tr, ds.spec.name, target, None, info, ds.holdout)
+    same_classes = target is not None and ds.class_names is not None and len(ds.class_names) == len(
+        stats.schema[target].categories)  # no class left out: the user's class names still apply, in order
+    out = encoded_dataset(frame, tr, ds.spec.name, target, ds.class_names if same_classes else None, info,
+                          ds.holdout)
+    out.info["rows"] = int(stats.record["rows"])  # the public count, not the count after leaving rows out
     prior = None
     if stats.class_counts is not None:
-        classes = [str(c) for c in category_labels(pd.Series(out.info["classes"], dtype=object))]
+        classes = [str(c) for c in category_labels(pd.Series(out.info["classes"]))]
         c = np.array([max(stats.class_counts.get(k, 0.0), 0.0) for k in classes])
         prior = (c / c.sum() if c.sum() > 0 else np.full(len(c), 1 / len(c))).tolist()
-    out.info.update(private_statistics={**stats.record, "rows_left_out": left_out}, class_prior=prior)
+    out.info.update(private_statistics={**stats.record, "rows_left_out": left_out}, class_prior=prior,
+                    private_state=stats.to_dict())
     return out
 
 
-__all__ = ["OCTAVES", "STATISTICS_EPSILON", "PrivateStatistics", "PublicInfo", "StatisticsBudget", "default_delta",
+def _check_left_out(before: pd.DataFrame, after: pd.DataFrame, schema: TableSchema, target: Any) -> None:
+    """Refuse a private table with too few rows or classes left; warn when many rows were left out."""
+    if len(after) < 2:
+        raise DataError(f"only {len(after)} rows keep labels common enough to show under DP; declare the "
+                        "columns' labels in privacy.public.categories")
+    if target is not None and after[target].nunique() < 2:
+        raise DataError(f"under DP only the class {after[target].iloc[0]!r} of '{target}' is common enough to "
+                        "show; declare the classes in privacy.public.categories")
+    share = 1 - len(after) / len(before)
+    if share > LEFT_OUT_WARNING:
+        lost = [str(c.name) for c in schema if get_kind(c.kind).head == "categorical"
+                and not np.isin(category_labels(before[c.name]), c.categories).all()]
+        import warnings
+
+        where = ", ".join(lost) or "no label column: missing values too rare to show"
+        warnings.warn(f"{share:.0%} of the rows hold labels too rare to show under DP (in {where}) and are left out "
+                      "of training; declare those columns' labels in privacy.public.categories to keep them",
+                      UserWarning, stacklevel=3)
+
+
+__all__ = ["LEFT_OUT_WARNING", "OCTAVES", "STATISTICS_EPSILON", "PrivateStatistics", "PublicInfo", "StatisticsBudget", "default_delta",
            "dp_bounds", "dp_categories", "dp_counts", "private_dataset", "public_draft", "private_statistics", "statistics_budget"]

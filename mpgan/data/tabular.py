@@ -321,8 +321,7 @@ class CategoricalEncoder(ColumnEncoder):
         present = s[~missing]
         by_label = dict(zip(category_labels(present), (_plain(v) for v in present.to_numpy(dtype=object)),
                             strict=True))
-        number = is_number_dtype(self.dtype)
-        values = [by_label[c] if c in by_label else (float(c) if number else c) for c in labels]
+        values = [_label_value(c, self.dtype, by_label) for c in labels]
         try:
             self.categories = sorted(values)
         except TypeError:
@@ -363,6 +362,20 @@ class CategoricalEncoder(ColumnEncoder):
     def blocks(self) -> tuple[Column, ...]:
         cats = tuple(self.categories) + ((NA_LABEL,) if self.has_na else ())
         return (Column(str(self.name), "categorical", self.width, cats),)
+
+
+def _label_value(label: str, dtype: Any, by_label: Mapping[str, Any]) -> Any:
+    """A category's value from its label, by the column's dtype alone where the dtype says
+    (numbers, bools), so the values do not tell which labels the rows hold; text columns
+    take the rows' own value (a label no row holds stays text)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return label == "True"
+    if is_number_dtype(dtype):
+        v = float(label)
+        return int(v) if v.is_integer() and pd.api.types.is_integer_dtype(dtype) else v
+    return by_label.get(label, label)
 
 
 #: Numeric scaling name -> encoder factory ``(name, dtype, kind) -> ColumnEncoder`` for the
@@ -504,16 +517,20 @@ _NUMERIC_STATE = ("scaling", "min", "max", "median", "shift", "scale", "mean", "
                   "layout", "value_width", "width")
 
 
-def _dtype_name(dtype: Any) -> str:
-    return "category" if isinstance(dtype, pd.CategoricalDtype) else str(dtype)
+def _dtype_state(dtype: Any, categorical: bool) -> Any:
+    """A dtype as JSON: its name, or for a category dtype whether it is ordered (its categories
+    are the encoder's); a number column of category dtype is saved as float64."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return {"category": True, "ordered": bool(dtype.ordered)} if categorical else "float64"
+    return str(dtype)
 
 
 def _encoder_state(e: ColumnEncoder) -> dict[str, Any]:
-    base = {"name": _plain(e.name), "dtype": _dtype_name(e.dtype), "kind": e.kind}
-    if isinstance(e, CategoricalEncoder):
-        na = None if e.na_value is None or pd.isna(e.na_value) else _plain(e.na_value)
+    categorical = isinstance(e, CategoricalEncoder)
+    base = {"name": _plain(e.name), "dtype": _dtype_state(e.dtype, categorical), "kind": e.kind}
+    if categorical:
         return {**base, "type": "categorical", "categories": [_plain(c) for c in e.categories],
-                "has_na": e.has_na, "na_value": na}
+                "has_na": e.has_na, "na_value": None}  # restored as the dtype's own missing value
     if type(e) is not NumericEncoder:
         raise DataError(f"column '{e.name}' uses the {getattr(e, 'scaling', type(e).__name__)!r} encoding, "
                         "which cannot be saved without its fitted model; use the standard or minmax scaling")
@@ -522,7 +539,8 @@ def _encoder_state(e: ColumnEncoder) -> dict[str, Any]:
 
 def _encoder_from_state(c: Mapping[str, Any]) -> ColumnEncoder:
     cats = c.get("categories") or []
-    dtype = pd.CategoricalDtype(cats) if c["dtype"] == "category" else pd.api.types.pandas_dtype(c["dtype"])
+    d = c["dtype"]
+    dtype = pd.CategoricalDtype(cats, ordered=d["ordered"]) if isinstance(d, dict) else pd.api.types.pandas_dtype(d)
     if c["type"] == "categorical":
         e: ColumnEncoder = CategoricalEncoder(c["name"], dtype, c["kind"])
         e.categories, e.has_na, e.na_value = list(cats), bool(c["has_na"]), c["na_value"]

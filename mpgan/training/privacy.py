@@ -151,11 +151,12 @@ class DPSGD:
         if settings is None:
             return None
         check_private_training(plan, kind)
+        statistics = dict(statistics or {"epsilon": 0.0, "delta": 0.0})
+        n_rows = int(statistics.get("rows", n_rows))  # the public count, before rows were left out
         delta = settings.delta if settings.delta is not None else default_delta(n_rows)
         if delta >= 1.0 / n_rows:
             raise ConfigError(f"privacy.delta ({delta:g}) must be below 1/n = {1.0 / n_rows:g} for the {n_rows} "
                               "training rows: a larger delta allows publishing a row outright")
-        statistics = dict(statistics or {"epsilon": 0.0, "delta": 0.0})
         d_batch = plan.batches.real
         budget = PrivacyBudget(d_batch / n_rows, settings.noise_multiplier or 1.0, delta - statistics["delta"],
                                plan.d_updates_per_step, settings.accountant)

@@ -82,6 +82,11 @@ class RunDirectory:
         except (OSError, ValueError):
             return {}
 
+    def private_statistics(self) -> dict[str, Any] | None:
+        """A private table run's statistics (public or DP: ``mpgan.data.private``), saved so a
+        resumed or reloaded run reuses them rather than spending ε again; None if not saved."""
+        return self.read_manifest().get("private_statistics")
+
     def update_manifest(self, **fields: Any) -> None:
         atomic_write_text(self.path / "manifest.json", json.dumps({**self.read_manifest(), **fields}, indent=1))
 

@@ -293,8 +293,9 @@ class Trainer:
             dataset = load_dataset(config.data.name, **config.data.params)
             # e.g. MNIST's source: auto -> subset, so a resume reads the same data
             config.data.params.update(dataset.info.get("resolved_params", {}))
-        if config.privacy is not None and dataset.spec.kind == "tabular":
-            dataset = private_dataset(dataset, config.privacy, config.seed)  # no statistic outside the budget
+        if config.privacy is not None and dataset.spec.kind == "tabular":  # no statistic outside the budget
+            saved = RunDirectory(run_dir).private_statistics() if run_dir is not None else None
+            dataset = private_dataset(dataset, config.privacy, saved)
         spec = dataset.spec
         objective = OBJECTIVES.build(config.objective.name, **config.objective.params)
         previous = keras.config.dtype_policy()
@@ -343,6 +344,8 @@ class Trainer:
         prior = self.plan.prior  # how to draw generator.keras's inputs without mpgan (docs/training.md)
         manifest["latent"] = {"dim": prior.latent_dim, "std": prior.std, "classes": prior.num_classes,
                               "class_prior": list(prior.class_prior)}
+        if self.dataset.info.get("private_state") is not None:
+            manifest["private_statistics"] = self.dataset.info["private_state"]
         self.run.create(self.config.to_yaml(), spec, manifest)
         self.state.attach(self.run / "checkpoints")
 
