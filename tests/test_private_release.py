@@ -247,3 +247,19 @@ def test_a_run_without_privacy_does_not_export(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode != 0 and "was trained without privacy" in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_privacy_options_are_checked_before_training(tmp_path, capsys):
+    from mpgan.cli import main
+
+    table = tmp_path / "t.csv"
+    _table(50).to_csv(table, index=False)
+    base = ["synthesize", "--data", str(table), "--target", "label", "--out", str(tmp_path / "o.csv")]
+    assert main([*base, "--public", str(tmp_path / "p.yaml")]) == 2
+    assert "--public and --statistics-epsilon need --epsilon" in capsys.readouterr().err
+    assert main([*base, "--epsilon", "3", "--public", str(tmp_path / "p.yaml")]) == 2
+    assert f"--public {tmp_path / 'p.yaml'}: no such file" in capsys.readouterr().err
+    (tmp_path / "p.yaml").write_text("- age\n")
+    assert main([*base, "--epsilon", "3", "--public", str(tmp_path / "p.yaml")]) == 2
+    assert "must hold a mapping with bounds:, categories: and missing:" in capsys.readouterr().err
+    assert not (tmp_path / "o.csv").exists()
