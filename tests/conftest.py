@@ -18,7 +18,7 @@ LONGEST_FIRST = ["test_trainer_controls.py", "test_sweeps.py", "test_stabilizers
                  "test_configs.py", "test_study_augmentation.py", "test_audit.py", "test_evaluate.py", "test_dp.py",
                  "test_studies_toy.py", "test_synthesis.py", "test_run_files.py", "test_studies_latent.py",
                  "test_cli.py", "test_trainer.py", "test_evaluate_anything.py", "test_notebooks.py",
-                 "test_distribute.py", "test_real_tables.py", "test_privacy.py", "test_run_dir.py",
+                 "test_distribute.py", "test_real_tables.py", "test_privacy.py", "test_private_release.py", "test_run_dir.py",
                  "test_census.py", "test_registry.py", "test_plugins.py", "test_calibration.py"]
 
 
