@@ -9,8 +9,8 @@ declares them public, as a user with a codebook would; they are not protected.
   seed = seed) with ``privacy`` target ε, which covers DP-SGD and the noisy class counts
   together, ``max_grad_norm`` 1.0 and δ the default min(1e-5, 1/(10 n)); ``mpgan`` with the
   tabular config's discriminator (hidden [256, 256]) and 3,000 steps, ``mpgan_small`` with
-  a [64] discriminator and 1,000 steps, ``mpgan_d64`` with a [64] discriminator and 3,000
-  steps (:data:`MPGAN`). At ε = ∞ they train without privacy.
+  a [64] discriminator and 1,000 steps (:data:`MPGAN`). At ε = ∞ they train without
+  privacy.
 - ``mst``, ``aim``: smartnoise-synth's MST and AIM (the ``dp-baselines`` extra), numbers
   in 20 even bins between the public bounds, at the same ε and δ.
 
@@ -18,9 +18,9 @@ Each synthetic table (as many rows as the 70 %) is scored by
 :func:`mpgan.metrics.tables.score_table`: column shapes, pair trends, TSTR/TRTR with
 logistic regression and a random forest on the real 30 %, and the privacy report.
 
-    python benchmarks/dp_utility.py --epsilons 3 --jobs 2                 # every method at ε 3
-    python benchmarks/dp_utility.py --epsilons 1 10 --synthesizers mpgan mpgan_small mst --jobs 2
-    python benchmarks/dp_utility.py --epsilons 3 --synthesizers mpgan_d64 --jobs 2
+    python benchmarks/dp_utility.py --epsilons 3 --synthesizers mpgan mpgan_small mst --jobs 2
+    python benchmarks/dp_utility.py --epsilons 3 --synthesizers aim --tables wine penguins affairs rand_hie --jobs 2
+    python benchmarks/dp_utility.py --epsilons 1 10 --synthesizers mpgan mst --jobs 2
     python benchmarks/dp_utility.py --tables wine --synthesizers mst --epsilons 3 --seeds 1
 
 Each cell runs in a fresh process and is appended to ``cells.csv`` when it finishes; the
@@ -49,14 +49,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # spawned workers impo
 from tabular_utility import TABLES  # noqa: E402
 
 EPSILONS = (1.0, 3.0, 10.0, math.inf)
-SYNTHESIZERS = ("mpgan", "mpgan_small", "mpgan_d64", "mst", "aim")
+SYNTHESIZERS = ("mpgan", "mpgan_small", "mst", "aim")
 #: Each mpgan variant's settings, named so its cells mean the same whatever the shipped
 #: defaults: the tabular config's discriminator and budget, and a small discriminator
 #: trained a third as long (DP-SGD's noise grows with the square root of the parameters it
 #: is added to, so fewer parameters keep more signal).
 MPGAN = {"mpgan": ["discriminator.params.hidden=[256,256]", "train.epochs=30"],
-         "mpgan_small": ["discriminator.params.hidden=[64]", "train.epochs=10"],
-         "mpgan_d64": ["discriminator.params.hidden=[64]", "train.epochs=30"]}
+         "mpgan_small": ["discriminator.params.hidden=[64]", "train.epochs=10"]}
 BINS = 20
 SCORES = ("column_shapes", "pair_trends", "tstr_trtr_logistic_regression", "tstr_trtr_random_forest",
           "closer_to_train", "exact_copies", "mia_auc", "privacy_warnings")
